@@ -1,0 +1,42 @@
+# Two commands for people: `make run` and `make test`. Everything else is a step they use.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint i18n i18n-extract bench install clean
+
+run: install
+	$(BIN)/python -m bot
+
+test: install
+	bash scripts/ensure-chromium.sh
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+install: $(STAMP) i18n
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+i18n: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -q -d locales -D messages
+
+# After adding message ids in code: refresh the template and merge it into both catalogues.
+i18n-extract: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k t -k N_ --no-default-keywords --no-location --omit-header --sort-output -o locales/messages.pot .
+	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --omit-header
+
+bench: install
+	$(BIN)/python bench/filing_throughput.py
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .ruff_cache

@@ -1,0 +1,57 @@
+"""`python -m bot [run|officers|invite|deadline|migrate]`: run the bot, or staff commands."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import sys
+
+from bot.commands import deadline, staff
+from bot.config import Settings
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line."""
+    root = argparse.ArgumentParser(prog="python -m bot", description="Tiếp Dân bot")
+    commands = root.add_subparsers(dest="command")
+    commands.add_parser("run", help="run the bot (the default)")
+    commands.add_parser("migrate", help="bring the database schema up to date")
+    staff.configure_officers(
+        commands.add_parser("officers", help="list officers and their handles")
+    )
+    staff.configure_invite(
+        commands.add_parser("invite", help="make a one-time invite code for an officer")
+    )
+    deadline.configure(commands.add_parser("deadline", help="compute a statutory due date"))
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Dispatch to the command."""
+    args = parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if args.command == "deadline":
+        return deadline.run(args)
+    if args.command == "officers":
+        return staff.run_officers(args)
+    if args.command == "invite":
+        return staff.run_invite(args)
+    settings = Settings()
+    if args.command == "migrate":
+        from storage.db import migrate
+
+        migrate(settings.database_url)
+        return 0
+    from bot.app import serve
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(settings))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

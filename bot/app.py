@@ -1,0 +1,223 @@
+"""Wiring: settings → database, organisation, law, words, channels, dispatcher, outbox, web.
+
+The only module (with `bot.__main__`) that knows every part.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import tomllib
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from aiohttp import web
+
+from bot.attachments import AttachmentFetcher
+from bot.channels.sandbox import SandboxChannel, officer_chat
+from bot.channels.telegram import TelegramChannel, make_bot
+from bot.config import Settings
+from bot.conversation import Environment, Limits
+from bot.core import Incoming, Messenger
+from bot.dispatch import Dispatcher
+from bot.domain.org import Organisation, parse_organisation
+from bot.i18n import Catalogues
+from bot.outbox import OutboxSender, RateLimits
+from bot.rulebook import load_calendar, load_rulebook
+from bot.web.app import create_app
+from handlers import handle
+from storage import models as m
+from storage.db import Database, migrate
+from storage.repository import sync_organisation
+
+log = logging.getLogger(__name__)
+
+DEMO_ORG_FILE = Path(__file__).parent / "data" / "demo_org.toml"
+CALENDAR_YEARS_BACK = 2
+CALENDAR_YEARS_AHEAD = 3
+
+
+def utc_now() -> datetime:
+    """The real clock; tests pass their own."""
+    return datetime.now(UTC)
+
+
+def load_organisation(path: Path | None) -> Organisation:
+    """The organisation file, or the bundled demo commune."""
+    with (path or DEMO_ORG_FILE).open("rb") as handle:
+        return parse_organisation(tomllib.load(handle))
+
+
+def build_environment(settings: Settings, org: Organisation, now: datetime) -> Environment:
+    """The organisation, the rules of law, the calendar and the words."""
+    years = range(now.year - CALENDAR_YEARS_BACK, now.year + CALENDAR_YEARS_AHEAD + 1)
+    return Environment(
+        org=org,
+        rulebook=load_rulebook(settings.rules_file),
+        calendar=load_calendar(years, settings.calendar_overrides_file),
+        catalogues=Catalogues(),
+        limits=Limits(max_file_bytes=settings.max_file_mb * 1024 * 1024),
+    )
+
+
+async def prepare_database(settings: Settings, org: Organisation) -> Database:
+    """Migrate, connect, and bring the organisation tables in line with the file."""
+    await asyncio.to_thread(migrate, settings.database_url)
+    db = Database(settings.database_url)
+    async with db.transaction() as session:
+        await sync_organisation(session, org)
+    return db
+
+
+class Application:
+    """The running bot: start everything, stop everything, in order."""
+
+    def __init__(self, settings: Settings, clock: Callable[[], datetime] = utc_now) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.tasks: list[asyncio.Task[None]] = []
+        self.runner: web.AppRunner | None = None
+        self.telegram: TelegramChannel | None = None
+        self.sandbox: SandboxChannel | None = None
+        self.port: int | None = None
+
+    async def start(self) -> None:
+        """Bring the bot up; unhandled updates from before a crash are handled first."""
+        settings = self.settings
+        self.org = load_organisation(settings.org_file)
+        self.env = build_environment(settings, self.org, self.clock())
+        self.db = await prepare_database(settings, self.org)
+        messengers: dict[str, Messenger] = {}
+        limits = RateLimits(
+            settings.outbox_global_rate,
+            settings.outbox_per_chat_rate,
+            settings.outbox_per_chat_burst,
+        )
+        if settings.telegram_bot_token:
+            self.telegram = TelegramChannel(
+                make_bot(settings.telegram_bot_token, settings.telegram_api_url)
+            )
+            await self.telegram.bot.initialize()
+            messengers["telegram"] = self.telegram
+        if settings.sandbox_enabled:
+            self.sandbox = SandboxChannel(settings.files_dir)
+            messengers["sandbox"] = self.sandbox
+            await self._bind_sandbox_officers()
+        self.outbox = OutboxSender(
+            self.db,
+            messengers,
+            {"telegram": limits, "sandbox": RateLimits(1000, 1000, 1000)},
+            self.clock,
+        )
+        self.fetcher = AttachmentFetcher(self.db, messengers, settings.files_dir)
+        self.dispatcher = Dispatcher(self.db, self.env, handle, self.clock, self._committed)
+        await self._start_web()
+        self._spawn(self.outbox.run(), "outbox")
+        self._spawn(self.fetcher.run(), "attachments")
+        await self.dispatcher.recover()
+        if self.telegram is not None:
+            await self._start_telegram()
+
+    def _committed(self) -> None:
+        self.outbox.wake()
+        self.fetcher.wake()
+
+    async def accept(self, updates: list[Incoming]) -> list[Incoming]:
+        """Store and start handling updates (what every adapter calls)."""
+        return await self.dispatcher.accept(updates)
+
+    async def _start_web(self) -> None:
+        settings = self.settings
+        webhook = None
+        if self.telegram is not None and settings.webhook_mode:
+            if not settings.telegram_webhook_secret:
+                raise SystemExit("TELEGRAM_WEBHOOK_SECRET must be set when WEBHOOK_BASE_URL is set")
+            webhook = self.telegram.webhook_handler(
+                settings.telegram_webhook_secret, self.accept, self.clock
+            )
+        app = create_app(
+            self.db,
+            sandbox=self.sandbox,
+            org=self.org,
+            accept=self.accept,
+            clock=self.clock,
+            telegram_webhook=webhook,
+        )
+        self.runner = web.AppRunner(app, access_log=None)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, settings.http_host, settings.http_port)
+        await site.start()
+        sockets = site._server.sockets if site._server else []
+        self.port = sockets[0].getsockname()[1] if sockets else settings.http_port
+        log.info("web server on http://%s:%s", settings.http_host, self.port)
+
+    async def _start_telegram(self) -> None:
+        assert self.telegram is not None
+        settings = self.settings
+        if settings.webhook_mode:
+            url = settings.webhook_base_url.rstrip("/") + "/telegram/webhook"
+            await self.telegram.bot.set_webhook(
+                url,
+                secret_token=settings.telegram_webhook_secret,
+                allowed_updates=["message", "callback_query"],
+            )
+            log.info("telegram webhook set")
+        else:
+            self._spawn(self.telegram.poll(self.accept, self.clock), "telegram-poll")
+            log.info("telegram long polling started")
+
+    async def _bind_sandbox_officers(self) -> None:
+        """In the sandbox every demo officer has a chat, so the switcher can act as them."""
+        from sqlalchemy import select
+
+        async with self.db.transaction() as session:
+            bound = set(
+                await session.scalars(
+                    select(m.OfficerBinding.chat_id).where(m.OfficerBinding.channel == "sandbox")
+                )
+            )
+            for officer in await session.scalars(
+                select(m.Officer).where(m.Officer.active.is_(True))
+            ):
+                chat = officer_chat(officer.handle)
+                if chat not in bound:
+                    session.add(
+                        m.OfficerBinding(
+                            officer_id=officer.id,
+                            channel="sandbox",
+                            chat_id=chat,
+                            bound_at=self.clock(),
+                        )
+                    )
+
+    def _spawn(self, coroutine: object, name: str) -> None:
+        self.tasks.append(asyncio.create_task(coroutine, name=name))  # type: ignore[arg-type]
+
+    async def stop(self) -> None:
+        """Stop receiving, finish handling, flush what can be sent, close."""
+        for task in self.tasks:
+            if task.get_name() == "telegram-poll":
+                task.cancel()
+        await self.dispatcher.close()
+        await self.outbox.stop()
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        if self.runner is not None:
+            await self.runner.cleanup()
+        if self.telegram is not None:
+            await self.telegram.bot.shutdown()
+        await self.db.close()
+
+
+async def serve(settings: Settings) -> None:
+    """Run until interrupted."""
+    application = Application(settings)
+    await application.start()
+    if application.sandbox is not None:
+        print(f"Sandbox chat: http://{settings.http_host}:{application.port}/sandbox", flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await application.stop()

@@ -1,0 +1,1 @@
+"""Messenger adapters: each turns platform updates into `Incoming` and sends `Reply`s."""

@@ -1,0 +1,169 @@
+"""The sandbox chat: try the bot in a browser as a citizen or as any demo officer.
+
+The page talks to a small JSON API; what the bot "sends" is kept in memory per chat and handed
+to the page by long polling. Updates go through the same dispatcher, inbox and outbox as
+Telegram, so the sandbox shows the real behaviour.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import shutil
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bot.core import FileRef, Incoming, Kind, Reply, SendResult
+
+CHANNEL = "sandbox"
+HISTORY_LIMIT = 500
+
+Accept = Callable[[Sequence[Incoming]], Awaitable[list[Incoming]]]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of a sandbox transcript."""
+
+    id: int
+    sender: str  # "bot" | "user"
+    text: str
+    buttons: list[list[dict[str, str]]]
+    ask_contact: str | None = None
+    ask_location: str | None = None
+    document: str | None = None
+
+
+def officer_chat(handle: str) -> str:
+    """The sandbox chat id of a demo officer."""
+    return f"officer-{handle}"
+
+
+class SandboxChannel:
+    """Implements `bot.core.Messenger` for the browser page, and turns page actions into updates."""
+
+    channel = CHANNEL
+
+    def __init__(self, files_dir: Path) -> None:
+        self.files_dir = files_dir
+        self.uploads_dir = files_dir / "sandbox-uploads"
+        self._transcripts: dict[str, list[Entry]] = {}
+        self._ids = itertools.count(1)
+        self._changed = asyncio.Condition()
+
+    def transcript(self, chat_id: str, after: int = 0) -> list[Entry]:
+        """A chat's lines newer than `after`."""
+        return [entry for entry in self._transcripts.get(chat_id, []) if entry.id > after]
+
+    async def wait_for_lines(self, chat_id: str, after: int, timeout: float) -> list[Entry]:
+        """Long poll: return new lines as soon as there are any, or none after `timeout`."""
+        async with self._changed:
+            try:
+                await asyncio.wait_for(
+                    self._changed.wait_for(lambda: bool(self.transcript(chat_id, after))), timeout
+                )
+            except TimeoutError:
+                return []
+        return self.transcript(chat_id, after)
+
+    async def _append(self, chat_id: str, entry_fields: dict[str, Any]) -> Entry:
+        entry = Entry(id=next(self._ids), **entry_fields)
+        lines = self._transcripts.setdefault(chat_id, [])
+        lines.append(entry)
+        del lines[:-HISTORY_LIMIT]
+        async with self._changed:
+            self._changed.notify_all()
+        return entry
+
+    async def send(self, chat_id: str, reply: Reply) -> SendResult:
+        """The bot "sends": the line appears on the page."""
+        entry = await self._append(
+            chat_id,
+            {
+                "sender": "bot",
+                "text": reply.text,
+                "buttons": [
+                    [{"text": b.text, "data": b.data} for b in row] for row in reply.buttons
+                ],
+                "ask_contact": reply.ask_contact,
+                "ask_location": reply.ask_location,
+                "document": reply.document_name,
+            },
+        )
+        return SendResult(str(entry.id))
+
+    async def download(self, file: FileRef, destination: str) -> int:
+        """Uploaded files are already on disk: copy them where attachments are kept."""
+        source = self.uploads_dir / file.file_id
+        Path(destination).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, destination)
+        return Path(destination).stat().st_size
+
+    async def user_action(
+        self, chat_id: str, action: dict[str, Any], accept: Accept, now: datetime
+    ) -> Incoming:
+        """A person acted on the page: echo it in the transcript and hand it to the dispatcher."""
+        incoming = self._to_incoming(chat_id, action, now)
+        echo = action.get("label") or action.get("text") or f"[{incoming.kind.value}]"
+        await self._append(chat_id, {"sender": "user", "text": str(echo)[:4000], "buttons": []})
+        await accept([incoming])
+        return incoming
+
+    def _to_incoming(self, chat_id: str, action: dict[str, Any], now: datetime) -> Incoming:
+        kind = str(action.get("kind", "text"))
+        base: dict[str, Any] = {
+            "channel": CHANNEL,
+            "chat_id": chat_id,
+            "user_id": chat_id,
+            "update_key": str(action.get("id") or uuid.uuid4()),
+            "received_at": now,
+        }
+        text = str(action.get("text", ""))[:4096]
+        if kind == "callback":
+            return Incoming(
+                **base, kind=Kind.CALLBACK, callback_data=str(action.get("data", ""))[:64]
+            )
+        if kind == "contact":
+            return Incoming(
+                **base,
+                kind=Kind.CONTACT,
+                contact_phone=str(action.get("phone", "")),
+                contact_is_own=True,
+            )
+        if kind == "location":
+            return Incoming(
+                **base,
+                kind=Kind.LOCATION,
+                latitude=float(action["latitude"]),
+                longitude=float(action["longitude"]),
+            )
+        if kind == "file":
+            file = FileRef(**action["file"])
+            return Incoming(**base, kind=Kind.FILE, file=file, text=text or None)
+        if text.startswith("/"):
+            command, _, args = text[1:].partition(" ")
+            return Incoming(**base, kind=Kind.COMMAND, command=command.lower(), args=args)
+        return Incoming(**base, kind=Kind.TEXT, text=text)
+
+    def save_upload(self, data: bytes, name: str, mime: str) -> FileRef:
+        """Keep an uploaded file and describe it like a platform file."""
+        self.uploads_dir.mkdir(parents=True, exist_ok=True)
+        file_id = uuid.uuid4().hex
+        (self.uploads_dir / file_id).write_bytes(data)
+        media = (
+            "photo"
+            if mime.startswith("image/")
+            else "voice"
+            if mime.startswith("audio/")
+            else "document"
+        )
+        return FileRef(file_id, media, len(data), mime or None, name[:200] or None)
+
+
+def entry_json(entry: Entry) -> dict[str, Any]:
+    """An entry for the page."""
+    return asdict(entry)

@@ -1,0 +1,271 @@
+"""Telegram through python-telegram-bot: receive (long polling or webhook) and send.
+
+python-telegram-bot is the transport here (Bot, request handling, typed updates); conversations
+live in our dispatcher so that state survives restarts and is shared with other channels.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.constants import ChatType
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.request import HTTPXRequest
+
+from bot.core import FileRef, Incoming, Kind, Reply, RetryLater, SendResult, Undeliverable
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+TEXT_LIMIT = 4096
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+ALLOWED_UPDATES = ["message", "callback_query"]
+POLL_TIMEOUT_SECONDS = 25
+
+Accept = Callable[[Sequence[Incoming]], Awaitable[list[Incoming]]]
+
+
+def make_bot(token: str, api_url: str, pool_size: int = 64) -> Bot:
+    """A Bot calling `{api_url}/bot{token}/METHOD`, fetching `{api_url}/file/bot{token}/PATH`."""
+    api_url = api_url.rstrip("/")
+    return Bot(
+        token,
+        base_url=f"{api_url}/bot",
+        base_file_url=f"{api_url}/file/bot",
+        request=HTTPXRequest(connection_pool_size=pool_size, read_timeout=15),
+        get_updates_request=HTTPXRequest(read_timeout=POLL_TIMEOUT_SECONDS + 10),
+    )
+
+
+def to_incoming(update: Update, now: datetime) -> Incoming | None:
+    """Translate an update from a private chat; anything else is acknowledged and ignored."""
+    if update.callback_query is not None:
+        query = update.callback_query
+        message = query.message
+        if message is None or message.chat.type != ChatType.PRIVATE:
+            return None
+        return Incoming(
+            channel=CHANNEL,
+            chat_id=str(message.chat.id),
+            user_id=str(query.from_user.id),
+            update_key=str(update.update_id),
+            kind=Kind.CALLBACK,
+            received_at=now,
+            callback_data=(query.data or "")[:64],
+            language_code=query.from_user.language_code,
+        )
+    message = update.message
+    if message is None or message.chat.type != ChatType.PRIVATE or message.from_user is None:
+        return None
+    base: dict[str, Any] = {
+        "channel": CHANNEL,
+        "chat_id": str(message.chat.id),
+        "user_id": str(message.from_user.id),
+        "update_key": str(update.update_id),
+        "received_at": now,
+        "language_code": message.from_user.language_code,
+    }
+    return Incoming(**base, **_message_fields(message))
+
+
+def _message_fields(message: Message) -> dict[str, Any]:
+    """What the message carries, as neutral fields."""
+    if message.text is not None:
+        if message.text.startswith("/"):
+            command, _, args = message.text[1:].partition(" ")
+            return {"kind": Kind.COMMAND, "command": command.split("@")[0].lower(), "args": args}
+        return {"kind": Kind.TEXT, "text": message.text}
+    if message.contact is not None:
+        own = (
+            message.contact.user_id is not None and message.contact.user_id == message.from_user.id
+        )  # type: ignore[union-attr]
+        return {
+            "kind": Kind.CONTACT,
+            "contact_phone": message.contact.phone_number,
+            "contact_is_own": own,
+        }
+    if message.location is not None:
+        return {
+            "kind": Kind.LOCATION,
+            "latitude": message.location.latitude,
+            "longitude": message.location.longitude,
+        }
+    if message.sticker is not None:
+        return {"kind": Kind.STICKER}
+    file = _file_of(message)
+    if file is not None:
+        return {"kind": Kind.FILE, "file": file, "text": message.caption}
+    return {"kind": Kind.UNSUPPORTED}
+
+
+def _file_of(message: Message) -> FileRef | None:
+    if message.photo:
+        photo = message.photo[-1]
+        return FileRef(photo.file_id, "photo", photo.file_size, "image/jpeg", None)
+    for media in ("document", "voice", "audio", "video"):
+        item = getattr(message, media)
+        if item is not None:
+            return FileRef(
+                item.file_id,
+                media,
+                item.file_size,
+                getattr(item, "mime_type", None),
+                getattr(item, "file_name", None),
+            )
+    return None
+
+
+def render_markup(reply: Reply) -> Any:
+    """Inline buttons, a one-time "share" key, or removal of an old key."""
+    if reply.buttons:
+        return InlineKeyboardMarkup(
+            [
+                [InlineKeyboardButton(b.text, callback_data=b.data) for b in row]
+                for row in reply.buttons
+            ]
+        )
+    if reply.ask_contact:
+        key = KeyboardButton(reply.ask_contact, request_contact=True)
+        return ReplyKeyboardMarkup([[key]], resize_keyboard=True, one_time_keyboard=True)
+    if reply.ask_location:
+        key = KeyboardButton(reply.ask_location, request_location=True)
+        return ReplyKeyboardMarkup([[key]], resize_keyboard=True, one_time_keyboard=True)
+    if reply.remove_keyboard:
+        return ReplyKeyboardRemove()
+    return None
+
+
+def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Split a long message at paragraph, then line, then word boundaries."""
+    parts: list[str] = []
+    while len(text) > limit:
+        cut = max(
+            text.rfind("\n\n", 0, limit), text.rfind("\n", 0, limit), text.rfind(" ", 0, limit)
+        )
+        cut = cut if cut > limit // 2 else limit
+        parts.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    parts.append(text)
+    return parts
+
+
+class TelegramChannel:
+    """The Telegram messenger: implements `bot.core.Messenger`, and receives updates."""
+
+    channel = CHANNEL
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+        self._background: set[asyncio.Task[None]] = set()
+
+    def _in_background(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        """Run a side task (button acknowledgements) without losing its reference."""
+        task = asyncio.create_task(coroutine)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def send(self, chat_id: str, reply: Reply) -> SendResult:
+        """Send one reply; a long text goes in several messages, buttons on the last."""
+        try:
+            if reply.document_path:
+                with Path(reply.document_path).open("rb") as handle:
+                    message = await self.bot.send_document(
+                        chat_id,
+                        handle,
+                        filename=reply.document_name,
+                        caption=reply.text[:1024] or None,
+                        reply_markup=render_markup(reply),
+                    )
+                return SendResult(str(message.message_id))
+            parts = split_text(reply.text)
+            for part in parts[:-1]:
+                await self.bot.send_message(chat_id, part)
+            message = await self.bot.send_message(
+                chat_id, parts[-1], reply_markup=render_markup(reply)
+            )
+            return SendResult(str(message.message_id))
+        except RetryAfter as error:
+            retry = error.retry_after
+            seconds = retry.total_seconds() if hasattr(retry, "total_seconds") else float(retry)
+            raise RetryLater(seconds, "telegram 429") from error
+        except Forbidden as error:
+            raise Undeliverable(error.message) from error
+        except BadRequest as error:
+            raise Undeliverable(error.message) from error
+        except NetworkError as error:
+            raise RetryLater(5.0, f"telegram network: {error.message}") from error
+
+    async def download(self, file: FileRef, destination: str) -> int:
+        """Fetch a file the user sent (Telegram's limit for bots is 20 MB)."""
+        telegram_file = await self.bot.get_file(file.file_id)
+        path = Path(destination)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        await telegram_file.download_to_drive(path)
+        return path.stat().st_size
+
+    async def acknowledge_buttons(self, updates: Sequence[Update]) -> None:
+        """Stop the spinner on pressed buttons; the answer itself comes through the outbox."""
+        for update in updates:
+            if update.callback_query is not None:
+                with contextlib.suppress(TelegramError):
+                    await update.callback_query.answer()
+
+    async def poll(self, accept: Accept, clock: Callable[[], datetime]) -> None:
+        """Long polling: a batch is confirmed to Telegram only after it is stored."""
+        await self.bot.delete_webhook(drop_pending_updates=False)
+        offset: int | None = None
+        while True:
+            try:
+                updates = await self.bot.get_updates(
+                    offset=offset, timeout=POLL_TIMEOUT_SECONDS, allowed_updates=ALLOWED_UPDATES
+                )
+            except NetworkError as error:
+                log.warning("telegram polling failed (%s); retrying", error.message)
+                await asyncio.sleep(2)
+                continue
+            if not updates:
+                continue
+            now = clock()
+            await accept([i for u in updates if (i := to_incoming(u, now)) is not None])
+            offset = updates[-1].update_id + 1
+            self._in_background(self.acknowledge_buttons(updates))
+
+    def webhook_handler(
+        self, secret: str, accept: Accept, clock: Callable[[], datetime]
+    ) -> Callable[[web.Request], Awaitable[web.Response]]:
+        """An aiohttp handler: check the secret header in constant time, store, then say 200."""
+        expected = secret.encode()
+
+        async def receive(request: web.Request) -> web.Response:
+            given = request.headers.get(SECRET_HEADER, "").encode()
+            if not hmac.compare_digest(given, expected):
+                log.warning("telegram webhook call with a wrong secret from %s", request.remote)
+                return web.Response(status=401, text="unauthorised")
+            try:
+                update = Update.de_json(await request.json(), self.bot)
+            except (ValueError, TypeError, KeyError):
+                return web.Response(status=400, text="bad update")
+            if update is not None and (incoming := to_incoming(update, clock())) is not None:
+                await accept([incoming])
+                self._in_background(self.acknowledge_buttons([update]))
+            return web.Response(text="ok")
+
+        return receive

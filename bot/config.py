@@ -1,0 +1,54 @@
+"""Settings, read once from the environment and `.env` (see `.env.example` for every name)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path("data")
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set; the names are part of the product's contract."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: str = ""
+    telegram_api_url: str = "https://api.telegram.org"
+    telegram_bot_username: str = ""
+    database_url: str = f"sqlite+aiosqlite:///{DEFAULT_DATA_DIR / 'tiepdan.sqlite3'}"
+    data_dir: Path = DEFAULT_DATA_DIR
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    org_file: Path | None = None
+    rules_file: Path | None = None
+    calendar_overrides_file: Path | None = None
+    webhook_base_url: str = ""
+    telegram_webhook_secret: str = ""
+    default_locale: str = "vi"
+    timezone: str = "Asia/Ho_Chi_Minh"
+    invite_ttl_hours: int = Field(default=72, ge=1)
+    max_file_mb: int = Field(default=20, ge=1)
+    outbox_global_rate: float = Field(default=30.0, gt=0)
+    outbox_per_chat_rate: float = Field(default=1.0, gt=0)
+    outbox_per_chat_burst: int = Field(default=3, ge=1)
+    sandbox: bool | None = None
+
+    @property
+    def sandbox_enabled(self) -> bool:
+        """The sandbox chat runs when asked to, or by default when no messenger is configured."""
+        if self.sandbox is not None:
+            return self.sandbox
+        return not self.telegram_bot_token
+
+    @property
+    def webhook_mode(self) -> bool:
+        """Webhook when a public URL is configured, long polling otherwise."""
+        return bool(self.webhook_base_url)
+
+    @property
+    def files_dir(self) -> Path:
+        """Where downloaded attachments are kept."""
+        return self.data_dir / "files"

@@ -1,0 +1,224 @@
+"""Conversations: the state a chat is in, the context a handler works with, and routing to it.
+
+A handler is `async def handler(ctx: Context) -> None`: it reads `ctx.incoming` and `ctx.conv`,
+asks the store, and queues replies with `ctx.reply(...)`. The dispatcher saves the new state and
+the replies in one transaction.
+
+Buttons carry short opaque data and are never trusted:
+- a step button `"<step>.<token>"` is valid only while the chat is still at that step; an older
+  press gets a polite "that button is from an earlier message" and the current question again;
+- a global button `"<prefix>:<argument>"` (open a petition, the main menu) is routed by prefix and
+  its handler checks on the server that this chat may do it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot.core import Button, Incoming, Kind, Outgoing, Recipient, Reply
+from bot.domain.calendar import WorkingCalendar
+from bot.domain.deadlines import RuleBook
+from bot.domain.org import Organisation
+from bot.i18n import Catalogues, Translator
+from bot.ports import Store
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[["Context"], Awaitable[None]]
+ReplyFactory = Callable[[Translator], Reply]
+
+_STEP_DATA = re.compile(r"^(\d{1,9})\.([\w.\-]{1,48})$")
+_GLOBAL_DATA = re.compile(r"^([a-z]{1,8}):([\w.\-]{0,48})$")
+
+
+@dataclass
+class Conversation:
+    """Where one chat stands; `step` grows with every question so old buttons can be told apart."""
+
+    state: str = ""
+    step: int = 0
+    data: dict[str, Any] = field(default_factory=dict)
+    locale: str | None = None
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on what a citizen may send."""
+
+    max_file_bytes: int = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Environment:
+    """What every handler may consult: the organisation, the law and the words."""
+
+    org: Organisation
+    rulebook: RuleBook
+    calendar: WorkingCalendar
+    catalogues: Catalogues
+    limits: Limits = Limits()
+
+
+class Context:
+    """One update being handled: its conversation, the store, and the replies being written."""
+
+    def __init__(
+        self, incoming: Incoming, conv: Conversation, store: Store, env: Environment, now: datetime
+    ) -> None:
+        self.incoming = incoming
+        self.conv = conv
+        self.store = store
+        self.env = env
+        self.now = now
+        self.choice: str | None = None
+        self.replies: list[Reply] = []
+        self.outgoing: list[Outgoing] = []
+
+    @property
+    def t(self) -> Translator:
+        """The translator for this chat's language."""
+        return self.env.catalogues.get(self.conv.locale)
+
+    @property
+    def here(self) -> Recipient:
+        """This chat."""
+        return Recipient(self.incoming.channel, self.incoming.chat_id)
+
+    @property
+    def actor(self) -> str:
+        """Who is acting, as written in events and the audit log (no personal data)."""
+        return f"{self.incoming.channel}:{self.incoming.user_id}"
+
+    def goto(self, state: str) -> None:
+        """Move to a new question: buttons of earlier questions stop working."""
+        self.conv.state = state
+        self.conv.step += 1
+
+    def button(self, label: str, token: str) -> Button:
+        """A button valid only for the current question."""
+        return Button(label, f"{self.conv.step}.{token}")
+
+    def reply(self, text: str, *rows: Iterable[Button], **options: Any) -> None:
+        """Queue a message to this chat."""
+        self.replies.append(Reply(text, tuple(tuple(row) for row in rows), **options))
+
+    async def notify(self, recipient: Recipient, make: ReplyFactory) -> None:
+        """Queue a message to another chat, written in that chat's language."""
+        locale = await self.store.locale_of(recipient)
+        self.outgoing.append(Outgoing(recipient, make(self.env.catalogues.get(locale))))
+
+
+@dataclass(frozen=True)
+class StateSpec:
+    """A question: how to ask it, and how to take the answer."""
+
+    prompt: Handler
+    answer: Handler
+
+
+class Router:
+    """Commands, states and global buttons of one feature; the app merges all features' routers."""
+
+    def __init__(self) -> None:
+        self.commands: dict[str, Handler] = {}
+        self.states: dict[str, StateSpec] = {}
+        self.globals: dict[str, Handler] = {}
+
+    def command(self, name: str) -> Callable[[Handler], Handler]:
+        """Register a handler for `/name`."""
+
+        def register(handler: Handler) -> Handler:
+            self.commands[name] = handler
+            return handler
+
+        return register
+
+    def state(self, name: str, prompt: Handler) -> Callable[[Handler], Handler]:
+        """Register the handler that takes answers in state `name`, asked by `prompt`."""
+
+        def register(handler: Handler) -> Handler:
+            self.states[name] = StateSpec(prompt, handler)
+            return handler
+
+        return register
+
+    def global_button(self, prefix: str) -> Callable[[Handler], Handler]:
+        """Register a handler for buttons `prefix:argument`, valid from any message."""
+
+        def register(handler: Handler) -> Handler:
+            self.globals[prefix] = handler
+            return handler
+
+        return register
+
+    def include(self, *routers: Router) -> Router:
+        """Merge feature routers; a name registered twice is a programming error."""
+        for other in routers:
+            for mine, theirs in (
+                (self.commands, other.commands),
+                (self.states, other.states),
+                (self.globals, other.globals),
+            ):
+                if clash := mine.keys() & theirs.keys():
+                    raise ValueError(f"registered twice: {sorted(clash)}")
+                mine.update(theirs)  # type: ignore[attr-defined]
+        return self
+
+
+@dataclass(frozen=True)
+class Fallbacks:
+    """What the root router does when nothing else fits; supplied by the handlers package."""
+
+    idle: Handler  # a message with no question pending: show the menu
+    unknown_command: Handler
+    stale_button: Handler
+    forged_button: Handler
+
+
+async def route(router: Router, fallbacks: Fallbacks, ctx: Context) -> None:
+    """Send one update to the handler it belongs to."""
+    incoming = ctx.incoming
+    if incoming.kind is Kind.COMMAND:
+        handler = router.commands.get(incoming.command or "", fallbacks.unknown_command)
+        await handler(ctx)
+        return
+    if incoming.kind is Kind.CALLBACK:
+        await _route_button(router, fallbacks, ctx, incoming.callback_data or "")
+        return
+    spec = router.states.get(ctx.conv.state)
+    await (spec.answer if spec else fallbacks.idle)(ctx)
+
+
+async def _route_button(router: Router, fallbacks: Fallbacks, ctx: Context, data: str) -> None:
+    if match := _STEP_DATA.match(data):
+        spec = router.states.get(ctx.conv.state)
+        if int(match.group(1)) != ctx.conv.step or spec is None:
+            await fallbacks.stale_button(ctx)
+            return
+        ctx.choice = match.group(2)
+        await spec.answer(ctx)
+        return
+    if (match := _GLOBAL_DATA.match(data)) and match.group(1) in router.globals:
+        ctx.choice = match.group(2)
+        await router.globals[match.group(1)](ctx)
+        return
+    log.warning("forged or unknown button data from %s", ctx.actor)
+    await fallbacks.forged_button(ctx)
+
+
+async def ask(router: Router, ctx: Context, state: str) -> None:
+    """Move to `state` and ask its question."""
+    ctx.goto(state)
+    await router.states[state].prompt(ctx)
+
+
+async def ask_again(router: Router, ctx: Context) -> None:
+    """Repeat the current question (after a stale button or an answer we could not take)."""
+    spec = router.states.get(ctx.conv.state)
+    if spec is not None:
+        await spec.prompt(ctx)

@@ -1,0 +1,162 @@
+"""Messenger-neutral types: what arrives from a chat and what we say back.
+
+Adapters (Telegram, Zalo, the sandbox) translate platform updates into `Incoming` and render
+`Reply` back; handlers see nothing else. Both are plain data so they can be stored (the inbox
+and the outbox keep them as JSON) and compared in tests.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+
+class Kind(StrEnum):
+    """What a chat update carries."""
+
+    TEXT = "text"
+    COMMAND = "command"
+    CALLBACK = "callback"
+    CONTACT = "contact"
+    LOCATION = "location"
+    FILE = "file"
+    STICKER = "sticker"
+    UNSUPPORTED = "unsupported"
+
+
+@dataclass(frozen=True)
+class FileRef:
+    """A file the user sent: the platform's id, and what we know of it before downloading."""
+
+    file_id: str
+    media: str  # photo | document | voice | audio | video
+    size: int | None = None
+    mime: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One update from one chat, already verified and translated by its adapter."""
+
+    channel: str
+    chat_id: str
+    user_id: str
+    update_key: str
+    kind: Kind
+    received_at: datetime
+    text: str | None = None
+    command: str | None = None
+    args: str = ""
+    callback_data: str | None = None
+    contact_phone: str | None = None
+    contact_is_own: bool = False
+    latitude: float | None = None
+    longitude: float | None = None
+    file: FileRef | None = None
+    language_code: str | None = None
+    display_name: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON for the inbox table."""
+        data = dataclasses.asdict(self)
+        data["kind"] = self.kind.value
+        data["received_at"] = self.received_at.isoformat()
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Incoming:
+        """Inverse of `to_json`."""
+        values = dict(data)
+        values["kind"] = Kind(values["kind"])
+        values["received_at"] = datetime.fromisoformat(values["received_at"])
+        if values.get("file"):
+            values["file"] = FileRef(**values["file"])
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline choice. `data` is an opaque short token: never trusted by the receiver."""
+
+    text: str
+    data: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message to one chat. `text` is already translated for the recipient."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    ask_contact: str | None = None  # label of a "share my phone number" key
+    ask_location: str | None = None  # label of a "share my location" key
+    remove_keyboard: bool = False
+    document_path: str | None = None
+    document_name: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON for the outbox table."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Reply:
+        """Inverse of `to_json`."""
+        values = dict(data)
+        values["buttons"] = tuple(
+            tuple(Button(**button) for button in row) for row in values.get("buttons", ())
+        )
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A chat on a channel."""
+
+    channel: str
+    chat_id: str
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What the platform said about one send."""
+
+    message_id: str | None = None
+
+
+class RetryLater(Exception):
+    """The platform asked us to wait (HTTP 429 `retry_after`, or a transient failure)."""
+
+    def __init__(self, seconds: float, reason: str = "") -> None:
+        super().__init__(reason or f"retry after {seconds}s")
+        self.seconds = seconds
+
+
+class Undeliverable(Exception):
+    """The platform refused for good (user blocked the bot, chat not found): do not retry."""
+
+
+class Messenger(Protocol):
+    """The one thing the outbox needs from a channel: send a reply to a chat."""
+
+    channel: str
+
+    async def send(self, chat_id: str, reply: Reply) -> SendResult:
+        """Deliver one reply, raising `RetryLater` or `Undeliverable` on refusal."""
+        ...
+
+    async def download(self, file: FileRef, destination: str) -> int:
+        """Save a file the user sent to `destination`; return its size in bytes."""
+        ...
+
+
+@dataclass
+class Outgoing:
+    """A reply queued for a recipient other than (or as well as) the current chat."""
+
+    recipient: Recipient
+    reply: Reply
+    dedupe_key: str | None = field(default=None)

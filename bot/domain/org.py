@@ -1,0 +1,189 @@
+"""The organisation: units, villages, fields, officers and routing rules, as plain data.
+
+Parsed from the organisation file (TOML, see README "Organisation file"); no I/O here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+ROLES = frozenset({"reception", "handler", "head", "inspector", "admin"})
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A body: province, inspectorate, commune People's Committee, office."""
+
+    code: str
+    name: str
+    kind: str
+    parent: str | None = None
+    petition_prefix: str | None = None
+
+
+@dataclass(frozen=True)
+class Area:
+    """A village (thôn, xóm) or ward of a commune."""
+
+    code: str
+    unit: str
+    name: str
+
+
+@dataclass(frozen=True)
+class FieldOfLaw:
+    """Lĩnh vực: what a petition is about; its label is a message id."""
+
+    code: str
+    label: str
+
+
+@dataclass(frozen=True)
+class OfficerRecord:
+    """An official as configured: a stable handle, a unit and roles."""
+
+    handle: str
+    name: str
+    unit: str
+    roles: frozenset[str]
+    title: str = ""
+    on_duty: bool = True
+
+
+@dataclass(frozen=True)
+class RoutingRule:
+    """Which unit handles petitions of some kinds and fields from some commune.
+
+    Empty tuples match anything; the first matching rule wins, so specific rules come first.
+    """
+
+    unit: str
+    commune: str | None = None
+    kinds: tuple[str, ...] = ()
+    fields: tuple[str, ...] = ()
+
+    def matches(self, commune: str, kind: str, field_code: str) -> bool:
+        """Whether a petition with these properties falls under this rule."""
+        return (
+            (self.commune is None or self.commune == commune)
+            and (not self.kinds or kind in self.kinds)
+            and (not self.fields or field_code in self.fields)
+        )
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """Everything the bot knows about the bodies it serves."""
+
+    name: str
+    units: Mapping[str, Unit]
+    areas: Mapping[str, Area]
+    fields: tuple[FieldOfLaw, ...]
+    officers: tuple[OfficerRecord, ...]
+    routing: tuple[RoutingRule, ...] = field(default=())
+
+    def communes(self) -> list[Unit]:
+        """Units a citizen can file to, in file order."""
+        return [unit for unit in self.units.values() if unit.kind == "commune"]
+
+    def areas_of(self, commune: str) -> list[Area]:
+        """The villages of a commune, in file order."""
+        return [area for area in self.areas.values() if area.unit == commune]
+
+    def field(self, code: str) -> FieldOfLaw | None:
+        """A field by its code."""
+        return next((item for item in self.fields if item.code == code), None)
+
+    def commune_of(self, unit_code: str) -> Unit | None:
+        """The commune a unit belongs to (itself, or its nearest commune ancestor)."""
+        unit = self.units.get(unit_code)
+        while unit is not None and unit.kind != "commune":
+            unit = self.units.get(unit.parent) if unit.parent else None
+        return unit
+
+    def prefix_of(self, unit_code: str) -> str:
+        """The letters that open a petition code: the commune's prefix, else the unit code."""
+        commune = self.commune_of(unit_code)
+        owner = commune or self.units[unit_code]
+        return owner.petition_prefix or owner.code
+
+
+class OrganisationError(ValueError):
+    """The organisation file is inconsistent; the message says where."""
+
+
+def parse_organisation(data: Mapping[str, Any]) -> Organisation:
+    """Build and check an organisation from the parsed TOML document."""
+    units = {item["code"]: _unit(item) for item in _list(data, "units")}
+    areas = {
+        item["code"]: Area(item["code"], item["unit"], item["name"])
+        for item in _list(data, "areas")
+    }
+    fields = tuple(FieldOfLaw(item["code"], item["label"]) for item in _list(data, "fields"))
+    officers = tuple(_officer(item) for item in _list(data, "officers"))
+    routing = tuple(_routing_rule(item) for item in _list(data, "routing"))
+    org = Organisation(str(data.get("name", "")), units, areas, fields, officers, routing)
+    _check(org)
+    return org
+
+
+def _list(data: Mapping[str, Any], key: str) -> Sequence[Mapping[str, Any]]:
+    value = data.get(key, [])
+    if not isinstance(value, list):
+        raise OrganisationError(f"`{key}` must be a list of tables ([[{key}]])")
+    return value
+
+
+def _unit(item: Mapping[str, Any]) -> Unit:
+    return Unit(item["code"], item["name"], item["kind"], item.get("parent"), item.get("prefix"))
+
+
+def _officer(item: Mapping[str, Any]) -> OfficerRecord:
+    return OfficerRecord(
+        handle=item["handle"],
+        name=item["name"],
+        unit=item["unit"],
+        roles=frozenset(item.get("roles", [])),
+        title=item.get("title", ""),
+        on_duty=bool(item.get("on_duty", True)),
+    )
+
+
+def _routing_rule(item: Mapping[str, Any]) -> RoutingRule:
+    return RoutingRule(
+        unit=item["unit"],
+        commune=item.get("commune"),
+        kinds=tuple(item.get("kinds", ())),
+        fields=tuple(item.get("fields", ())),
+    )
+
+
+def _check(org: Organisation) -> None:
+    """Every reference points at something that exists; every commune can receive petitions."""
+    problems: list[str] = []
+    for unit in org.units.values():
+        if unit.parent and unit.parent not in org.units:
+            problems.append(f"unit {unit.code}: unknown parent {unit.parent}")
+    for area in org.areas.values():
+        if org.units.get(area.unit) is None or org.units[area.unit].kind != "commune":
+            problems.append(f"area {area.code}: {area.unit} is not a commune")
+    handles = [officer.handle for officer in org.officers]
+    for handle in {h for h in handles if handles.count(h) > 1}:
+        problems.append(f"officer handle {handle} is used twice")
+    for officer in org.officers:
+        if officer.unit not in org.units:
+            problems.append(f"officer {officer.handle}: unknown unit {officer.unit}")
+        if unknown := officer.roles - ROLES:
+            problems.append(f"officer {officer.handle}: unknown roles {sorted(unknown)}")
+    field_codes = {item.code for item in org.fields}
+    for rule in org.routing:
+        if rule.unit not in org.units:
+            problems.append(f"routing rule: unknown unit {rule.unit}")
+        if unknown_fields := set(rule.fields) - field_codes:
+            problems.append(
+                f"routing rule for {rule.unit}: unknown fields {sorted(unknown_fields)}"
+            )
+    if problems:
+        raise OrganisationError("; ".join(problems))

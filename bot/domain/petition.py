@@ -1,0 +1,111 @@
+"""Petitions (đơn): kinds, states, what identity each kind needs, codes and phone numbers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class PetitionKind(StrEnum):
+    """Loại đơn (LEGAL §1)."""
+
+    COMPLAINT = "khieu_nai"
+    DENUNCIATION = "to_cao"
+    PETITION = "kien_nghi"
+    FEEDBACK = "phan_anh"
+
+
+class PetitionState(StrEnum):
+    """Where a petition stands (DESIGN §6)."""
+
+    DRAFT = "draft"
+    RECEIVED = "received"
+    ACCEPTED = "accepted"
+    REFUSED = "refused"
+    FORWARDED = "forwarded"
+    GUIDED = "guided"
+    IN_PROGRESS = "in_progress"
+    WAITING_CITIZEN = "waiting_citizen"
+    EXTENDED = "extended"
+    DIALOGUE = "dialogue"
+    ANSWERED = "answered"
+    CLOSED = "closed"
+    APPEALED = "appealed"
+
+
+OPEN_STATES = frozenset(
+    {
+        PetitionState.RECEIVED,
+        PetitionState.ACCEPTED,
+        PetitionState.IN_PROGRESS,
+        PetitionState.WAITING_CITIZEN,
+        PetitionState.EXTENDED,
+        PetitionState.DIALOGUE,
+        PetitionState.APPEALED,
+    }
+)
+
+
+@dataclass(frozen=True)
+class IdentityNeeds:
+    """What a kind asks of the filer: collect only what the law needs (LEGAL §7)."""
+
+    address_required: bool
+    anonymous_allowed: bool
+    secret: bool  # the filer's identity is protected (LEGAL §4)
+
+
+IDENTITY_NEEDS: dict[PetitionKind, IdentityNeeds] = {
+    PetitionKind.COMPLAINT: IdentityNeeds(
+        address_required=True, anonymous_allowed=False, secret=False
+    ),
+    PetitionKind.DENUNCIATION: IdentityNeeds(
+        address_required=True, anonymous_allowed=False, secret=True
+    ),
+    PetitionKind.PETITION: IdentityNeeds(
+        address_required=False, anonymous_allowed=False, secret=False
+    ),
+    PetitionKind.FEEDBACK: IdentityNeeds(
+        address_required=False, anonymous_allowed=True, secret=False
+    ),
+}
+
+MAX_CONTENT_CHARS = 10_000
+MAX_ATTACHMENTS = 10
+MAX_NAME_CHARS = 120
+MAX_ADDRESS_CHARS = 300
+
+
+def format_code(prefix: str, year: int, number: int) -> str:
+    """The code printed on the receipt, e.g. SP-2026-000123."""
+    return f"{prefix}-{year}-{number:06d}"
+
+
+_MOBILE = re.compile(r"^0(3[2-9]|5[25689]|7[06-9]|8[1-9]|9\d)\d{7}$")
+_LANDLINE = re.compile(r"^02\d{9}$")
+
+
+def normalise_phone(text: str) -> str | None:
+    """A Vietnamese phone number as 0XXXXXXXXX, or None when it is not one.
+
+    Accepts spaces, dots, dashes and the +84 / 84 prefixes that people type or that a shared
+    contact carries.
+    """
+    digits = re.sub(r"[\s.\-()]", "", text)
+    if digits.startswith("+84"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("84") and len(digits) == 11:
+        digits = "0" + digits[2:]
+    if _MOBILE.match(digits) or _LANDLINE.match(digits):
+        return digits
+    return None
+
+
+def mask_phone(phone: str | None) -> str:
+    """Show only the first three and last three digits (LEGAL §7)."""
+    if not phone:
+        return ""
+    if len(phone) <= 6:
+        return "*" * len(phone)
+    return phone[:3] + "*" * (len(phone) - 6) + phone[-3:]

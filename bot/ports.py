@@ -1,0 +1,187 @@
+"""The narrow ports handlers and services use; storage implements them, tests may fake them.
+
+Views are frozen snapshots: a handler never holds a live database row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from bot.core import FileRef, Recipient
+
+
+@dataclass(frozen=True)
+class CitizenView:
+    """A citizen as the conversation needs them."""
+
+    id: int
+    name: str | None
+    phone: str | None
+    address: str | None
+    consent_at: datetime | None
+
+
+@dataclass(frozen=True)
+class OfficerView:
+    """An officer bound to a chat."""
+
+    id: int
+    handle: str
+    name: str
+    title: str
+    unit: str
+    roles: frozenset[str]
+
+
+@dataclass(frozen=True)
+class DeadlineView:
+    """One statutory date of a petition."""
+
+    rule_id: str
+    due_date: date
+    status: str = "open"
+
+
+@dataclass(frozen=True)
+class PetitionSummary:
+    """A line of a list: code, kind, state and dates."""
+
+    id: int
+    code: str
+    kind: str
+    field: str
+    state: str
+    received_at: datetime
+    deadlines: tuple[DeadlineView, ...] = ()
+
+
+@dataclass(frozen=True)
+class PetitionDetail:
+    """Everything about one petition; the filer fields are personal data."""
+
+    summary: PetitionSummary
+    unit: str
+    area: str | None
+    assignee_id: int | None
+    citizen_id: int | None
+    content: str
+    place_note: str | None
+    latitude: float | None
+    longitude: float | None
+    anonymous: bool
+    filer_name: str | None
+    filer_phone: str | None
+    filer_address: str | None
+    attachments: int
+
+
+@dataclass(frozen=True)
+class NewPetition:
+    """What the filing service writes: a routed, numbered petition with its dates."""
+
+    code: str
+    kind: str
+    field: str
+    unit: str
+    area: str | None
+    assignee_handle: str | None
+    citizen_id: int | None
+    content: str
+    place_note: str | None
+    latitude: float | None
+    longitude: float | None
+    anonymous: bool
+    filer_name: str | None
+    filer_phone: str | None
+    filer_address: str | None
+    channel: str
+    received_at: datetime
+    attachments: tuple[FileRef, ...] = ()
+    deadlines: tuple[tuple[str, date, date], ...] = ()  # rule id, start, due
+    event_payload: dict[str, Any] = field(default_factory=dict)
+
+
+class InviteRefused(Exception):
+    """An invite code is unknown, expired or used: `reason` is a message id."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Store(Protocol):
+    """Everything handlers and services read or write, inside the current transaction."""
+
+    async def citizen(self, channel: str, chat_id: str) -> CitizenView | None:
+        """The citizen of this chat, if known."""
+        ...
+
+    async def ensure_citizen(
+        self, channel: str, chat_id: str, user_id: str, now: datetime
+    ) -> CitizenView:
+        """The citizen of this chat, created on first contact."""
+        ...
+
+    async def record_consent(self, citizen_id: int, now: datetime) -> None:
+        """The citizen has read the privacy notice."""
+        ...
+
+    async def remember_identity(
+        self, citizen_id: int, name: str | None, phone: str | None, address: str | None
+    ) -> None:
+        """Keep the filer's details to offer them next time."""
+        ...
+
+    async def officer_by_chat(self, channel: str, chat_id: str) -> OfficerView | None:
+        """The officer bound to this chat, if any."""
+        ...
+
+    async def officer_by_handle(self, handle: str) -> OfficerView | None:
+        """An officer by their stable handle."""
+        ...
+
+    async def redeem_invite(
+        self, code_hash: str, channel: str, chat_id: str, now: datetime
+    ) -> OfficerView:
+        """Bind this chat to the invited officer, or raise `InviteRefused`."""
+        ...
+
+    async def open_load(self, unit: str) -> dict[str, int]:
+        """Open petitions per officer handle in a unit."""
+        ...
+
+    async def next_petition_number(self, prefix: str, year: int) -> int:
+        """Allocate the next number of a prefix and year."""
+        ...
+
+    async def add_petition(self, petition: NewPetition) -> int:
+        """Store a petition with its attachments, deadlines and first event."""
+        ...
+
+    async def petitions_of_citizen(self, citizen_id: int, limit: int) -> list[PetitionSummary]:
+        """A citizen's petitions, newest first."""
+        ...
+
+    async def petitions_assigned(self, officer_id: int, limit: int) -> list[PetitionSummary]:
+        """An officer's open petitions, soonest deadline first."""
+        ...
+
+    async def petition(self, petition_id: int) -> PetitionDetail | None:
+        """One petition in full."""
+        ...
+
+    async def officer_chats(self, officer_id: int) -> list[Recipient]:
+        """The chats an officer is reachable in."""
+        ...
+
+    async def locale_of(self, recipient: Recipient) -> str | None:
+        """The language a chat has chosen."""
+        ...
+
+    async def audit(
+        self, actor: str, action: str, subject: str, detail: dict[str, Any], now: datetime
+    ) -> None:
+        """Log an access to personal data (LEGAL §4, §7)."""
+        ...

@@ -1,0 +1,102 @@
+"""File a petition: route it, number it, set its statutory dates, store it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from bot.core import FileRef
+from bot.domain.calendar import WorkingCalendar
+from bot.domain.deadlines import RuleBook, due_date
+from bot.domain.org import OfficerRecord, Organisation
+from bot.domain.petition import IDENTITY_NEEDS, PetitionKind, format_code
+from bot.domain.routing import pick_officer, route_unit
+from bot.i18n import LOCAL_TZ
+from bot.ports import DeadlineView, NewPetition, Store
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What the citizen told us, checked by the conversation."""
+
+    kind: str
+    field: str
+    commune: str
+    area: str | None
+    place_note: str | None
+    latitude: float | None
+    longitude: float | None
+    content: str
+    attachments: tuple[FileRef, ...]
+    name: str | None
+    phone: str | None
+    address: str | None
+    anonymous: bool
+
+
+@dataclass(frozen=True)
+class Filed:
+    """The receipt's facts."""
+
+    petition_id: int
+    code: str
+    unit: str
+    assignee: OfficerRecord | None
+    received_on: date
+    deadlines: tuple[DeadlineView, ...]
+
+
+def receipt_deadlines(
+    rulebook: RuleBook, calendar: WorkingCalendar, kind: str, received_on: date
+) -> tuple[DeadlineView, ...]:
+    """The dates the law sets from the day a petition of this kind is received."""
+    return tuple(
+        DeadlineView(rule_id, due_date(rulebook, rule_id, received_on, calendar=calendar))
+        for rule_id in rulebook.kinds[kind].on_receipt
+    )
+
+
+async def file_petition(
+    store: Store,
+    org: Organisation,
+    rulebook: RuleBook,
+    calendar: WorkingCalendar,
+    draft: Draft,
+    citizen_id: int | None,
+    channel: str,
+    now: datetime,
+) -> Filed:
+    """Tiếp nhận đơn: route, number, date and store a confirmed draft in the open transaction."""
+    kind = PetitionKind(draft.kind)
+    unit = route_unit(org, draft.commune, kind, draft.field)
+    assignee = pick_officer(org, unit, kind, await store.open_load(unit))
+    received_on = now.astimezone(LOCAL_TZ).date()
+    number = await store.next_petition_number(org.prefix_of(unit), received_on.year)
+    code = format_code(org.prefix_of(unit), received_on.year, number)
+    deadlines = receipt_deadlines(rulebook, calendar, kind, received_on)
+    keep_identity = not (draft.anonymous and IDENTITY_NEEDS[kind].anonymous_allowed)
+    petition_id = await store.add_petition(
+        NewPetition(
+            code=code,
+            kind=kind,
+            field=draft.field,
+            unit=unit,
+            area=draft.area,
+            assignee_handle=assignee.handle if assignee else None,
+            citizen_id=citizen_id,
+            content=draft.content,
+            place_note=draft.place_note,
+            latitude=draft.latitude,
+            longitude=draft.longitude,
+            anonymous=not keep_identity,
+            filer_name=draft.name if keep_identity else None,
+            filer_phone=draft.phone if keep_identity else None,
+            filer_address=draft.address if keep_identity else None,
+            channel=channel,
+            received_at=now,
+            attachments=draft.attachments,
+            deadlines=tuple((d.rule_id, received_on, d.due_date) for d in deadlines),
+            event_payload={"unit": unit, "assignee": assignee.handle if assignee else None},
+        )
+    )
+    return Filed(petition_id, code, unit, assignee, received_on, deadlines)

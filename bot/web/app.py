@@ -1,0 +1,153 @@
+"""The aiohttp application factory: sandbox chat, Telegram webhook, health."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+
+from aiohttp import web
+from sqlalchemy import text
+
+from bot.channels.sandbox import SandboxChannel, entry_json, officer_chat
+from bot.core import Incoming
+from bot.domain.org import Organisation
+from storage.db import Database
+
+STATIC_DIR = Path(__file__).parent / "static"
+CITIZEN_PERSONAS = ("citizen-1", "citizen-2", "citizen-3")
+MAX_UPLOAD_BYTES = 25 * 1024 * 1024
+LONG_POLL_SECONDS = 20.0
+_ACTION_KINDS = {"text", "callback", "contact", "location"}
+
+Accept = Callable[[Sequence[Incoming]], Awaitable[list[Incoming]]]
+WebhookHandler = Callable[[web.Request], Awaitable[web.Response]]
+
+db_key = web.AppKey("db", Database)
+
+
+def create_app(
+    db: Database,
+    *,
+    sandbox: SandboxChannel | None,
+    org: Organisation,
+    accept: Accept,
+    clock: Callable[[], datetime],
+    telegram_webhook: WebhookHandler | None = None,
+) -> web.Application:
+    """Build the web app; only the parts that are configured get routes."""
+    app = web.Application(client_max_size=MAX_UPLOAD_BYTES)
+    app[db_key] = db
+    app.router.add_get("/healthz", health)
+    if telegram_webhook is not None:
+        app.router.add_post("/telegram/webhook", telegram_webhook)
+    if sandbox is not None:
+        SandboxRoutes(sandbox, org, accept, clock).install(app)
+    return app
+
+
+async def health(request: web.Request) -> web.Response:
+    """The database answers."""
+    try:
+        async with request.app[db_key].engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception:
+        return web.json_response({"status": "database unavailable"}, status=503)
+    return web.json_response({"status": "ok"})
+
+
+class SandboxRoutes:
+    """The page and its JSON API."""
+
+    def __init__(
+        self,
+        sandbox: SandboxChannel,
+        org: Organisation,
+        accept: Accept,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.sandbox = sandbox
+        self.org = org
+        self.accept = accept
+        self.clock = clock
+        self.chats = set(CITIZEN_PERSONAS) | {officer_chat(o.handle) for o in org.officers}
+
+    def install(self, app: web.Application) -> None:
+        """Add the routes."""
+        app.router.add_get("/", self.redirect)
+        app.router.add_get("/sandbox", self.page)
+        app.router.add_get("/sandbox/api/identities", self.identities)
+        app.router.add_get("/sandbox/api/messages", self.messages)
+        app.router.add_post("/sandbox/api/send", self.send)
+        app.router.add_post("/sandbox/api/upload", self.upload)
+
+    async def redirect(self, _request: web.Request) -> web.Response:
+        raise web.HTTPFound("/sandbox")
+
+    async def page(self, _request: web.Request) -> web.FileResponse:
+        return web.FileResponse(STATIC_DIR / "sandbox.html")
+
+    async def identities(self, _request: web.Request) -> web.Response:
+        """Who the person can be: a few citizens and every demo officer."""
+        people = [{"chat": chat, "kind": "citizen", "label": chat} for chat in CITIZEN_PERSONAS]
+        people += [
+            {
+                "chat": officer_chat(o.handle),
+                "kind": "officer",
+                "label": f"{o.name} — {o.title} ({o.handle})",
+            }
+            for o in self.org.officers
+        ]
+        return web.json_response({"identities": people})
+
+    def _chat(self, value: object) -> str:
+        chat = str(value or "")
+        if chat not in self.chats:
+            raise web.HTTPBadRequest(text="unknown sandbox identity")
+        return chat
+
+    async def messages(self, request: web.Request) -> web.Response:
+        """New lines of a chat, waiting up to `wait` seconds for some."""
+        chat = self._chat(request.query.get("chat"))
+        after = int(request.query.get("after", "0") or 0)
+        wait = min(float(request.query.get("wait", "0") or 0), LONG_POLL_SECONDS)
+        lines = (
+            await self.sandbox.wait_for_lines(chat, after, wait)
+            if wait
+            else self.sandbox.transcript(chat, after)
+        )
+        return web.json_response({"messages": [entry_json(line) for line in lines]})
+
+    async def send(self, request: web.Request) -> web.Response:
+        """The person typed, pressed a button, or shared a contact or location."""
+        body = await request.json()
+        chat = self._chat(body.get("chat"))
+        action = body.get("action") or {}
+        if action.get("kind") not in _ACTION_KINDS:
+            raise web.HTTPBadRequest(text="unknown action")
+        if action.get("kind") == "contact" and not re.fullmatch(
+            r"\+?[\d .\-]{6,20}", str(action.get("phone", ""))
+        ):
+            raise web.HTTPBadRequest(text="bad phone")
+        await self.sandbox.user_action(chat, action, self.accept, self.clock())
+        return web.json_response({"ok": True})
+
+    async def upload(self, request: web.Request) -> web.Response:
+        """The person attached a file."""
+        form = await request.post()
+        chat = self._chat(form.get("chat"))
+        upload = form.get("file")
+        if not isinstance(upload, web.FileField):
+            raise web.HTTPBadRequest(text="no file")
+        data = upload.file.read()
+        file = self.sandbox.save_upload(data, upload.filename or "file", upload.content_type or "")
+        action = {
+            "kind": "file",
+            "file": asdict(file),
+            "text": str(form.get("caption") or ""),
+            "label": f"📎 {upload.filename}",
+        }
+        await self.sandbox.user_action(chat, action, self.accept, self.clock())
+        return web.json_response({"ok": True})

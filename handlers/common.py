@@ -1,0 +1,239 @@
+"""Start, privacy notice, menu, help, language, cancel, and polite answers to the unexpected."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from bot.conversation import Context, Router, ask_again
+from bot.core import Button, Kind
+from bot.i18n import LOCALES
+from bot.ports import InviteRefused
+
+log = logging.getLogger(__name__)
+
+router = Router()
+
+
+def invite_hash(code: str) -> str:
+    """Invites are stored hashed: a leaked database does not leak working codes."""
+    return hashlib.sha256(code.strip().encode()).hexdigest()
+
+
+def menu_buttons(ctx: Context) -> list[list[Button]]:
+    """The citizen's main menu: global buttons that work from any message."""
+    t = ctx.t
+    return [
+        [Button(t("menu.file"), "m:file")],
+        [Button(t("menu.mine"), "m:mine")],
+        [Button(t("menu.help"), "m:help"), Button(t("menu.language"), "m:lang")],
+    ]
+
+
+async def show_menu(ctx: Context, intro: str | None = None) -> None:
+    """Leave any question and show the main menu (the officer's menu for an officer's chat)."""
+    ctx.conv.state = ""
+    ctx.conv.step += 1
+    officer = await ctx.store.officer_by_chat(ctx.incoming.channel, ctx.incoming.chat_id)
+    if officer is not None:
+        from handlers.officer import officer_menu
+
+        await officer_menu(ctx, officer, intro)
+        return
+    ctx.reply(intro or ctx.t("menu.title"), *menu_buttons(ctx), remove_keyboard=True)
+
+
+async def show_privacy_notice(ctx: Context) -> None:
+    """Tell the person what we collect, why and for how long, before the first question."""
+    ctx.reply(
+        ctx.t("privacy.notice"),
+        [Button(ctx.t("privacy.agree"), "pv:ok")],
+        [Button(ctx.t("menu.language"), "m:lang")],
+    )
+
+
+async def require_consent(ctx: Context) -> bool:
+    """True when the citizen has read the privacy notice; otherwise show it."""
+    if await ctx.store.officer_by_chat(ctx.incoming.channel, ctx.incoming.chat_id):
+        return True
+    citizen = await ctx.store.ensure_citizen(
+        ctx.incoming.channel, ctx.incoming.chat_id, ctx.incoming.user_id, ctx.now
+    )
+    if citizen.consent_at is None:
+        await show_privacy_notice(ctx)
+        return False
+    return True
+
+
+@router.command("start")
+async def start(ctx: Context) -> None:
+    """Greets, binds an officer's invite code, or offers to resume an unfinished petition."""
+    code = ctx.incoming.args.strip()
+    if code:
+        await redeem_invite(ctx, code)
+        return
+    if not await require_consent(ctx):
+        return
+    if ctx.conv.state.startswith("f.") and ctx.conv.data.get("draft"):
+        from handlers.filing import offer_resume
+
+        await offer_resume(ctx)
+        return
+    await show_menu(ctx, ctx.t("menu.welcome"))
+
+
+async def redeem_invite(ctx: Context, code: str) -> None:
+    """Bind this chat to the officer the invite was made for."""
+    try:
+        officer = await ctx.store.redeem_invite(
+            invite_hash(code), ctx.incoming.channel, ctx.incoming.chat_id, ctx.now
+        )
+    except InviteRefused as refused:
+        log.info("invite refused for %s: %s", ctx.actor, refused.reason)
+        ctx.reply(ctx.t(refused.reason))
+        return
+    await ctx.store.audit(ctx.actor, "officer.bound", officer.handle, {}, ctx.now)
+    await show_menu(
+        ctx, ctx.t("invite.bound", name=officer.name, title=officer.title, unit=officer.unit)
+    )
+
+
+@router.global_button("pv")
+async def agree_to_privacy(ctx: Context) -> None:
+    """Records that the citizen read the notice, then shows the menu."""
+    citizen = await ctx.store.ensure_citizen(
+        ctx.incoming.channel, ctx.incoming.chat_id, ctx.incoming.user_id, ctx.now
+    )
+    if citizen.consent_at is None:
+        await ctx.store.record_consent(citizen.id, ctx.now)
+    await show_menu(ctx, ctx.t("menu.welcome"))
+
+
+@router.command("help")
+async def help_command(ctx: Context) -> None:
+    """Explains what the bot does and how to use it, then repeats any pending question."""
+    ctx.reply(ctx.t("help.text"))
+    if ctx.conv.state:
+        await ask_again_root(ctx)
+    else:
+        await show_menu(ctx)
+
+
+@router.command("menu")
+async def menu_command(ctx: Context) -> None:
+    """Shows the main menu; an unfinished petition is kept for later."""
+    if await require_consent(ctx):
+        await show_menu(ctx)
+
+
+@router.command("cancel")
+async def cancel_command(ctx: Context) -> None:
+    """Drops the petition being written and returns to the menu."""
+    had_draft = bool(ctx.conv.data.pop("draft", None))
+    await show_menu(ctx, ctx.t("filing.cancelled") if had_draft else None)
+
+
+@router.command("lang")
+async def language_command(ctx: Context) -> None:
+    """Offers the languages."""
+    await choose_language(ctx)
+
+
+async def choose_language(ctx: Context) -> None:
+    """Shows one button per language, each labelled in its own language."""
+    ctx.reply(
+        ctx.t("language.choose"),
+        [Button("Tiếng Việt", "lg:vi"), Button("English", "lg:en")],
+    )
+
+
+@router.global_button("lg")
+async def set_language(ctx: Context) -> None:
+    """Switches the chat's language and carries on where it was."""
+    if ctx.choice not in LOCALES:
+        await forged_button(ctx)
+        return
+    ctx.conv.locale = ctx.choice
+    ctx.reply(ctx.t("language.set"))
+    if ctx.conv.state:
+        await ask_again_root(ctx)
+        return
+    citizen = await ctx.store.citizen(ctx.incoming.channel, ctx.incoming.chat_id)
+    officer = await ctx.store.officer_by_chat(ctx.incoming.channel, ctx.incoming.chat_id)
+    if officer is None and (citizen is None or citizen.consent_at is None):
+        await show_privacy_notice(ctx)
+    else:
+        await show_menu(ctx)
+
+
+@router.global_button("m")
+async def menu_button(ctx: Context) -> None:
+    """The main menu's buttons work from any earlier menu message."""
+    if ctx.choice == "lang":
+        await choose_language(ctx)
+        return
+    if not await require_consent(ctx):
+        return
+    if ctx.choice == "help":
+        ctx.reply(ctx.t("help.text"))
+        await show_menu(ctx)
+    elif ctx.choice == "file":
+        from handlers.filing import begin_filing
+
+        await begin_filing(ctx)
+    elif ctx.choice == "mine":
+        from handlers.mine import show_my_petitions
+
+        await show_my_petitions(ctx)
+    elif ctx.choice == "home":
+        await show_menu(ctx)
+    else:
+        await forged_button(ctx)
+
+
+async def ask_again_root(ctx: Context) -> None:
+    """Repeat the pending question, whichever feature owns it."""
+    from handlers import ROOT
+
+    await ask_again(ROOT, ctx)
+
+
+async def idle(ctx: Context) -> None:
+    """A message with no question pending: explain briefly and show the menu."""
+    if not await require_consent(ctx):
+        return
+    kind = ctx.incoming.kind
+    if kind is Kind.FILE:
+        ctx.reply(ctx.t("input.file_outside_filing"))
+    elif kind is Kind.STICKER:
+        ctx.reply(ctx.t("input.sticker"))
+    elif kind is Kind.UNSUPPORTED:
+        ctx.reply(ctx.t("input.unsupported"))
+    await show_menu(ctx)
+
+
+async def unknown_command(ctx: Context) -> None:
+    """A command we do not have: say so and carry on."""
+    ctx.reply(ctx.t("input.unknown_command"))
+    if ctx.conv.state:
+        await ask_again_root(ctx)
+    else:
+        await show_menu(ctx)
+
+
+async def stale_button(ctx: Context) -> None:
+    """A button of an earlier question: nothing happens except a pointer to the current one."""
+    ctx.reply(ctx.t("input.stale_button"))
+    if ctx.conv.state:
+        await ask_again_root(ctx)
+    else:
+        await show_menu(ctx)
+
+
+async def forged_button(ctx: Context) -> None:
+    """Button data we never made: refuse politely; the router has logged it."""
+    ctx.reply(ctx.t("input.unknown_button"))
+    if ctx.conv.state:
+        await ask_again_root(ctx)
+    else:
+        await show_menu(ctx)

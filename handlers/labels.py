@@ -1,0 +1,84 @@
+"""Message ids for values that are chosen at run time (kinds, states, fields, rules).
+
+Listing them with `N_` lets the extractor and the catalogue test see every one.
+"""
+
+from __future__ import annotations
+
+from bot.i18n import N_, Translator
+
+KIND_LABELS = {
+    "khieu_nai": N_("kind.khieu_nai"),
+    "to_cao": N_("kind.to_cao"),
+    "kien_nghi": N_("kind.kien_nghi"),
+    "phan_anh": N_("kind.phan_anh"),
+}
+
+KIND_EXPLANATIONS = {
+    "khieu_nai": N_("kind.khieu_nai.explain"),
+    "to_cao": N_("kind.to_cao.explain"),
+    "kien_nghi": N_("kind.kien_nghi.explain"),
+    "phan_anh": N_("kind.phan_anh.explain"),
+}
+
+STATE_LABELS = {
+    "received": N_("state.received"),
+    "accepted": N_("state.accepted"),
+    "refused": N_("state.refused"),
+    "forwarded": N_("state.forwarded"),
+    "guided": N_("state.guided"),
+    "in_progress": N_("state.in_progress"),
+    "waiting_citizen": N_("state.waiting_citizen"),
+    "extended": N_("state.extended"),
+    "dialogue": N_("state.dialogue"),
+    "answered": N_("state.answered"),
+    "closed": N_("state.closed"),
+    "appealed": N_("state.appealed"),
+}
+
+FIELD_LABELS = (
+    N_("field.dat_dai"),
+    N_("field.moi_truong"),
+    N_("field.xay_dung"),
+    N_("field.giao_thong"),
+    N_("field.chinh_sach_xa_hoi"),
+    N_("field.y_te"),
+    N_("field.giao_duc"),
+    N_("field.an_ninh_trat_tu"),
+    N_("field.thu_tuc_hanh_chinh"),
+    N_("field.can_bo"),
+    N_("field.khac"),
+)
+
+RULE_LABELS = {
+    "kn.file_limit": N_("rule.kn.file_limit"),
+    "kn1.accept": N_("rule.kn1.accept"),
+    "kn1.resolve": N_("rule.kn1.resolve"),
+    "kn2.file_window": N_("rule.kn2.file_window"),
+    "kn2.accept": N_("rule.kn2.accept"),
+    "kn2.resolve": N_("rule.kn2.resolve"),
+    "kn.effective": N_("rule.kn.effective"),
+    "tc.initial": N_("rule.tc.initial"),
+    "tc.notify": N_("rule.tc.notify"),
+    "tc.resolve": N_("rule.tc.resolve"),
+    "don.process": N_("rule.don.process"),
+    "pakn.answer": N_("rule.pakn.answer"),
+}
+
+
+def kind_label(t: Translator, kind: str) -> str:
+    """The kind's name in the reader's language."""
+    return t(KIND_LABELS.get(kind, kind))
+
+
+def state_label(t: Translator, state: str) -> str:
+    """The state's name in the reader's language."""
+    return t(STATE_LABELS.get(state, state))
+
+
+def rule_label(t: Translator, rule_id: str) -> str:
+    """What a deadline is for, in the reader's language."""
+    return t(RULE_LABELS.get(rule_id, rule_id))
+
+
+INVITE_REFUSALS = (N_("invite.unknown"), N_("invite.used"), N_("invite.expired"))

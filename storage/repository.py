@@ -1,0 +1,339 @@
+"""The `Store` port over one SQLAlchemy session (one transaction), plus the organisation sync."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core import Recipient
+from bot.domain.org import Organisation
+from bot.domain.petition import OPEN_STATES, PetitionState
+from bot.ports import (
+    CitizenView,
+    DeadlineView,
+    InviteRefused,
+    NewPetition,
+    OfficerView,
+    PetitionDetail,
+    PetitionSummary,
+)
+from storage import models as m
+
+
+class SqlStore:
+    """Implements `bot.ports.Store` inside the caller's transaction."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def citizen(self, channel: str, chat_id: str) -> CitizenView | None:
+        row = await self._citizen_row(channel, chat_id)
+        return _citizen_view(row) if row else None
+
+    async def ensure_citizen(
+        self, channel: str, chat_id: str, user_id: str, now: datetime
+    ) -> CitizenView:
+        row = await self._citizen_row(channel, chat_id)
+        if row is None:
+            row = m.Citizen(channel=channel, chat_id=chat_id, user_id=user_id, created_at=now)
+            self.session.add(row)
+            await self.session.flush()
+        return _citizen_view(row)
+
+    async def _citizen_row(self, channel: str, chat_id: str) -> m.Citizen | None:
+        return await self.session.scalar(
+            select(m.Citizen).where(m.Citizen.channel == channel, m.Citizen.chat_id == chat_id)
+        )
+
+    async def record_consent(self, citizen_id: int, now: datetime) -> None:
+        await self.session.execute(
+            update(m.Citizen).where(m.Citizen.id == citizen_id).values(consent_at=now)
+        )
+
+    async def remember_identity(
+        self, citizen_id: int, name: str | None, phone: str | None, address: str | None
+    ) -> None:
+        await self.session.execute(
+            update(m.Citizen)
+            .where(m.Citizen.id == citizen_id)
+            .values(name=name, phone=phone, address=address)
+        )
+
+    async def officer_by_chat(self, channel: str, chat_id: str) -> OfficerView | None:
+        row = await self.session.scalar(
+            select(m.Officer)
+            .join(m.OfficerBinding, m.OfficerBinding.officer_id == m.Officer.id)
+            .where(
+                m.OfficerBinding.channel == channel,
+                m.OfficerBinding.chat_id == chat_id,
+                m.Officer.active.is_(True),
+            )
+        )
+        return _officer_view(row) if row else None
+
+    async def officer_by_handle(self, handle: str) -> OfficerView | None:
+        row = await self.session.scalar(select(m.Officer).where(m.Officer.handle == handle))
+        return _officer_view(row) if row else None
+
+    async def redeem_invite(
+        self, code_hash: str, channel: str, chat_id: str, now: datetime
+    ) -> OfficerView:
+        invite = await self.session.scalar(select(m.Invite).where(m.Invite.code_hash == code_hash))
+        if invite is None:
+            raise InviteRefused("invite.unknown")
+        if invite.used_at is not None:
+            raise InviteRefused("invite.used")
+        if invite.expires_at <= now:
+            raise InviteRefused("invite.expired")
+        officer = await self.session.get_one(m.Officer, invite.officer_id)
+        if not officer.active:
+            raise InviteRefused("invite.unknown")
+        invite.used_at = now
+        existing = await self.session.scalar(
+            select(m.OfficerBinding).where(
+                m.OfficerBinding.channel == channel, m.OfficerBinding.chat_id == chat_id
+            )
+        )
+        if existing is None:
+            self.session.add(
+                m.OfficerBinding(
+                    officer_id=officer.id, channel=channel, chat_id=chat_id, bound_at=now
+                )
+            )
+        else:
+            existing.officer_id, existing.bound_at = officer.id, now
+        await self.session.flush()
+        return _officer_view(officer)
+
+    async def open_load(self, unit: str) -> dict[str, int]:
+        rows = await self.session.execute(
+            select(m.Officer.handle, func.count(m.Petition.id))
+            .join(m.Petition, m.Petition.assignee_id == m.Officer.id)
+            .where(m.Officer.unit_code == unit, m.Petition.state.in_(list(OPEN_STATES)))
+            .group_by(m.Officer.handle)
+        )
+        return {handle: count for handle, count in rows.all()}
+
+    async def next_petition_number(self, prefix: str, year: int) -> int:
+        counter = await self.session.get(m.CodeCounter, (prefix, year))
+        if counter is None:
+            counter = m.CodeCounter(unit_code=prefix, year=year, last=0)
+            self.session.add(counter)
+        counter.last += 1
+        await self.session.flush()
+        return counter.last
+
+    async def add_petition(self, petition: NewPetition) -> int:
+        assignee_id = None
+        if petition.assignee_handle:
+            assignee_id = await self.session.scalar(
+                select(m.Officer.id).where(m.Officer.handle == petition.assignee_handle)
+            )
+        row = m.Petition(
+            code=petition.code,
+            kind=petition.kind,
+            field=petition.field,
+            unit_code=petition.unit,
+            area_code=petition.area,
+            assignee_id=assignee_id,
+            citizen_id=petition.citizen_id,
+            state=PetitionState.RECEIVED.value,
+            anonymous=petition.anonymous,
+            filer_name=petition.filer_name,
+            filer_phone=petition.filer_phone,
+            filer_address=petition.filer_address,
+            content=petition.content,
+            place_note=petition.place_note,
+            latitude=petition.latitude,
+            longitude=petition.longitude,
+            channel=petition.channel,
+            received_at=petition.received_at,
+        )
+        self.session.add(row)
+        await self.session.flush()
+        self.session.add_all(
+            m.Attachment(
+                petition_id=row.id,
+                channel=petition.channel,
+                file_id=file.file_id,
+                media=file.media,
+                size=file.size,
+                mime=file.mime,
+                name=file.name,
+            )
+            for file in petition.attachments
+        )
+        self.session.add_all(
+            m.Deadline(petition_id=row.id, rule_id=rule_id, start_date=start, due_date=due)
+            for rule_id, start, due in petition.deadlines
+        )
+        self.session.add(
+            m.PetitionEvent(
+                petition_id=row.id,
+                at=petition.received_at,
+                actor="citizen",
+                action="received",
+                payload=petition.event_payload,
+            )
+        )
+        await self.session.flush()
+        return row.id
+
+    async def petitions_of_citizen(self, citizen_id: int, limit: int) -> list[PetitionSummary]:
+        rows = await self.session.scalars(
+            select(m.Petition)
+            .where(m.Petition.citizen_id == citizen_id)
+            .order_by(m.Petition.received_at.desc(), m.Petition.id.desc())
+            .limit(limit)
+        )
+        return await self._summaries(list(rows))
+
+    async def petitions_assigned(self, officer_id: int, limit: int) -> list[PetitionSummary]:
+        soonest = (
+            select(m.Deadline.petition_id, func.min(m.Deadline.due_date).label("due"))
+            .where(m.Deadline.status == "open")
+            .group_by(m.Deadline.petition_id)
+            .subquery()
+        )
+        rows = await self.session.scalars(
+            select(m.Petition)
+            .outerjoin(soonest, soonest.c.petition_id == m.Petition.id)
+            .where(m.Petition.assignee_id == officer_id, m.Petition.state.in_(list(OPEN_STATES)))
+            .order_by(soonest.c.due.asc().nulls_last(), m.Petition.id)
+            .limit(limit)
+        )
+        return await self._summaries(list(rows))
+
+    async def _summaries(self, rows: list[m.Petition]) -> list[PetitionSummary]:
+        deadlines = await self._deadlines([row.id for row in rows])
+        return [_summary(row, deadlines[row.id]) for row in rows]
+
+    async def _deadlines(self, petition_ids: list[int]) -> dict[int, list[DeadlineView]]:
+        found: dict[int, list[DeadlineView]] = defaultdict(list)
+        if not petition_ids:
+            return found
+        rows = await self.session.scalars(
+            select(m.Deadline)
+            .where(m.Deadline.petition_id.in_(petition_ids))
+            .order_by(m.Deadline.due_date, m.Deadline.id)
+        )
+        for row in rows:
+            found[row.petition_id].append(DeadlineView(row.rule_id, row.due_date, row.status))
+        return found
+
+    async def petition(self, petition_id: int) -> PetitionDetail | None:
+        row = await self.session.get(m.Petition, petition_id)
+        if row is None:
+            return None
+        deadlines = await self._deadlines([row.id])
+        attachments = await self.session.scalar(
+            select(func.count(m.Attachment.id)).where(m.Attachment.petition_id == row.id)
+        )
+        return PetitionDetail(
+            summary=_summary(row, deadlines[row.id]),
+            unit=row.unit_code,
+            area=row.area_code,
+            assignee_id=row.assignee_id,
+            citizen_id=row.citizen_id,
+            content=row.content,
+            place_note=row.place_note,
+            latitude=row.latitude,
+            longitude=row.longitude,
+            anonymous=row.anonymous,
+            filer_name=row.filer_name,
+            filer_phone=row.filer_phone,
+            filer_address=row.filer_address,
+            attachments=attachments or 0,
+        )
+
+    async def officer_chats(self, officer_id: int) -> list[Recipient]:
+        rows = await self.session.scalars(
+            select(m.OfficerBinding)
+            .where(m.OfficerBinding.officer_id == officer_id)
+            .order_by(m.OfficerBinding.id)
+        )
+        return [Recipient(row.channel, row.chat_id) for row in rows]
+
+    async def locale_of(self, recipient: Recipient) -> str | None:
+        return await self.session.scalar(
+            select(m.Conversation.locale).where(
+                m.Conversation.channel == recipient.channel,
+                m.Conversation.chat_id == recipient.chat_id,
+            )
+        )
+
+    async def audit(
+        self, actor: str, action: str, subject: str, detail: dict[str, Any], now: datetime
+    ) -> None:
+        self.session.add(
+            m.AuditEntry(at=now, actor=actor, action=action, subject=subject, detail=detail)
+        )
+
+
+def _citizen_view(row: m.Citizen) -> CitizenView:
+    return CitizenView(row.id, row.name, row.phone, row.address, row.consent_at)
+
+
+def _officer_view(row: m.Officer) -> OfficerView:
+    roles = frozenset(role for role in row.roles.split(",") if role)
+    return OfficerView(row.id, row.handle, row.name, row.title, row.unit_code, roles)
+
+
+def _summary(row: m.Petition, deadlines: list[DeadlineView]) -> PetitionSummary:
+    return PetitionSummary(
+        row.id, row.code, row.kind, row.field, row.state, row.received_at, tuple(deadlines)
+    )
+
+
+async def sync_organisation(session: AsyncSession, org: Organisation) -> None:
+    """Make the database's units, villages and officers match the organisation file.
+
+    Officers are matched by handle and never deleted (petitions and history refer to them): one
+    who left the file is marked inactive and loses access.
+    """
+    units = {row.code: row for row in await session.scalars(select(m.Unit))}
+    for unit in _parents_first(org):
+        row = units.get(unit.code) or m.Unit(code=unit.code)
+        row.name, row.kind, row.parent_code = unit.name, unit.kind, unit.parent
+        session.add(row)
+    await session.flush()
+    areas = {row.code: row for row in await session.scalars(select(m.Area))}
+    for area in org.areas.values():
+        row = areas.get(area.code) or m.Area(code=area.code)
+        row.unit_code, row.name = area.unit, area.name
+        session.add(row)
+    officers = {row.handle: row for row in await session.scalars(select(m.Officer))}
+    for record in org.officers:
+        row = officers.get(record.handle) or m.Officer(handle=record.handle)
+        row.name, row.title, row.unit_code = record.name, record.title, record.unit
+        row.roles = ",".join(sorted(record.roles))
+        row.on_duty, row.active = record.on_duty, True
+        session.add(row)
+    configured = {record.handle for record in org.officers}
+    for handle, row in officers.items():
+        if handle not in configured:
+            row.active = False
+    await session.flush()
+
+
+def _parents_first(org: Organisation) -> list[Any]:
+    """Units ordered so that a parent is written before its children."""
+    ordered: list[Any] = []
+    seen: set[str] = set()
+
+    def visit(code: str) -> None:
+        if code in seen:
+            return
+        unit = org.units[code]
+        if unit.parent:
+            visit(unit.parent)
+        seen.add(code)
+        ordered.append(unit)
+
+    for code in org.units:
+        visit(code)
+    return ordered

@@ -1,0 +1,63 @@
+"""Shared fixtures: a real app on a real SQLite file, a controllable clock, HTTP clients."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bot.app import Application
+from bot.config import Settings
+
+# 10:00 in Hà Nội on Monday 2 March 2026: a working day with no holiday nearby.
+START = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
+
+
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+def make_settings(tmp_path: Path, **overrides: object) -> Settings:
+    """Settings for a test app: its own SQLite file and files folder, a free port, no .env."""
+    values: dict[str, object] = {
+        "database_url": f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
+        "data_dir": tmp_path / "data",
+        "http_port": 0,
+        "telegram_bot_token": "",
+        "webhook_base_url": "",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+async def sandbox_app(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Application]:
+    app = Application(make_settings(tmp_path, sandbox=True), clock=clock)
+    await app.start()
+    try:
+        yield app
+    finally:
+        await app.stop()
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session

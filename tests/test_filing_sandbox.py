@@ -1,0 +1,122 @@
+"""A citizen files each kind of petition in the sandbox chat; the officer is told."""
+
+from __future__ import annotations
+
+import re
+
+import aiohttp
+import pytest
+
+from bot.app import Application
+from tests.sandbox_client import SandboxPerson, texts
+
+
+async def consent(person: SandboxPerson) -> list[dict]:
+    lines = await person.say("/start")
+    assert "dữ liệu cá nhân" in texts(lines)
+    return await person.press("Tôi đã hiểu", lines)
+
+
+async def file_complaint(person: SandboxPerson) -> list[dict]:
+    lines = await consent(person)
+    lines = await person.press("Gửi đơn", lines)
+    assert "Khiếu nại" in texts(lines) and "Tố cáo" in texts(lines)
+    lines = await person.press("Khiếu nại", lines)
+    lines = await person.press("Đất đai", lines)
+    lines = await person.press("Sơn Phú", lines)
+    lines = await person.press("Na Mao", lines)
+    assert "kể lại sự việc" in texts(lines)
+    lines = await person.say(
+        "UBND xã thu hồi 200m2 đất vườn của gia đình tôi mà không có quyết định."
+    )
+    lines = await person.press("Xong", lines)
+    lines = await person.say("Nguyễn Thị Dung")
+    assert any(line["ask_contact"] for line in lines)
+    lines = await person.act({"kind": "contact", "phone": "+84912345678"})
+    lines = await person.say("Xóm Na Mao, xã Sơn Phú")
+    assert "kiểm tra lại đơn" in texts(lines)
+    assert "Nguyễn Thị Dung" in texts(lines)
+    return await person.press("Gửi đơn", lines)
+
+
+async def test_complaint_receipt_has_code_kind_and_statutory_date(
+    sandbox_app: Application, http: aiohttp.ClientSession
+) -> None:
+    citizen = SandboxPerson(sandbox_app, http, "citizen-1")
+    receipt_lines = await file_complaint(citizen)
+    receipt = texts(receipt_lines)
+    assert re.search(r"Mã đơn: SP-2026-000001", receipt)
+    assert "Loại đơn: Khiếu nại" in receipt
+    assert "Ngày nhận: 02/03/2026" in receipt
+    # kn1.accept: 10 days from Mon 02/03/2026 → Thu 12/03/2026 (Điều 27 Luật Khiếu nại 2011).
+    assert "12/03/2026" in receipt and "Điều 27" in receipt
+    assert "Văn phòng HĐND và UBND xã Sơn Phú" in receipt
+
+    mine = await citizen.press("Đơn của tôi", receipt_lines)
+    assert "SP-2026-000001" in texts(mine) and "Đã tiếp nhận" in texts(mine)
+
+
+async def test_routed_officer_is_told_with_a_button_to_open(
+    sandbox_app: Application, http: aiohttp.ClientSession
+) -> None:
+    await file_complaint(SandboxPerson(sandbox_app, http, "citizen-1"))
+    officer = SandboxPerson(sandbox_app, http, "officer-sp.tiepdan")
+    notice = await officer.new_lines()
+    assert "Đơn mới SP-2026-000001" in texts(notice)
+    assert "091****678" in texts(notice), "the notification masks the phone"
+    opened = await officer.press("Mở đơn", notice)
+    assert "thu hồi 200m2" in texts(opened) and "0912345678" in texts(opened)
+
+    stranger = SandboxPerson(sandbox_app, http, "officer-tx.tiepdan")
+    refused = await stranger.act({"kind": "callback", "data": notice[-1]["buttons"][0][0]["data"]})
+    assert "không có quyền" in texts(refused)
+
+
+async def test_denunciation_hides_the_denouncer_from_the_notification(
+    sandbox_app: Application, http: aiohttp.ClientSession
+) -> None:
+    citizen = SandboxPerson(sandbox_app, http, "citizen-2")
+    lines = await consent(citizen)
+    lines = await citizen.press("Gửi đơn", lines)
+    lines = await citizen.press("Tố cáo", lines)
+    lines = await citizen.press("Thái độ", lines)
+    lines = await citizen.press("Sơn Phú", lines)
+    lines = await citizen.press("Bản Trang", lines)
+    lines = await citizen.say("Cán bộ địa chính xã nhận tiền để làm sổ đỏ nhanh.")
+    lines = await citizen.press("Xong", lines)
+    assert "giữ bí mật" in texts(lines)
+    lines = await citizen.press("Tiếp tục, ghi họ tên", lines)
+    lines = await citizen.say("Hoàng Văn Tố")
+    lines = await citizen.say("0987 654 321")
+    lines = await citizen.say("Xóm Bản Trang")
+    receipt = texts(await citizen.press("Gửi đơn", lines))
+    assert "Tố cáo" in receipt and "SP-2026-000001" in receipt
+
+    head = SandboxPerson(sandbox_app, http, "officer-sp.chutich")
+    notice = texts(await head.new_lines())
+    assert "Đơn mới" in notice
+    assert "Hoàng Văn Tố" not in notice and "0987" not in notice and "654321" not in notice
+    assert "bí mật" in notice
+
+
+@pytest.mark.parametrize("choice", ["anonymous"])
+async def test_feedback_may_be_anonymous(
+    sandbox_app: Application, http: aiohttp.ClientSession, choice: str
+) -> None:
+    citizen = SandboxPerson(sandbox_app, http, "citizen-3")
+    lines = await consent(citizen)
+    lines = await citizen.press("Gửi đơn", lines)
+    lines = await citizen.press("Phản ánh", lines)
+    lines = await citizen.press("Giao thông", lines)
+    lines = await citizen.press("Sơn Phú", lines)
+    lines = await citizen.say("Đầu cầu tràn xóm Khau Diều")
+    lines = await citizen.say("Đường bị sạt lở, xe máy không qua được.")
+    lines = await citizen.press("Xong", lines)
+    lines = await citizen.press("ẩn danh", lines)
+    assert "ẩn danh" in texts(lines)
+    receipt = texts(await citizen.press("Gửi đơn", lines))
+    assert "SP-2026-000001" in receipt and "Phản ánh" in receipt
+    # pakn.answer: 15 working days after Mon 02/03/2026 → Mon 23/03/2026.
+    assert "23/03/2026" in receipt
+    officer = SandboxPerson(sandbox_app, http, "officer-sp.kinhte")
+    assert "Ẩn danh" in texts(await officer.new_lines())
