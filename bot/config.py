@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("data")
@@ -35,6 +35,12 @@ class Settings(BaseSettings):
     outbox_per_chat_rate: float = Field(default=1.0, gt=0)
     outbox_per_chat_burst: int = Field(default=3, ge=1)
     sandbox: bool | None = None
+
+    @field_validator("org_file", "rules_file", "calendar_overrides_file", "sandbox", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """`ORG_FILE=` in a .env file means "use the default", not the current directory."""
+        return None if value == "" else value
 
     @property
     def sandbox_enabled(self) -> bool:
