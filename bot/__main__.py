@@ -31,8 +31,10 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Dispatch to the command."""
     args = parser().parse_args(argv)
+    quiet = args.command in {"officers", "invite", "deadline"}
     logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=logging.WARNING if quiet else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     if args.command == "deadline":
         return deadline.run(args)

@@ -11,6 +11,7 @@ import pytest
 
 from bot.app import Application
 from bot.config import Settings
+from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram
 
 # 10:00 in Hà Nội on Monday 2 March 2026: a working day with no holiday nearby.
 START = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
@@ -61,3 +62,33 @@ async def sandbox_app(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Applica
 async def http() -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession() as session:
         yield session
+
+
+@pytest.fixture
+async def telegram() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram() as server:
+        yield server
+
+
+def telegram_settings(tmp_path: Path, server: FakeTelegram) -> Settings:
+    return make_settings(
+        tmp_path,
+        telegram_bot_token=DEFAULT_TOKEN,
+        telegram_api_url=server.api_url,
+        sandbox=True,
+        # Conversations here are faster than any person; the rate limits have their own tests.
+        outbox_per_chat_rate=1000,
+        outbox_global_rate=1000,
+    )
+
+
+@pytest.fixture
+async def app(
+    tmp_path: Path, telegram: FakeTelegram, clock: FakeClock
+) -> AsyncIterator[Application]:
+    application = Application(telegram_settings(tmp_path, telegram), clock=clock)
+    await application.start()
+    try:
+        yield application
+    finally:
+        await application.stop()

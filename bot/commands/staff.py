@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from bot.config import Settings
+from bot.i18n import LOCAL_TZ
 from storage import models as m
 from storage.db import Database
 
@@ -93,7 +94,7 @@ def run_invite(args: argparse.Namespace) -> int:
         await db.close()
         username = settings.telegram_bot_username or await _bot_username(settings)
         print(f"Officer: {officer.name} ({officer.handle})")
-        print(f"Code (one use, expires {expires:%Y-%m-%d %H:%M} UTC): {code}")
+        print(f"Code (one use, expires {expires.astimezone(LOCAL_TZ):%d/%m/%Y %H:%M}): {code}")
         print(f"Telegram: https://t.me/{username}?start={code}")
         print(f"Or send this in the bot's chat: /start {code}")
         return 0

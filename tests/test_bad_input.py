@@ -1,0 +1,142 @@
+"""Bad input gets a clear, polite answer in the user's language; nothing crashes, nothing is lost."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import Application
+from storage import models as m
+from tests.fake_telegram import FakeTelegram, SimUser
+from tests.test_telegram import consent, file_up_to_content
+
+
+async def draft(app: Application, chat_id: int) -> dict:
+    async with app.db.transaction() as session:
+        row = await session.get(m.Conversation, ("telegram", str(chat_id)))
+        assert row is not None
+        return dict(row.data.get("draft", {}))
+
+
+async def test_sticker_and_unknown_command_get_a_polite_answer_and_the_question_again(
+    app: Application, telegram: FakeTelegram
+) -> None:
+    user = telegram.user(2001)
+    await file_up_to_content(user)
+    await user.send_sticker()
+    assert "nhãn dán" in (await user.next_reply()).text
+    await user.send_command("/frobnicate")
+    assert "không có lệnh này" in (await user.next_reply()).text
+    assert "kể lại sự việc" in (await user.next_reply()).text
+
+
+async def test_old_button_does_nothing_but_point_to_the_current_question(
+    app: Application, telegram: FakeTelegram
+) -> None:
+    user = telegram.user(2002)
+    await consent(user)
+    await user.press("📝 Gửi đơn")
+    kinds = await user.next_reply()
+    await user.press("Tố cáo")
+    await user.next_reply()
+    await user.press("Khiếu nại", message_id=kinds.message_id)
+    assert "tin nhắn cũ" in (await user.next_reply()).text
+    assert "lĩnh vực" in (await user.next_reply()).text
+    assert (await draft(app, 2002))["kind"] == "to_cao"
+
+
+async def test_forged_button_data_is_refused_and_logged(
+    app: Application, telegram: FakeTelegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    user = telegram.user(2003)
+    await consent(user)
+    await user.press_data("op:1")
+    assert "dành cho cán bộ" in (await user.next_reply()).text
+    await user.press_data("zz:<script>")
+    assert "không hiểu nút" in (await user.next_reply()).text
+    assert "Chọn một mục" in (await user.next_reply()).text
+    await user.press_data("999999.khieu_nai")
+    assert "tin nhắn cũ" in (await user.next_reply()).text
+    logged = " ".join(record.getMessage() for record in caplog.records)
+    assert "not an officer" in logged and "forged or unknown button" in logged
+
+
+async def test_oversized_and_unsupported_files_are_refused_kindly(
+    app: Application, telegram: FakeTelegram
+) -> None:
+    user = telegram.user(2004)
+    await file_up_to_content(user)
+    await user.send_document(b"MZ" + b"\0" * 100, "setup.exe", "application/x-msdownload")
+    assert "loại tệp này" in (await user.next_reply()).text
+    big = await user.send_document(b"%PDF-1.4 tiny", "so-do.pdf", "application/pdf")
+    big["message"]["document"]["file_size"] = 25 * 1024 * 1024
+    telegram.queue_raw_update({"message": big["message"]})
+    await user.next_reply()  # the real small PDF is accepted
+    assert "lớn quá" in (await user.next_reply()).text
+    assert len((await draft(app, 2004))["files"]) == 1
+
+
+async def test_someone_elses_contact_and_a_bad_phone_are_refused(
+    app: Application, telegram: FakeTelegram
+) -> None:
+    user = telegram.user(2005)
+    await file_up_to_content(user)
+    await user.send_text("Cống thoát nước bị tắc gây ngập.")
+    await user.next_reply()
+    await user.press("✅ Xong")
+    await user.next_reply()
+    await user.send_text("Vi Thị Hằng")
+    await user.next_reply()
+    await user.next_reply()
+    await user.share_contact("0912345678", own=False)
+    assert "số của người khác" in (await user.next_reply()).text
+    await user.send_text("12345")
+    assert "chưa đúng" in (await user.next_reply()).text
+    await user.send_text("+84 (98) 765-4321")
+    assert "Địa chỉ" in (await user.next_reply()).text
+    assert (await draft(app, 2005))["phone"] == "0987654321"
+
+
+async def test_a_burst_of_messages_is_kept_in_order(
+    app: Application, telegram: FakeTelegram
+) -> None:
+    user = telegram.user(2006)
+    await file_up_to_content(user)
+    for n in range(12):
+        await user.send_text(f"dòng {n}")
+    for _ in range(12):
+        await user.next_reply()
+    assert (await draft(app, 2006))["texts"] == [f"dòng {n}" for n in range(12)]
+
+
+async def test_english_speaker_switches_language_and_gets_english(
+    app: Application, telegram: FakeTelegram
+) -> None:
+    user: SimUser = telegram.user(2007, language_code="en")
+    await user.send_command("/start")
+    notice = await user.next_reply()
+    assert "dữ liệu cá nhân" in notice.text, "Vietnamese first, whatever the phone's language"
+    await user.press("🌐 Ngôn ngữ / Language")
+    await user.next_reply()
+    await user.press("English")
+    assert "English" in (await user.next_reply()).text
+    assert "personal data" in (await user.next_reply()).text
+
+
+async def test_nothing_is_lost_when_a_handler_fails(
+    app: Application, telegram: FakeTelegram
+) -> None:
+    user = telegram.user(2008)
+    await consent(user)
+    async with app.db.transaction() as session:
+        row = await session.get(m.Conversation, ("telegram", "2008"))
+        assert row is not None
+        row.state, row.data = "f.review", {"draft": {"trail": [], "kind": "khieu_nai"}}
+    await user.press_data(f"{row.step}.send")
+    assert "sự cố" in (await user.next_reply()).text
+    async with app.db.transaction() as session:
+        inbox = list(
+            await session.scalars(select(m.InboxUpdate).where(m.InboxUpdate.chat_id == "2008"))
+        )
+    assert all(item.processed_at is not None for item in inbox)
+    assert inbox[-1].error == "handler failed"
