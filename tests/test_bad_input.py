@@ -1,4 +1,4 @@
-"""Bad input gets a clear, polite answer in the user's language; nothing crashes, nothing is lost."""
+"""Bad input gets a clear, polite answer in the user's language; nothing crashes or is lost."""
 
 from __future__ import annotations
 

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from bot.app import Application
 from storage import models as m
 from tests.conftest import FakeClock, telegram_settings
-from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram, SimUser, tiny_png
+from tests.fake_telegram import FakeTelegram, SimUser, tiny_png
 
 
 async def count(app: Application, model: type) -> int:
