@@ -204,6 +204,8 @@ class Application:
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
+        if self.sandbox is not None:
+            await self.sandbox.close()
         if self.runner is not None:
             await self.runner.cleanup()
         if self.telegram is not None:

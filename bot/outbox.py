@@ -69,7 +69,8 @@ class RateLimiter:
 
     def __init__(self, limits: RateLimits) -> None:
         self.limits = limits
-        self.global_bucket = TokenBucket(limits.global_rate, max(1.0, limits.global_rate))
+        # Evenly spaced, no saved-up burst: any one-second window then holds at most `rate` sends.
+        self.global_bucket = TokenBucket(limits.global_rate, 1.0)
         self.chats: dict[str, TokenBucket] = {}
 
     def _chat(self, chat_id: str) -> TokenBucket:
@@ -80,13 +81,17 @@ class RateLimiter:
         return bucket
 
     async def acquire(self, chat_id: str) -> None:
-        """Wait until one more message may go to this chat."""
-        chat_wait = self._chat(chat_id).take(time.monotonic())
-        if chat_wait > 0:
-            await asyncio.sleep(chat_wait)
+        """Wait until one more message may go to this chat.
+
+        The chat's token is taken last, right before the send, so that the spacing the platform
+        sees between two messages to one chat is the spacing we measured.
+        """
         global_wait = self.global_bucket.take(time.monotonic())
         if global_wait > 0:
             await asyncio.sleep(global_wait)
+        chat_wait = self._chat(chat_id).take(time.monotonic())
+        if chat_wait > 0:
+            await asyncio.sleep(chat_wait)
 
     def hold(self, chat_id: str, seconds: float) -> None:
         """After a 429: this chat, and the channel as a whole, wait."""

@@ -54,6 +54,7 @@ class SandboxChannel:
         self._transcripts: dict[str, list[Entry]] = {}
         self._ids = itertools.count(1)
         self._changed = asyncio.Condition()
+        self._closing = False
 
     def transcript(self, chat_id: str, after: int = 0) -> list[Entry]:
         """A chat's lines newer than `after`."""
@@ -64,11 +65,20 @@ class SandboxChannel:
         async with self._changed:
             try:
                 await asyncio.wait_for(
-                    self._changed.wait_for(lambda: bool(self.transcript(chat_id, after))), timeout
+                    self._changed.wait_for(
+                        lambda: self._closing or bool(self.transcript(chat_id, after))
+                    ),
+                    timeout,
                 )
             except TimeoutError:
                 return []
         return self.transcript(chat_id, after)
+
+    async def close(self) -> None:
+        """End every waiting long poll, so that the web server can stop at once."""
+        self._closing = True
+        async with self._changed:
+            self._changed.notify_all()
 
     async def _append(self, chat_id: str, entry_fields: dict[str, Any]) -> Entry:
         entry = Entry(id=next(self._ids), **entry_fields)

@@ -1,0 +1,99 @@
+"""The outbox sends in order per chat, within Telegram's limits, and honours 429 retry_after."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.channels.telegram import TelegramChannel, make_bot
+from bot.core import Recipient, Reply
+from bot.outbox import OutboxSender, RateLimits, TokenBucket
+from storage import queues
+from storage.db import Database, migrate
+from tests.conftest import FakeClock
+from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'outbox.sqlite3'}"
+    await asyncio.to_thread(migrate, url)
+    database = Database(url)
+    yield database
+    await database.close()
+
+
+async def sender_for(
+    server: FakeTelegram, db: Database, limits: RateLimits
+) -> tuple[OutboxSender, TelegramChannel]:
+    channel = TelegramChannel(make_bot(DEFAULT_TOKEN, server.api_url))
+    await channel.bot.initialize()
+    return OutboxSender(db, {"telegram": channel}, {"telegram": limits}, FakeClock()), channel
+
+
+async def queue(db: Database, messages: list[tuple[int, str]]) -> None:
+    async with db.transaction() as session:
+        await queues.enqueue(
+            session,
+            [(Recipient("telegram", str(chat)), Reply(text)) for chat, text in messages],
+            FakeClock()(),
+        )
+
+
+def test_token_bucket_allows_a_burst_then_spaces_sends() -> None:
+    bucket = TokenBucket(rate=1.0, burst=2, updated=0.0)
+    assert [bucket.take(0.0), bucket.take(0.0)] == [0.0, 0.0]
+    assert bucket.take(0.0) == pytest.approx(1.0)
+    assert bucket.take(0.5) == pytest.approx(1.5)
+
+
+async def test_broadcast_stays_under_the_limits_with_no_429(db: Database) -> None:
+    async with FakeTelegram(global_rate=30, per_chat_rate=1.0) as server:
+        chats = [server.user(3000 + n).user_id for n in range(45)]
+        await queue(db, [(chat, f"tin {chat}") for chat in chats])
+        await queue(db, [(chats[0], "thứ hai"), (chats[0], "thứ ba")])
+        sender, channel = await sender_for(server, db, RateLimits(30, 1.0, 1))
+        started = time.monotonic()
+        await sender.flush()
+        elapsed = time.monotonic() - started
+        await channel.bot.shutdown()
+        assert server.count_429 == 0
+        assert len(server.sent_messages()) == 47
+        assert [m.text for m in server.sent_messages(chats[0])] == [
+            f"tin {chats[0]}",
+            "thứ hai",
+            "thứ ba",
+        ]
+        assert elapsed >= 2.0, "three messages to one chat at 1/s take two seconds"
+
+
+async def test_429_retry_after_is_honoured_and_order_kept(db: Database) -> None:
+    async with FakeTelegram() as server:
+        chat = server.user(4001).user_id
+        server.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+        await queue(db, [(chat, "một"), (chat, "hai")])
+        sender, channel = await sender_for(server, db, RateLimits(1000, 1000, 1000))
+        await sender.send_due()
+        await asyncio.gather(*sender._busy.values())  # noqa: SLF001 - wait for the first attempt
+        assert server.sent_messages(chat) == []
+        sender.clock.advance(seconds=1)  # type: ignore[attr-defined]
+        await sender.flush()
+        await channel.bot.shutdown()
+        assert [m.text for m in server.sent_messages(chat)] == ["một", "hai"]
+
+
+async def test_blocked_chat_is_given_up_without_holding_others(db: Database) -> None:
+    async with FakeTelegram() as server:
+        blocked, other = server.user(4101).user_id, server.user(4102).user_id
+        server.block(blocked)
+        await queue(db, [(blocked, "a"), (other, "b")])
+        sender, channel = await sender_for(server, db, RateLimits(1000, 1000, 1000))
+        await sender.flush()
+        await channel.bot.shutdown()
+        assert [m.text for m in server.sent_messages(other)] == ["b"]
+        async with db.transaction() as session:
+            assert await queues.due_messages(session, FakeClock()(), 10, set()) == []
