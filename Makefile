@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 i18n: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -q -d locales -D messages
+	$(BIN)/pybabel compile --statistics -d locales -D messages
 
 # After adding message ids in code: refresh the template and merge it into both catalogues.
 i18n-extract: $(STAMP)
