@@ -23,7 +23,7 @@ from bot.core import Incoming, Messenger
 from bot.dispatch import Dispatcher
 from bot.domain.org import Organisation, parse_organisation
 from bot.i18n import Catalogues
-from bot.outbox import OutboxSender, RateLimits
+from bot.outbox import OutboxSender, QueuedMessage, RateLimits
 from bot.rulebook import load_calendar, load_rulebook
 from bot.web.app import create_app
 from handlers import handle
@@ -119,8 +119,8 @@ class Application:
         if self.telegram is not None:
             await self._start_telegram()
 
-    def _committed(self) -> None:
-        self.outbox.wake()
+    def _committed(self, messages: list[QueuedMessage]) -> None:
+        self.outbox.push(messages)
         self.fetcher.wake()
 
     async def accept(self, updates: list[Incoming]) -> list[Incoming]:

@@ -94,6 +94,7 @@ class Reply:
     buttons: tuple[tuple[Button, ...], ...] = ()
     ask_contact: str | None = None  # label of a "share my phone number" key
     ask_location: str | None = None  # label of a "share my location" key
+    keys: tuple[str, ...] = ()  # plain keys under a share key; pressing one sends its text
     remove_keyboard: bool = False
     document_path: str | None = None
     document_name: str | None = None
@@ -109,6 +110,7 @@ class Reply:
         values["buttons"] = tuple(
             tuple(Button(**button) for button in row) for row in values.get("buttons", ())
         )
+        values["keys"] = tuple(values.get("keys", ()))
         return cls(**values)
 
 

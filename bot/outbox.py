@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -26,6 +27,8 @@ log = logging.getLogger(__name__)
 
 BATCH = 200
 IDLE_POLL_SECONDS = 1.0
+MARK_BATCH_SECONDS = 0.1
+MAX_IN_FLIGHT = 8
 MAX_BACKOFF_SECONDS = 300.0
 
 
@@ -100,8 +103,34 @@ class RateLimiter:
         self.global_bucket.hold(seconds, now)
 
 
+@dataclass(frozen=True)
+class QueuedMessage:
+    """An outbox row as the sender needs it."""
+
+    id: int
+    channel: str
+    chat_id: str
+    reply: Reply
+    attempts: int = 0
+
+    @classmethod
+    def of(cls, row: OutboxMessage) -> QueuedMessage:
+        """From a stored row."""
+        return cls(row.id, row.channel, row.chat_id, Reply.from_json(row.payload), row.attempts)
+
+
+ChatKey = tuple[str, str]
+
+
 class OutboxSender:
-    """Sends due outbox rows through the channel's messenger."""
+    """Sends committed outbox rows through the channel's messenger.
+
+    The dispatcher hands over the rows it has just committed (`push`), so a reply goes out without
+    another query; a sweep of the table picks up everything else: rows left by a crash, rows
+    postponed after a 429 or a network failure, rows written by other processes. Sent marks are
+    written in small batches. A message counts as known from the moment it is queued until its
+    sent mark is committed, so the sweep never queues it twice.
+    """
 
     def __init__(
         self,
@@ -115,88 +144,146 @@ class OutboxSender:
         self.limiters = {
             channel: RateLimiter(limits.get(channel, RateLimits())) for channel in messengers
         }
+        # A few requests in flight keep the line busy; hundreds only make the HTTP pool thrash.
+        self._in_flight = {channel: asyncio.Semaphore(MAX_IN_FLIGHT) for channel in messengers}
         self.clock = clock
         self._wake = asyncio.Event()
-        self._busy: dict[tuple[str, str], asyncio.Task[None]] = {}
+        self._queues: dict[ChatKey, deque[QueuedMessage]] = {}
+        self._tasks: dict[ChatKey, asyncio.Task[None]] = {}
+        self._held: set[ChatKey] = set()
+        self._known: set[int] = set()
+        self._sent: list[tuple[int, str | None]] = []
+        self._marks_generation = 0
+        self._marking: asyncio.Task[None] | None = None
+        self._sweep_lock = asyncio.Lock()
         self._stopping = False
-        self._cycle_lock = asyncio.Lock()
 
     def wake(self) -> None:
-        """New messages were committed."""
+        """Rows were committed that nobody pushed: sweep soon."""
         self._wake.set()
 
+    def push(self, messages: list[QueuedMessage]) -> None:
+        """Queue rows just committed by the dispatcher, in order."""
+        for message in messages:
+            key = (message.channel, message.chat_id)
+            if message.channel not in self.messengers or key in self._held:
+                continue  # another process's channel, or a chat waiting out a 429: the sweep
+            if message.id not in self._known:
+                self._known.add(message.id)
+                self._queues.setdefault(key, deque()).append(message)
+                self._ensure_chat_task(key)
+
     async def run(self) -> None:
-        """Send until stopped."""
+        """Sweep the table now and then until stopped."""
         while not self._stopping:
             self._wake.clear()
             try:
-                started = await self.send_due()
+                await self.sweep()
             except Exception:
-                log.exception("outbox cycle failed; retrying")
-                started = 0
-            if not started:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
+                log.exception("outbox sweep failed; retrying")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
 
     async def stop(self) -> None:
-        """Let in-flight sends finish; unsent rows wait for the next start."""
+        """Let in-flight sends finish and record them; unsent rows wait for the next start."""
         self._stopping = True
         self._wake.set()
-        await asyncio.gather(*self._busy.values(), return_exceptions=True)
+        for task in list(self._tasks.values()):
+            task.cancel()
+        await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        await self._write_marks()
 
     async def flush(self) -> None:
-        """Send everything that is due now and wait for it (tests, shutdown)."""
+        """Send everything that is due now and wait until it is recorded (tests, benchmarks)."""
         while True:
-            await asyncio.gather(*self._busy.values(), return_exceptions=True)
-            if not await self.send_due() and not self._busy:
+            await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+            await self._write_marks()
+            if not await self.sweep() and not self._tasks:
                 return
 
-    async def send_due(self) -> int:
-        """Start sending every chat's due messages; return how many chats were started."""
-        async with self._cycle_lock:
-            return await self._start_due_chats()
+    async def sweep(self) -> int:
+        """Queue due rows that are not queued yet; return how many chats got work."""
+        async with self._sweep_lock:
+            generation = self._marks_generation
+            async with self.db.transaction() as session:
+                rows = await queues.due_messages(session, self.clock(), BATCH, set(self._tasks))
+            if generation != self._marks_generation:
+                return 1  # sent marks landed meanwhile: this snapshot may be stale, look again
+            started = set()
+            for row in rows:
+                key = (row.channel, row.chat_id)
+                if row.channel in self.messengers and row.id not in self._known:
+                    self._held.discard(key)
+                    self._known.add(row.id)
+                    self._queues.setdefault(key, deque()).append(QueuedMessage.of(row))
+                    started.add(key)
+            for key in started:
+                self._ensure_chat_task(key)
+            return len(started)
 
-    async def _start_due_chats(self) -> int:
-        async with self.db.transaction() as session:
-            rows = await queues.due_messages(session, self.clock(), BATCH, set(self._busy))
-        by_chat: dict[tuple[str, str], list[OutboxMessage]] = {}
-        for row in rows:
-            if row.channel in self.messengers:
-                by_chat.setdefault((row.channel, row.chat_id), []).append(row)
-        for key, chat_rows in by_chat.items():
-            task = asyncio.create_task(self._send_chat(key, chat_rows))
-            self._busy[key] = task
-            task.add_done_callback(lambda _t, key=key: self._chat_done(key))
-        return len(by_chat)
+    def _ensure_chat_task(self, key: ChatKey) -> None:
+        if key not in self._tasks:
+            task = asyncio.create_task(self._send_chat(key))
+            self._tasks[key] = task
+            task.add_done_callback(lambda _task, key=key: self._tasks.pop(key, None))
 
-    def _chat_done(self, key: tuple[str, str]) -> None:
-        self._busy.pop(key, None)
-        self._wake.set()
-
-    async def _send_chat(self, key: tuple[str, str], rows: list[OutboxMessage]) -> None:
-        """Send one chat's messages in order; stop at the first one that must wait."""
+    async def _send_chat(self, key: ChatKey) -> None:
+        """Send one chat's queued messages in order; stop at the first one that must wait."""
         channel, chat_id = key
         messenger, limiter = self.messengers[channel], self.limiters[channel]
-        for row in rows:
+        pending = self._queues.get(key)
+        while pending:
+            message = pending[0]
             await limiter.acquire(chat_id)
             try:
-                result = await messenger.send(chat_id, Reply.from_json(row.payload))
+                async with self._in_flight[channel]:
+                    result = await messenger.send(chat_id, message.reply)
             except RetryLater as wait:
                 limiter.hold(chat_id, wait.seconds)
-                await self._record(queues.postpone, row.id, self._after(wait.seconds), str(wait))
+                await self._postpone_chat(key, message, wait.seconds, str(wait))
                 return
             except Undeliverable as refused:
                 log.warning("message to a %s chat undeliverable: %s", channel, refused)
-                await self._record(queues.give_up, row.id, self.clock(), str(refused))
+                await self._record(queues.give_up, message.id, self.clock(), str(refused))
+                self._known.discard(pending.popleft().id)
                 continue
             except Exception as error:  # network trouble, platform hiccup: back off and retry
-                backoff = min(MAX_BACKOFF_SECONDS, 2.0 ** min(row.attempts, 8))
+                backoff = min(MAX_BACKOFF_SECONDS, 2.0 ** min(message.attempts, 8))
                 log.warning(
                     "send to a %s chat failed (%s); retry in %.0fs", channel, error, backoff
                 )
-                await self._record(queues.postpone, row.id, self._after(backoff), repr(error))
+                await self._postpone_chat(key, message, backoff, repr(error))
                 return
-            await self._record(queues.mark_sent, row.id, self.clock(), result.message_id)
+            pending.popleft()
+            self._sent.append((message.id, result.message_id))
+            self._schedule_marks()
+        self._queues.pop(key, None)
+
+    async def _postpone_chat(
+        self, key: ChatKey, message: QueuedMessage, seconds: float, error: str
+    ) -> None:
+        """This chat waits; its queue goes back to the table, where the sweep finds it in time."""
+        self._held.add(key)
+        for queued in self._queues.pop(key, deque()):
+            self._known.discard(queued.id)
+        await self._record(queues.postpone, message.id, self._after(seconds), error)
+
+    def _schedule_marks(self) -> None:
+        if self._marking is None or self._marking.done():
+            self._marking = asyncio.create_task(self._write_marks_soon())
+
+    async def _write_marks_soon(self) -> None:
+        await asyncio.sleep(MARK_BATCH_SECONDS)
+        await self._write_marks()
+
+    async def _write_marks(self) -> None:
+        """Record the sends made since the last batch, in one transaction."""
+        while self._sent:
+            batch, self._sent = self._sent, []
+            async with self.db.transaction() as session:
+                await queues.mark_sent(session, batch, self.clock())
+            self._marks_generation += 1
+            self._known.difference_update(message_id for message_id, _ in batch)
 
     def _after(self, seconds: float) -> datetime:
         return self.clock() + timedelta(seconds=seconds)

@@ -77,12 +77,18 @@ def nav_row(ctx: Context) -> list[Button]:
     return [ctx.button(ctx.t("nav.back"), "back"), ctx.button(ctx.t("nav.cancel"), "cancel")]
 
 
+def nav_keys(ctx: Context) -> tuple[str, ...]:
+    """Back and Cancel as keyboard keys, under a share key (they come back as their text)."""
+    return (ctx.t("nav.back"), ctx.t("nav.cancel"))
+
+
 async def navigated(ctx: Context) -> bool:
-    """Handle Back and Cancel presses; True when one was pressed."""
-    if ctx.choice == "back":
+    """Handle Back and Cancel, pressed as buttons or as keys; True when one was pressed."""
+    typed = (ctx.incoming.text or "").strip() if ctx.incoming.kind is Kind.TEXT else None
+    if ctx.choice == "back" or typed == ctx.t("nav.back"):
         await back(ctx)
         return True
-    if ctx.choice == "cancel":
+    if ctx.choice == "cancel" or typed == ctx.t("nav.cancel"):
         await cancel(ctx)
         return True
     return False
@@ -200,9 +206,9 @@ async def prompt_place(ctx: Context) -> None:
     commune = draft_of(ctx)["commune"]
     buttons = [ctx.button(area.name, area.code) for area in ctx.env.org.areas_of(commune)]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append([ctx.button(ctx.t("filing.place.locate"), "locate")])
     rows.append([ctx.button(ctx.t("filing.place.unsure"), "none")])
     ctx.reply(ctx.t("filing.ask_place"), *rows, nav_row(ctx))
-    ctx.reply(ctx.t("filing.ask_place.location_hint"), ask_location=ctx.t("filing.place.share"))
 
 
 @router.state("f.place", prompt_place)
@@ -212,6 +218,13 @@ async def answer_place(ctx: Context) -> None:
         return
     draft = draft_of(ctx)
     incoming = ctx.incoming
+    if ctx.choice == "locate":
+        ctx.reply(
+            ctx.t("filing.ask_place.location_hint"),
+            ask_location=ctx.t("filing.place.share"),
+            keys=nav_keys(ctx),
+        )
+        return
     if incoming.kind is Kind.LOCATION:
         draft.update(latitude=incoming.latitude, longitude=incoming.longitude, area=None)
     elif incoming.kind is Kind.TEXT and incoming.text and incoming.text.strip():
@@ -436,8 +449,9 @@ async def answer_name(ctx: Context) -> None:
 
 async def prompt_phone(ctx: Context) -> None:
     """Asks for the phone: one press on the share button, or typed."""
-    ctx.reply(ctx.t("filing.ask_phone"), nav_row(ctx))
-    ctx.reply(ctx.t("filing.ask_phone.hint"), ask_contact=ctx.t("filing.phone.share"))
+    ctx.reply(
+        ctx.t("filing.ask_phone"), ask_contact=ctx.t("filing.phone.share"), keys=nav_keys(ctx)
+    )
 
 
 @router.state("f.phone", prompt_phone)

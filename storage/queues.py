@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,8 +22,11 @@ def _insert(session: AsyncSession, table: Any) -> Any:
 
 async def store_updates(
     session: AsyncSession, updates: Sequence[Incoming], now: datetime
-) -> list[Incoming]:
-    """Keep acknowledged updates; return those not seen before (a redelivery is dropped here)."""
+) -> list[tuple[int, Incoming]]:
+    """Keep acknowledged updates; return the new ones with their inbox ids.
+
+    A redelivered update (same channel and key) is dropped here.
+    """
     fresh = []
     for incoming in updates:
         statement = (
@@ -36,62 +39,56 @@ async def store_updates(
                 received_at=now,
             )
             .on_conflict_do_nothing(index_elements=["channel", "update_key"])
+            .returning(m.InboxUpdate.id)
         )
-        result = await session.execute(statement)
-        if result.rowcount:
-            fresh.append(incoming)
+        inbox_id = (await session.execute(statement)).scalar_one_or_none()
+        if inbox_id is not None:
+            fresh.append((inbox_id, incoming))
     return fresh
 
 
-async def chats_with_pending_updates(session: AsyncSession) -> list[tuple[str, str]]:
-    """Chats whose acknowledged updates are not all handled yet (after a restart)."""
-    rows = await session.execute(
-        select(m.InboxUpdate.channel, m.InboxUpdate.chat_id)
-        .where(m.InboxUpdate.processed_at.is_(None))
-        .group_by(m.InboxUpdate.channel, m.InboxUpdate.chat_id)
+async def pending_updates(session: AsyncSession) -> list[tuple[int, Incoming]]:
+    """Updates acknowledged but not handled yet (after a restart), oldest first."""
+    rows = await session.scalars(
+        select(m.InboxUpdate).where(m.InboxUpdate.processed_at.is_(None)).order_by(m.InboxUpdate.id)
     )
-    return [(channel, chat_id) for channel, chat_id in rows.all()]
-
-
-async def next_pending_update(
-    session: AsyncSession, channel: str, chat_id: str
-) -> tuple[int, Incoming] | None:
-    """The oldest unhandled update of a chat."""
-    row = await session.scalar(
-        select(m.InboxUpdate)
-        .where(
-            m.InboxUpdate.processed_at.is_(None),
-            m.InboxUpdate.channel == channel,
-            m.InboxUpdate.chat_id == chat_id,
-        )
-        .order_by(m.InboxUpdate.id)
-        .limit(1)
-    )
-    return (row.id, Incoming.from_json(row.payload)) if row else None
+    return [(row.id, Incoming.from_json(row.payload)) for row in rows]
 
 
 async def mark_handled(
-    session: AsyncSession, inbox_id: int, now: datetime, error: str | None = None
+    session: AsyncSession, handled: Sequence[tuple[int, str | None]], now: datetime
 ) -> None:
-    """This update is done (with the error text when its handler failed)."""
-    await session.execute(
-        update(m.InboxUpdate)
-        .where(m.InboxUpdate.id == inbox_id)
-        .values(processed_at=now, error=error)
-    )
+    """These updates are done (with the error text where the handler failed)."""
+    if handled:
+        await session.execute(
+            update(m.InboxUpdate),
+            [{"id": inbox_id, "processed_at": now, "error": error} for inbox_id, error in handled],
+        )
 
 
-async def load_conversation(session: AsyncSession, channel: str, chat_id: str) -> m.Conversation:
-    """The chat's conversation row, created on first contact."""
-    row = await session.get(m.Conversation, (channel, chat_id))
-    if row is None:
-        row = m.Conversation(channel=channel, chat_id=chat_id, state="", step=0, data={})
-    return row
+async def load_conversations(
+    session: AsyncSession, chats: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], m.Conversation]:
+    """The conversation rows of these chats, new ones made for chats seen the first time."""
+    found = {
+        (row.channel, row.chat_id): row
+        for row in await session.scalars(
+            select(m.Conversation).where(
+                tuple_(m.Conversation.channel, m.Conversation.chat_id).in_(list(chats))
+            )
+        )
+    }
+    for channel, chat_id in chats:
+        if (channel, chat_id) not in found:
+            found[(channel, chat_id)] = m.Conversation(
+                channel=channel, chat_id=chat_id, state="", step=0, data={}
+            )
+    return found
 
 
 async def enqueue(
     session: AsyncSession, messages: Iterable[tuple[Recipient, Reply]], now: datetime
-) -> int:
+) -> list[m.OutboxMessage]:
     """Queue messages for the outbox, in order, in the caller's transaction."""
     rows = [
         m.OutboxMessage(
@@ -104,7 +101,8 @@ async def enqueue(
         for recipient, reply in messages
     ]
     session.add_all(rows)
-    return len(rows)
+    await session.flush()
+    return rows
 
 
 async def due_messages(
@@ -145,13 +143,15 @@ async def due_messages(
 
 
 async def mark_sent(
-    session: AsyncSession, message_id: int, now: datetime, platform_id: str | None
+    session: AsyncSession, sent: Sequence[tuple[int, str | None]], now: datetime
 ) -> None:
-    """The platform accepted the message."""
+    """The platform accepted these messages (outbox id, platform message id)."""
     await session.execute(
-        update(m.OutboxMessage)
-        .where(m.OutboxMessage.id == message_id)
-        .values(sent_at=now, platform_message_id=platform_id, attempts=m.OutboxMessage.attempts + 1)
+        update(m.OutboxMessage),
+        [
+            {"id": message_id, "sent_at": now, "platform_message_id": platform_id}
+            for message_id, platform_id in sent
+        ],
     )
 
 

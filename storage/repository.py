@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import Recipient
@@ -29,6 +29,8 @@ class SqlStore:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self._citizens: dict[tuple[str, str], m.Citizen | None] = {}
+        self._officers: dict[tuple[str, str], OfficerView | None] = {}
 
     async def citizen(self, channel: str, chat_id: str) -> CitizenView | None:
         row = await self._citizen_row(channel, chat_id)
@@ -42,28 +44,35 @@ class SqlStore:
             row = m.Citizen(channel=channel, chat_id=chat_id, user_id=user_id, created_at=now)
             self.session.add(row)
             await self.session.flush()
+            self._citizens[(channel, chat_id)] = row
         return _citizen_view(row)
 
     async def _citizen_row(self, channel: str, chat_id: str) -> m.Citizen | None:
-        return await self.session.scalar(
-            select(m.Citizen).where(m.Citizen.channel == channel, m.Citizen.chat_id == chat_id)
-        )
+        """The citizen row, asked of the database once per update (handlers ask often)."""
+        key = (channel, chat_id)
+        if key not in self._citizens:
+            self._citizens[key] = await self.session.scalar(
+                select(m.Citizen).where(m.Citizen.channel == channel, m.Citizen.chat_id == chat_id)
+            )
+        return self._citizens[key]
 
     async def record_consent(self, citizen_id: int, now: datetime) -> None:
-        await self.session.execute(
-            update(m.Citizen).where(m.Citizen.id == citizen_id).values(consent_at=now)
-        )
+        row = await self.session.get_one(m.Citizen, citizen_id)
+        row.consent_at = now
 
     async def remember_identity(
         self, citizen_id: int, name: str | None, phone: str | None, address: str | None
     ) -> None:
-        await self.session.execute(
-            update(m.Citizen)
-            .where(m.Citizen.id == citizen_id)
-            .values(name=name, phone=phone, address=address)
-        )
+        row = await self.session.get_one(m.Citizen, citizen_id)
+        row.name, row.phone, row.address = name, phone, address
 
     async def officer_by_chat(self, channel: str, chat_id: str) -> OfficerView | None:
+        key = (channel, chat_id)
+        if key not in self._officers:
+            self._officers[key] = await self._bound_officer(channel, chat_id)
+        return self._officers[key]
+
+    async def _bound_officer(self, channel: str, chat_id: str) -> OfficerView | None:
         row = await self.session.scalar(
             select(m.Officer)
             .join(m.OfficerBinding, m.OfficerBinding.officer_id == m.Officer.id)
@@ -107,6 +116,7 @@ class SqlStore:
         else:
             existing.officer_id, existing.bound_at = officer.id, now
         await self.session.flush()
+        self._officers.pop((channel, chat_id), None)
         return _officer_view(officer)
 
     async def open_load(self, unit: str) -> dict[str, int]:

@@ -87,7 +87,6 @@ async def test_someone_elses_contact_and_a_bad_phone_are_refused(
     await user.next_reply()
     await user.send_text("Vi Thị Hằng")
     await user.next_reply()
-    await user.next_reply()
     await user.share_contact("0912345678", own=False)
     assert "số của người khác" in (await user.next_reply()).text
     await user.send_text("12345")
@@ -140,3 +139,31 @@ async def test_nothing_is_lost_when_a_handler_fails(
         )
     assert all(item.processed_at is not None for item in inbox)
     assert inbox[-1].error == "handler failed"
+
+
+async def test_location_key_and_typed_back_key_work(
+    app: Application, telegram: FakeTelegram
+) -> None:
+    user = telegram.user(2009)
+    await consent(user)
+    await user.press("📝 Gửi đơn")
+    await user.next_reply()
+    await user.press("Kiến nghị")
+    await user.next_reply()
+    await user.press("Giao thông")
+    await user.next_reply()
+    await user.press("UBND xã Sơn Phú")
+    await user.next_reply()
+    await user.press("📍 Gửi vị trí trên bản đồ")
+    hint = await user.next_reply()
+    assert hint.keyboard and hint.keyboard[0][0].request_location
+    await user.tap("⬅️ Quay lại")
+    assert "xã nào" in (await user.next_reply()).text, "the Back key returns to the commune"
+    await user.press("UBND xã Sơn Phú")
+    await user.next_reply()
+    await user.press("📍 Gửi vị trí trên bản đồ")
+    await user.next_reply()
+    await user.send_location(21.79, 105.64)
+    assert "kể lại sự việc" in (await user.next_reply()).text
+    saved = await draft(app, 2009)
+    assert (saved["latitude"], saved["longitude"]) == (21.79, 105.64)

@@ -77,8 +77,8 @@ async def test_429_retry_after_is_honoured_and_order_kept(db: Database) -> None:
         server.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
         await queue(db, [(chat, "một"), (chat, "hai")])
         sender, channel = await sender_for(server, db, RateLimits(1000, 1000, 1000))
-        await sender.send_due()
-        await asyncio.gather(*sender._busy.values())  # noqa: SLF001 - wait for the first attempt
+        await sender.sweep()
+        await asyncio.gather(*sender._tasks.values())  # the first attempt gets the 429
         assert server.sent_messages(chat) == []
         sender.clock.advance(seconds=1)  # type: ignore[attr-defined]
         await sender.flush()

@@ -35,6 +35,7 @@ class Entry:
     buttons: list[list[dict[str, str]]]
     ask_contact: str | None = None
     ask_location: str | None = None
+    keys: tuple[str, ...] = ()
     document: str | None = None
 
 
@@ -101,6 +102,7 @@ class SandboxChannel:
                 ],
                 "ask_contact": reply.ask_contact,
                 "ask_location": reply.ask_location,
+                "keys": reply.keys,
                 "document": reply.document_name,
             },
         )

@@ -142,12 +142,14 @@ def render_markup(reply: Reply) -> Any:
                 for row in reply.buttons
             ]
         )
-    if reply.ask_contact:
-        key = KeyboardButton(reply.ask_contact, request_contact=True)
-        return ReplyKeyboardMarkup([[key]], resize_keyboard=True, one_time_keyboard=True)
-    if reply.ask_location:
-        key = KeyboardButton(reply.ask_location, request_location=True)
-        return ReplyKeyboardMarkup([[key]], resize_keyboard=True, one_time_keyboard=True)
+    if reply.ask_contact or reply.ask_location:
+        share = (
+            KeyboardButton(reply.ask_contact, request_contact=True)
+            if reply.ask_contact
+            else KeyboardButton(reply.ask_location, request_location=True)
+        )
+        rows = [[share]] + ([[KeyboardButton(key) for key in reply.keys]] if reply.keys else [])
+        return ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=True)
     if reply.remove_keyboard:
         return ReplyKeyboardRemove()
     return None
