@@ -111,7 +111,9 @@ class Application:
             self.clock,
         )
         self.fetcher = AttachmentFetcher(self.db, messengers, settings.files_dir)
-        self.dispatcher = Dispatcher(self.db, self.env, handle, self.clock, self._committed)
+        self.dispatcher = Dispatcher(
+            self.db, self.env, handle, self.clock, self._committed, marks=self.outbox
+        )
         await self._start_web()
         self._spawn(self.outbox.run(), "outbox")
         self._spawn(self.fetcher.run(), "attachments")

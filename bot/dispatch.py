@@ -22,7 +22,7 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,15 +43,35 @@ ChatKey = tuple[str, str]
 Push = Callable[[list[QueuedMessage]], None]
 
 
-ChatKey = tuple[str, str]
-Push = Callable[[list[QueuedMessage]], None]
+class Marks(Protocol):
+    """The outbox's record of sends not yet written: the dispatcher writes them in its turn."""
+
+    def take(self) -> list[tuple[int, str | None]]:
+        """Hand over the sends to record."""
+        ...
+
+    def give_back(self, marks: list[tuple[int, str | None]]) -> None:
+        """The turn failed: they still need recording."""
+        ...
+
+    def recorded(self, marks: list[tuple[int, str | None]]) -> None:
+        """They are committed."""
+        ...
+
+
 Item = tuple[int, Incoming]
 
 BATCH_LIMIT = 32
 
 
 class Dispatcher:
-    """Turns stored updates into handled conversations, in order per chat."""
+    """Turns stored updates into handled conversations, in order per chat.
+
+    One worker does every write of the hot path, so that nothing queues for SQLite's single
+    writer: each turn stores the updates that arrived (their senders wait for that commit before
+    acknowledging them), handles the next update of up to `BATCH_LIMIT` chats, queues the replies
+    and records the outbox's sent marks, all in one transaction.
+    """
 
     def __init__(
         self,
@@ -60,33 +80,36 @@ class Dispatcher:
         handler: HandlerFn,
         clock: Clock,
         push: Push = lambda _messages: None,
+        marks: Marks | None = None,
     ) -> None:
         self.db = db
         self.env = env
         self.handler = handler
         self.clock = clock
         self.push = push
+        self.marks = marks
+        self._arrivals: list[tuple[list[Incoming], asyncio.Future[list[Incoming]]]] = []
         self._pending: dict[ChatKey, deque[Item]] = {}
         self._ready: dict[ChatKey, None] = {}  # chats with work and none in hand, oldest first
-        self._work = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
         self._worker: asyncio.Task[None] | None = None
 
     async def accept(self, updates: Sequence[Incoming]) -> list[Incoming]:
-        """Store updates durably (dropping redeliveries) and start handling them."""
+        """Store updates durably (dropping redeliveries); return once they are committed."""
         if not updates:
             return []
-        async with self.db.transaction() as session:
-            fresh = await queues.store_updates(session, updates, self.clock())
-        self._queue(fresh)
-        return [incoming for _, incoming in fresh]
+        stored: asyncio.Future[list[Incoming]] = asyncio.get_running_loop().create_future()
+        self._arrivals.append((list(updates), stored))
+        self._start_worker()
+        return await stored
 
     async def recover(self) -> int:
         """After a restart, resume every update acknowledged but not yet handled."""
         async with self.db.transaction() as session:
             pending = await queues.pending_updates(session)
         self._queue(pending)
+        self._start_worker()
         return len(pending)
 
     def _queue(self, updates: list[Item]) -> None:
@@ -96,11 +119,11 @@ class Dispatcher:
             if not chat:
                 self._ready[key] = None
             chat.append(item)
-        if updates:
-            self._idle.clear()
-            self._work.set()
-            if self._worker is None or self._worker.done():
-                self._worker = asyncio.create_task(self._work_loop(), name="dispatcher")
+
+    def _start_worker(self) -> None:
+        self._idle.clear()
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.create_task(self._work_loop(), name="dispatcher")
 
     async def wait_idle(self, timeout: float = 10.0) -> None:
         """Wait until every stored update is handled (tests and graceful shutdown)."""
@@ -115,59 +138,94 @@ class Dispatcher:
             await asyncio.gather(self._worker, return_exceptions=True)
 
     async def _work_loop(self) -> None:
-        """Handle batches while there is work."""
-        while self._ready:
-            self._work.clear()
+        """Take turns while updates arrive or wait."""
+        while self._arrivals or self._ready:
+            arrivals, self._arrivals = self._arrivals, []
             keys = list(self._ready)[:BATCH_LIMIT]
             for key in keys:
                 del self._ready[key]
-            batch = [self._pending[key][0] for key in keys]
             try:
-                await self._handle_batch(batch, isolated=len(batch) == 1)
+                await self._turn(arrivals, keys, isolated=False)
             except Exception:
-                log.info("a batch of %d updates failed; handling them one by one", len(batch))
-                for item in batch:
-                    await self._handle_alone(item)
+                log.info("a turn with %d updates failed; handling them one by one", len(keys))
+                await self._turn(arrivals, [], isolated=True)
+                for key in keys:
+                    await self._handle_alone(key)
             for key in keys:
-                chat = self._pending[key]
-                chat.popleft()
-                if chat:
-                    self._ready[key] = None
-                else:
-                    del self._pending[key]
+                self._next_of(key)
         self._idle.set()
 
-    async def _handle_alone(self, item: Item) -> None:
-        """Retry one update of a failed batch; if even that fails, it waits for a restart."""
-        try:
-            await self._handle_batch([item], isolated=True)
-        except Exception:
-            log.exception(
-                "could not handle an update of a %s chat; retried on restart", item[1].channel
-            )
+    def _next_of(self, key: ChatKey) -> None:
+        """A chat's head update is done: its next one becomes ready."""
+        chat = self._pending[key]
+        chat.popleft()
+        if chat:
+            self._ready[key] = None
+        else:
+            del self._pending[key]
 
-    async def _handle_batch(self, batch: list[Item], *, isolated: bool) -> None:
-        """Run each handler; commit states, messages and handled marks of the batch at once.
+    async def _handle_alone(self, key: ChatKey) -> None:
+        """Retry one update of a failed turn; if even that fails, it waits for a restart."""
+        try:
+            await self._turn([], [key], isolated=True)
+        except Exception:
+            log.exception("could not handle an update of a %s chat; retried on restart", key[0])
+
+    async def _turn(
+        self,
+        arrivals: list[tuple[list[Incoming], asyncio.Future[list[Incoming]]]],
+        keys: list[ChatKey],
+        *,
+        isolated: bool,
+    ) -> None:
+        """One transaction: store arrivals, handle the chats' head updates, record sent marks.
 
         `isolated` runs each handler in a savepoint and turns its failure into an apology;
-        otherwise a failure aborts the whole batch (the caller retries it isolated).
+        otherwise a failure aborts the whole turn (the caller retries it isolated).
         """
-        async with self.db.transaction() as session:
-            now = self.clock()
-            rows = await queues.load_conversations(
-                session, [(incoming.channel, incoming.chat_id) for _, incoming in batch]
-            )
-            messages: list[tuple[Recipient, Reply]] = []
-            handled: list[tuple[int, str | None]] = []
-            for inbox_id, incoming in batch:
-                row = rows[(incoming.channel, incoming.chat_id)]
-                sent, error = await self._run_handler(session, incoming, row, now, isolated)
-                messages += sent
-                handled.append((inbox_id, error))
-            stored = await queues.enqueue(session, messages, now)
-            await queues.mark_handled(session, handled, now)
-            queued = [QueuedMessage.of(message) for message in stored]
-        self.push(queued)
+        marks = self.marks.take() if self.marks and not isolated else []
+        try:
+            async with self.db.transaction() as session:
+                now = self.clock()
+                fresh = [
+                    await queues.store_updates(session, updates, now) for updates, _ in arrivals
+                ]
+                stored = await self._handle(
+                    session, [self._pending[key][0] for key in keys], now, isolated
+                )
+                if marks:
+                    await queues.mark_sent(session, marks, now)
+        except BaseException:
+            if self.marks and marks:
+                self.marks.give_back(marks)
+            raise
+        if self.marks and marks:
+            self.marks.recorded(marks)
+        for (_, future), items in zip(arrivals, fresh, strict=True):
+            self._queue(items)
+            if not future.done():
+                future.set_result([incoming for _, incoming in items])
+        self.push([QueuedMessage.of(message) for message in stored])
+
+    async def _handle(
+        self, session: AsyncSession, batch: list[Item], now: datetime, isolated: bool
+    ) -> list[Any]:
+        """Run each handler; queue the replies and mark the updates handled."""
+        if not batch:
+            return []
+        rows = await queues.load_conversations(
+            session, [(incoming.channel, incoming.chat_id) for _, incoming in batch]
+        )
+        messages: list[tuple[Recipient, Reply]] = []
+        handled: list[tuple[int, str | None]] = []
+        for inbox_id, incoming in batch:
+            row = rows[(incoming.channel, incoming.chat_id)]
+            sent, error = await self._run_handler(session, incoming, row, now, isolated)
+            messages += sent
+            handled.append((inbox_id, error))
+        stored = await queues.enqueue(session, messages, now)
+        await queues.mark_handled(session, handled, now)
+        return stored
 
     async def _run_handler(
         self, session: AsyncSession, incoming: Incoming, row: Any, now: datetime, isolated: bool

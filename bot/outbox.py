@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 BATCH = 200
 IDLE_POLL_SECONDS = 1.0
-MARK_BATCH_SECONDS = 0.1
+MARK_BATCH_SECONDS = 0.2
 MAX_IN_FLIGHT = 8
 MAX_BACKOFF_SECONDS = 300.0
 
@@ -198,7 +198,7 @@ class OutboxSender:
         while True:
             await asyncio.gather(*self._tasks.values(), return_exceptions=True)
             await self._write_marks()
-            if not await self.sweep() and not self._tasks:
+            if not await self.sweep() and not self._tasks and not self._sent:
                 return
 
     async def sweep(self) -> int:
@@ -277,13 +277,31 @@ class OutboxSender:
         await self._write_marks()
 
     async def _write_marks(self) -> None:
-        """Record the sends made since the last batch, in one transaction."""
-        while self._sent:
-            batch, self._sent = self._sent, []
+        """Record the sends made since the last batch (unless the dispatcher already did)."""
+        batch = self.take()
+        if not batch:
+            return
+        try:
             async with self.db.transaction() as session:
                 await queues.mark_sent(session, batch, self.clock())
-            self._marks_generation += 1
-            self._known.difference_update(message_id for message_id, _ in batch)
+        except BaseException:
+            self.give_back(batch)
+            raise
+        self.recorded(batch)
+
+    def take(self) -> list[tuple[int, str | None]]:
+        """Hand over the sends not yet recorded (the dispatcher records them in its turn)."""
+        batch, self._sent = self._sent, []
+        return batch
+
+    def give_back(self, marks: list[tuple[int, str | None]]) -> None:
+        """Recording failed: keep them for the next try."""
+        self._sent = marks + self._sent
+
+    def recorded(self, marks: list[tuple[int, str | None]]) -> None:
+        """These sends are committed as sent: the sweep may no longer see them as unsent."""
+        self._marks_generation += 1
+        self._known.difference_update(message_id for message_id, _ in marks)
 
     def _after(self, seconds: float) -> datetime:
         return self.clock() + timedelta(seconds=seconds)

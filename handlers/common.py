@@ -94,7 +94,13 @@ async def redeem_invite(ctx: Context, code: str) -> None:
         return
     await ctx.store.audit(ctx.actor, "officer.bound", officer.handle, {}, ctx.now)
     await show_menu(
-        ctx, ctx.t("invite.bound", name=officer.name, title=officer.title, unit=officer.unit)
+        ctx,
+        ctx.t(
+            "invite.bound",
+            name=officer.name,
+            title=officer.title,
+            unit=ctx.env.org.units[officer.unit].name,
+        ),
     )
 
 
