@@ -93,6 +93,7 @@ class Application:
             settings.outbox_global_rate,
             settings.outbox_per_chat_rate,
             settings.outbox_per_chat_burst,
+            settings.outbox_max_in_flight,
         )
         if settings.telegram_bot_token:
             self.telegram = TelegramChannel(

@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 BATCH = 200
 IDLE_POLL_SECONDS = 1.0
 MARK_BATCH_SECONDS = 0.2
-MAX_IN_FLIGHT = 8
 MAX_BACKOFF_SECONDS = 300.0
 
 
@@ -65,6 +64,9 @@ class RateLimits:
     global_rate: float = 30.0
     per_chat_rate: float = 1.0
     per_chat_burst: int = 3
+    # Requests in flight at once: enough to cover the round trip (30/s × 0.25 s from Vietnam to
+    # the Bot API ≈ 8); more only makes the HTTP pool thrash.
+    max_in_flight: int = 8
 
 
 class RateLimiter:
@@ -144,8 +146,10 @@ class OutboxSender:
         self.limiters = {
             channel: RateLimiter(limits.get(channel, RateLimits())) for channel in messengers
         }
-        # A few requests in flight keep the line busy; hundreds only make the HTTP pool thrash.
-        self._in_flight = {channel: asyncio.Semaphore(MAX_IN_FLIGHT) for channel in messengers}
+        self._in_flight = {
+            channel: asyncio.Semaphore(limits.get(channel, RateLimits()).max_in_flight)
+            for channel in messengers
+        }
         self.clock = clock
         self._wake = asyncio.Event()
         self._queues: dict[ChatKey, deque[QueuedMessage]] = {}

@@ -43,7 +43,7 @@ POLL_TIMEOUT_SECONDS = 25
 Accept = Callable[[Sequence[Incoming]], Awaitable[list[Incoming]]]
 
 
-def make_bot(token: str, api_url: str, pool_size: int = 64) -> Bot:
+def make_bot(token: str, api_url: str, pool_size: int = 16) -> Bot:
     """A Bot calling `{api_url}/bot{token}/METHOD`, fetching `{api_url}/file/bot{token}/PATH`."""
     api_url = api_url.rstrip("/")
     return Bot(
