@@ -12,12 +12,14 @@ run: install
 test: install
 	bash scripts/ensure-chromium.sh
 	$(BIN)/lint-imports
+	$(BIN)/mypy bot handlers storage
 	$(BIN)/python -m pytest -q
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy bot handlers storage
 
 install: $(STAMP) i18n
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -126,7 +126,7 @@ class Application:
         self.outbox.push(messages)
         self.fetcher.wake()
 
-    async def accept(self, updates: list[Incoming]) -> list[Incoming]:
+    async def accept(self, updates: Sequence[Incoming]) -> list[Incoming]:
         """Store and start handling updates (what every adapter calls)."""
         return await self.dispatcher.accept(updates)
 
@@ -151,8 +151,7 @@ class Application:
         await self.runner.setup()
         site = web.TCPSite(self.runner, settings.http_host, settings.http_port)
         await site.start()
-        sockets = site._server.sockets if site._server else []
-        self.port = sockets[0].getsockname()[1] if sockets else settings.http_port
+        self.port = int(self.runner.addresses[0][1])
         log.info("web server on http://%s:%s", settings.http_host, self.port)
 
     async def _start_telegram(self) -> None:

@@ -159,14 +159,16 @@ class Router:
     def include(self, *routers: Router) -> Router:
         """Merge feature routers; a name registered twice is a programming error."""
         for other in routers:
-            for mine, theirs in (
-                (self.commands, other.commands),
-                (self.states, other.states),
-                (self.globals, other.globals),
-            ):
-                if clash := mine.keys() & theirs.keys():
-                    raise ValueError(f"registered twice: {sorted(clash)}")
-                mine.update(theirs)  # type: ignore[attr-defined]
+            clash = (
+                (self.commands.keys() & other.commands.keys())
+                | (self.states.keys() & other.states.keys())
+                | (self.globals.keys() & other.globals.keys())
+            )
+            if clash:
+                raise ValueError(f"registered twice: {sorted(clash)}")
+            self.commands.update(other.commands)
+            self.states.update(other.states)
+            self.globals.update(other.globals)
         return self
 
 

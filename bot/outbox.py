@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections import deque
@@ -229,7 +230,10 @@ class OutboxSender:
         if key not in self._tasks:
             task = asyncio.create_task(self._send_chat(key))
             self._tasks[key] = task
-            task.add_done_callback(lambda _task, key=key: self._tasks.pop(key, None))
+            task.add_done_callback(functools.partial(self._forget_task, key))
+
+    def _forget_task(self, key: ChatKey, _task: asyncio.Task[None]) -> None:
+        self._tasks.pop(key, None)
 
     async def _send_chat(self, key: ChatKey) -> None:
         """Send one chat's queued messages in order; stop at the first one that must wait."""
@@ -238,9 +242,11 @@ class OutboxSender:
         pending = self._queues.get(key)
         while pending:
             message = pending[0]
-            await limiter.acquire(chat_id)
             try:
+                # The slot first, the rate tokens last: the time the platform sees between two
+                # sends is then the time the limiter measured.
                 async with self._in_flight[channel]:
+                    await limiter.acquire(chat_id)
                     result = await messenger.send(chat_id, message.reply)
             except RetryLater as wait:
                 limiter.hold(chat_id, wait.seconds)

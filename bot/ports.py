@@ -5,7 +5,8 @@ Views are frozen snapshots: a handler never holds a live database row.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
@@ -100,7 +101,7 @@ class NewPetition:
     received_at: datetime
     attachments: tuple[FileRef, ...] = ()
     deadlines: tuple[tuple[str, date, date], ...] = ()  # rule id, start, due
-    event_payload: dict[str, Any] = field(default_factory=dict)
+    event_payload: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 class InviteRefused(Exception):

@@ -82,7 +82,8 @@ async def open_petition(ctx: Context) -> None:
     officer = await current_officer(ctx)
     if officer is None:
         return
-    petition = await ctx.store.petition(int(ctx.choice)) if (ctx.choice or "").isdigit() else None
+    choice = ctx.choice or ""
+    petition = await ctx.store.petition(int(choice)) if choice.isdigit() else None
     if petition is None or not may_see(officer, petition, unit_chain(ctx, petition.unit)):
         log.warning("officer %s refused petition %s", officer.handle, ctx.choice)
         ctx.reply(ctx.t("officer.not_allowed"))
@@ -127,7 +128,7 @@ def petition_text(ctx: Context, officer: OfficerView, petition: PetitionDetail) 
     place = ", ".join(
         part
         for part in (
-            org.areas[petition.area].name if petition.area in org.areas else None,
+            org.areas[petition.area].name if petition.area and petition.area in org.areas else None,
             petition.place_note,
             t("filing.place.shared_location") if petition.latitude is not None else None,
         )

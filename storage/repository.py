@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import Recipient
-from bot.domain.org import Organisation
+from bot.domain.org import Organisation, Unit
 from bot.domain.petition import OPEN_STATES, PetitionState
 from bot.ports import (
     CitizenView,
@@ -307,32 +307,32 @@ async def sync_organisation(session: AsyncSession, org: Organisation) -> None:
     """
     units = {row.code: row for row in await session.scalars(select(m.Unit))}
     for unit in _parents_first(org):
-        row = units.get(unit.code) or m.Unit(code=unit.code)
-        row.name, row.kind, row.parent_code = unit.name, unit.kind, unit.parent
-        session.add(row)
+        unit_row = units.get(unit.code) or m.Unit(code=unit.code)
+        unit_row.name, unit_row.kind, unit_row.parent_code = unit.name, unit.kind, unit.parent
+        session.add(unit_row)
     await session.flush()
     areas = {row.code: row for row in await session.scalars(select(m.Area))}
     for area in org.areas.values():
-        row = areas.get(area.code) or m.Area(code=area.code)
-        row.unit_code, row.name = area.unit, area.name
-        session.add(row)
+        area_row = areas.get(area.code) or m.Area(code=area.code)
+        area_row.unit_code, area_row.name = area.unit, area.name
+        session.add(area_row)
     officers = {row.handle: row for row in await session.scalars(select(m.Officer))}
     for record in org.officers:
-        row = officers.get(record.handle) or m.Officer(handle=record.handle)
-        row.name, row.title, row.unit_code = record.name, record.title, record.unit
-        row.roles = ",".join(sorted(record.roles))
-        row.on_duty, row.active = record.on_duty, True
-        session.add(row)
+        officer = officers.get(record.handle) or m.Officer(handle=record.handle)
+        officer.name, officer.title, officer.unit_code = record.name, record.title, record.unit
+        officer.roles = ",".join(sorted(record.roles))
+        officer.on_duty, officer.active = record.on_duty, True
+        session.add(officer)
     configured = {record.handle for record in org.officers}
-    for handle, row in officers.items():
+    for handle, officer in officers.items():
         if handle not in configured:
-            row.active = False
+            officer.active = False
     await session.flush()
 
 
-def _parents_first(org: Organisation) -> list[Any]:
+def _parents_first(org: Organisation) -> list[Unit]:
     """Units ordered so that a parent is written before its children."""
-    ordered: list[Any] = []
+    ordered: list[Unit] = []
     seen: set[str] = set()
 
     def visit(code: str) -> None:

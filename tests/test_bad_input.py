@@ -167,3 +167,23 @@ async def test_location_key_and_typed_back_key_work(
     assert "kể lại sự việc" in (await user.next_reply()).text
     saved = await draft(app, 2009)
     assert (saved["latitude"], saved["longitude"]) == (21.79, 105.64)
+
+
+async def test_start_mid_filing_offers_to_resume_and_cancel_drops_the_draft(
+    app: Application, telegram: FakeTelegram
+) -> None:
+    user = telegram.user(2010)
+    await file_up_to_content(user)
+    await user.send_voice(b"OggS fake voice", 4)
+    assert "tệp đính kèm (tổng cộng 1)" in (await user.next_reply()).text
+    await user.send_command("/help")
+    assert "Hướng dẫn" in (await user.next_reply()).text
+    assert "kể lại sự việc" in (await user.next_reply()).text, "help repeats the pending question"
+    await user.send_command("/start")
+    assert "đang soạn dở" in (await user.next_reply()).text
+    await user.press("▶️ Tiếp tục đơn đang soạn")
+    assert "kể lại sự việc" in (await user.next_reply()).text
+    assert (await draft(app, 2010))["files"][0]["media"] == "voice"
+    await user.send_command("/cancel")
+    assert "Đã hủy" in (await user.next_reply()).text
+    assert await draft(app, 2010) == {}

@@ -94,9 +94,8 @@ def _message_fields(message: Message) -> dict[str, Any]:
             return {"kind": Kind.COMMAND, "command": command.split("@")[0].lower(), "args": args}
         return {"kind": Kind.TEXT, "text": message.text}
     if message.contact is not None:
-        own = (
-            message.contact.user_id is not None and message.contact.user_id == message.from_user.id
-        )  # type: ignore[union-attr]
+        sender = message.from_user.id if message.from_user else None
+        own = message.contact.user_id is not None and message.contact.user_id == sender
         return {
             "kind": Kind.CONTACT,
             "contact_phone": message.contact.phone_number,
@@ -142,12 +141,12 @@ def render_markup(reply: Reply) -> Any:
                 for row in reply.buttons
             ]
         )
-    if reply.ask_contact or reply.ask_location:
-        share = (
-            KeyboardButton(reply.ask_contact, request_contact=True)
-            if reply.ask_contact
-            else KeyboardButton(reply.ask_location, request_location=True)
-        )
+    share = None
+    if reply.ask_contact:
+        share = KeyboardButton(reply.ask_contact, request_contact=True)
+    elif reply.ask_location:
+        share = KeyboardButton(reply.ask_location, request_location=True)
+    if share is not None:
         rows = [[share]] + ([[KeyboardButton(key) for key in reply.keys]] if reply.keys else [])
         return ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=True)
     if reply.remove_keyboard:
