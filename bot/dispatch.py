@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -190,7 +189,7 @@ class Dispatcher:
                 fresh = [
                     await queues.store_updates(session, updates, now) for updates, _ in arrivals
                 ]
-                stored = await self._handle(
+                queued = await self._handle(
                     session, [self._pending[key][0] for key in keys], now, isolated
                 )
                 if marks:
@@ -205,12 +204,12 @@ class Dispatcher:
             self._queue(items)
             if not future.done():
                 future.set_result([incoming for _, incoming in items])
-        self.push([QueuedMessage.of(message) for message in stored])
+        self.push(queued)
 
     async def _handle(
         self, session: AsyncSession, batch: list[Item], now: datetime, isolated: bool
-    ) -> list[Any]:
-        """Run each handler; queue the replies and mark the updates handled."""
+    ) -> list[QueuedMessage]:
+        """Run each handler; save the conversations, queue the replies, mark the updates handled."""
         if not batch:
             return []
         rows = await queues.load_conversations(
@@ -218,42 +217,49 @@ class Dispatcher:
         )
         messages: list[tuple[Recipient, Reply]] = []
         handled: list[tuple[int, str | None]] = []
+        changed: list[queues.ConversationRow] = []
         for inbox_id, incoming in batch:
             row = rows[(incoming.channel, incoming.chat_id)]
             sent, error = await self._run_handler(session, incoming, row, now, isolated)
             messages += sent
             handled.append((inbox_id, error))
+            if error is None:
+                changed.append(row)
+        await queues.save_conversations(session, changed, now)
         stored = await queues.enqueue(session, messages, now)
         await queues.mark_handled(session, handled, now)
-        return stored
+        return [
+            QueuedMessage(message_id, recipient.channel, recipient.chat_id, reply)
+            for message_id, recipient, reply in stored
+        ]
 
     async def _run_handler(
-        self, session: AsyncSession, incoming: Incoming, row: Any, now: datetime, isolated: bool
+        self,
+        session: AsyncSession,
+        incoming: Incoming,
+        row: queues.ConversationRow,
+        now: datetime,
+        isolated: bool,
     ) -> tuple[list[tuple[Recipient, Reply]], str | None]:
         """One update; isolated, a failing handler leaves no trace but an apology."""
-        here = Recipient(incoming.channel, incoming.chat_id)
-        conv = Conversation(row.state, row.step, copy.deepcopy(row.data or {}), row.locale)
+        conv = Conversation(row.state, row.step, row.data, row.locale)
         ctx = Context(incoming, conv, SqlStore(session), self.env, now)
         if not isolated:
             await self.handler(ctx)
-            return self._commit_turn(session, ctx, row, now), None
+            return self._keep_turn(ctx, row), None
         try:
             async with session.begin_nested():
                 await self.handler(ctx)
         except Exception:
             log.exception("handler failed on a %s update in state %r", incoming.kind, row.state)
             t = self.env.catalogues.get(conv.locale)
-            return [(here, Reply(t("error.internal")))], "handler failed"
-        return self._commit_turn(session, ctx, row, now), None
+            return [(ctx.here, Reply(t("error.internal")))], "handler failed"
+        return self._keep_turn(ctx, row), None
 
     @staticmethod
-    def _commit_turn(
-        session: AsyncSession, ctx: Context, row: Any, now: datetime
-    ) -> list[tuple[Recipient, Reply]]:
-        """Keep the conversation's new state; return the messages to queue."""
+    def _keep_turn(ctx: Context, row: queues.ConversationRow) -> list[tuple[Recipient, Reply]]:
+        """Take the conversation's new state; return the messages to queue."""
         conv = ctx.conv
         row.state, row.step, row.data, row.locale = conv.state, conv.step, conv.data, conv.locale
-        row.updated_at = now
-        session.add(row)
         sent = [(ctx.here, reply) for reply in ctx.replies]
         return sent + [(out.recipient, out.reply) for out in ctx.outgoing]

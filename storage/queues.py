@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, func, select, tuple_, update
+from sqlalchemy import Table, and_, bindparam, func, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import Incoming, Recipient, Reply
 from storage import models as m
+
+INBOX = cast(Table, m.InboxUpdate.__table__)
+OUTBOX = cast(Table, m.OutboxMessage.__table__)
+CONVERSATIONS = cast(Table, m.Conversation.__table__)
 
 
 def _insert(session: AsyncSession, table: Any) -> Any:
@@ -27,10 +32,11 @@ async def store_updates(
 
     A redelivered update (same channel and key) is dropped here.
     """
+    connection = await session.connection()
     fresh = []
     for incoming in updates:
         statement = (
-            _insert(session, m.InboxUpdate)
+            _insert(session, INBOX)
             .values(
                 channel=incoming.channel,
                 update_key=incoming.update_key,
@@ -39,9 +45,9 @@ async def store_updates(
                 received_at=now,
             )
             .on_conflict_do_nothing(index_elements=["channel", "update_key"])
-            .returning(m.InboxUpdate.id)
+            .returning(INBOX.c.id)
         )
-        inbox_id = (await session.execute(statement)).scalar_one_or_none()
+        inbox_id = (await connection.execute(statement)).scalar_one_or_none()
         if inbox_id is not None:
             fresh.append((inbox_id, incoming))
     return fresh
@@ -60,49 +66,114 @@ async def mark_handled(
 ) -> None:
     """These updates are done (with the error text where the handler failed)."""
     if handled:
-        await session.execute(
-            update(m.InboxUpdate),
-            [{"id": inbox_id, "processed_at": now, "error": error} for inbox_id, error in handled],
+        connection = await session.connection()
+        await connection.execute(
+            update(INBOX)
+            .where(INBOX.c.id == bindparam("inbox_id"))
+            .values(processed_at=now, error=bindparam("failure")),
+            [{"inbox_id": inbox_id, "failure": error} for inbox_id, error in handled],
         )
+
+
+@dataclass
+class ConversationRow:
+    """A chat's conversation as stored: read and written with plain SQL on the hot path."""
+
+    channel: str
+    chat_id: str
+    state: str = ""
+    step: int = 0
+    data: dict[str, Any] = field(default_factory=dict)
+    locale: str | None = None
+    stored: bool = False
 
 
 async def load_conversations(
     session: AsyncSession, chats: Sequence[tuple[str, str]]
-) -> dict[tuple[str, str], m.Conversation]:
-    """The conversation rows of these chats, new ones made for chats seen the first time."""
+) -> dict[tuple[str, str], ConversationRow]:
+    """The conversations of these chats; a chat seen the first time gets a fresh one."""
+    connection = await session.connection()
+    rows = await connection.execute(
+        select(
+            CONVERSATIONS.c.channel,
+            CONVERSATIONS.c.chat_id,
+            CONVERSATIONS.c.state,
+            CONVERSATIONS.c.step,
+            CONVERSATIONS.c.data,
+            CONVERSATIONS.c.locale,
+        ).where(tuple_(CONVERSATIONS.c.channel, CONVERSATIONS.c.chat_id).in_(list(chats)))
+    )
     found = {
-        (row.channel, row.chat_id): row
-        for row in await session.scalars(
-            select(m.Conversation).where(
-                tuple_(m.Conversation.channel, m.Conversation.chat_id).in_(list(chats))
-            )
-        )
+        (channel, chat_id): ConversationRow(channel, chat_id, state, step, data or {}, locale, True)
+        for channel, chat_id, state, step, data, locale in rows
     }
     for channel, chat_id in chats:
-        if (channel, chat_id) not in found:
-            found[(channel, chat_id)] = m.Conversation(
-                channel=channel, chat_id=chat_id, state="", step=0, data={}
-            )
+        found.setdefault((channel, chat_id), ConversationRow(channel, chat_id))
     return found
 
 
-async def enqueue(
-    session: AsyncSession, messages: Iterable[tuple[Recipient, Reply]], now: datetime
-) -> list[m.OutboxMessage]:
-    """Queue messages for the outbox, in order, in the caller's transaction."""
-    rows = [
-        m.OutboxMessage(
-            channel=recipient.channel,
-            chat_id=recipient.chat_id,
-            payload=reply.to_json(),
-            created_at=now,
-            not_before=now,
+async def save_conversations(
+    session: AsyncSession, rows: Iterable[ConversationRow], now: datetime
+) -> None:
+    """Write conversations back: one statement for the known chats, one for the new."""
+    connection = await session.connection()
+    known: list[dict[str, Any]] = []
+    new: list[dict[str, Any]] = []
+    for row in rows:
+        values = {
+            "key_channel": row.channel,
+            "key_chat": row.chat_id,
+            "state": row.state,
+            "step": row.step,
+            "data": row.data,
+            "locale": row.locale,
+        }
+        (known if row.stored else new).append(values)
+    if known:
+        await connection.execute(
+            update(CONVERSATIONS)
+            .where(
+                CONVERSATIONS.c.channel == bindparam("key_channel"),
+                CONVERSATIONS.c.chat_id == bindparam("key_chat"),
+            )
+            .values(updated_at=now),
+            known,
         )
-        for recipient, reply in messages
+    if new:
+        await connection.execute(
+            insert(CONVERSATIONS).values(
+                channel=bindparam("key_channel"), chat_id=bindparam("key_chat"), updated_at=now
+            ),
+            new,
+        )
+
+
+async def enqueue(
+    session: AsyncSession, messages: Sequence[tuple[Recipient, Reply]], now: datetime
+) -> list[tuple[int, Recipient, Reply]]:
+    """Queue messages for the outbox, in order, in the caller's transaction; return their ids."""
+    if not messages:
+        return []
+    connection = await session.connection()
+    result = await connection.execute(
+        insert(OUTBOX).returning(OUTBOX.c.id, sort_by_parameter_order=True),
+        [
+            {
+                "channel": recipient.channel,
+                "chat_id": recipient.chat_id,
+                "payload": reply.to_json(),
+                "created_at": now,
+                "not_before": now,
+                "attempts": 0,
+            }
+            for recipient, reply in messages
+        ],
+    )
+    ids = [row[0] for row in result]
+    return [
+        (message_id, recipient, reply)
+        for message_id, (recipient, reply) in zip(ids, messages, strict=True)
     ]
-    session.add_all(rows)
-    await session.flush()
-    return rows
 
 
 async def due_messages(
@@ -146,13 +217,14 @@ async def mark_sent(
     session: AsyncSession, sent: Sequence[tuple[int, str | None]], now: datetime
 ) -> None:
     """The platform accepted these messages (outbox id, platform message id)."""
-    await session.execute(
-        update(m.OutboxMessage),
-        [
-            {"id": message_id, "sent_at": now, "platform_message_id": platform_id}
-            for message_id, platform_id in sent
-        ],
-    )
+    if sent:
+        connection = await session.connection()
+        await connection.execute(
+            update(OUTBOX)
+            .where(OUTBOX.c.id == bindparam("message_id"))
+            .values(sent_at=now, platform_message_id=bindparam("platform_id")),
+            [{"message_id": message_id, "platform_id": platform} for message_id, platform in sent],
+        )
 
 
 async def postpone(session: AsyncSession, message_id: int, until: datetime, error: str) -> None:
