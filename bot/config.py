@@ -27,8 +27,6 @@ class Settings(BaseSettings):
     calendar_overrides_file: Path | None = None
     webhook_base_url: str = ""
     telegram_webhook_secret: str = ""
-    default_locale: str = "vi"
-    timezone: str = "Asia/Ho_Chi_Minh"
     invite_ttl_hours: int = Field(default=72, ge=1)
     max_file_mb: int = Field(default=20, ge=1)
     outbox_global_rate: float = Field(default=30.0, gt=0)

@@ -8,7 +8,7 @@ and the outbox keep them as JSON) and compared in tests.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
@@ -58,7 +58,6 @@ class Incoming:
     longitude: float | None = None
     file: FileRef | None = None
     language_code: str | None = None
-    display_name: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON for the inbox table (by hand: `dataclasses.asdict` is slow on a hot path)."""
@@ -170,4 +169,3 @@ class Outgoing:
 
     recipient: Recipient
     reply: Reply
-    dedupe_key: str | None = field(default=None)

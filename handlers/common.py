@@ -119,10 +119,7 @@ async def agree_to_privacy(ctx: Context) -> None:
 async def help_command(ctx: Context) -> None:
     """Explains what the bot does and how to use it, then repeats any pending question."""
     ctx.reply(ctx.t("help.text"))
-    if ctx.conv.state:
-        await ask_again_root(ctx)
-    else:
-        await show_menu(ctx)
+    await continue_where_we_were(ctx)
 
 
 @router.command("menu")
@@ -218,28 +215,27 @@ async def idle(ctx: Context) -> None:
     await show_menu(ctx)
 
 
-async def unknown_command(ctx: Context) -> None:
-    """A command we do not have: say so and carry on."""
-    ctx.reply(ctx.t("input.unknown_command"))
+async def continue_where_we_were(ctx: Context) -> None:
+    """After an aside (help, a refusal), repeat the pending question, or show the menu."""
     if ctx.conv.state:
         await ask_again_root(ctx)
     else:
         await show_menu(ctx)
+
+
+async def unknown_command(ctx: Context) -> None:
+    """A command we do not have: say so and carry on."""
+    ctx.reply(ctx.t("input.unknown_command"))
+    await continue_where_we_were(ctx)
 
 
 async def stale_button(ctx: Context) -> None:
     """A button of an earlier question: nothing happens except a pointer to the current one."""
     ctx.reply(ctx.t("input.stale_button"))
-    if ctx.conv.state:
-        await ask_again_root(ctx)
-    else:
-        await show_menu(ctx)
+    await continue_where_we_were(ctx)
 
 
 async def forged_button(ctx: Context) -> None:
     """Button data we never made: refuse politely; the router has logged it."""
     ctx.reply(ctx.t("input.unknown_button"))
-    if ctx.conv.state:
-        await ask_again_root(ctx)
-    else:
-        await show_menu(ctx)
+    await continue_where_we_were(ctx)
