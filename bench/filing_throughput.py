@@ -31,6 +31,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update  # noqa:
 from telegram.ext import Application as PtbApplication  # noqa: E402
 from telegram.ext import CallbackQueryHandler, ContextTypes, MessageHandler, filters  # noqa: E402
 
+from bot.__main__ import run_event_loop  # noqa: E402
 from bot.app import Application  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram, SimUser  # noqa: E402
@@ -182,7 +183,8 @@ async def main(citizens: int) -> None:
     async with FakeTelegram() as server:
         with tempfile.TemporaryDirectory() as folder:
             filing_rate, filing_latencies = await bench_filing(server, citizens, Path(folder))
-    print(f"Filing throughput, {citizens} citizens at once, {len(FILING)} updates each")
+    loop = type(asyncio.get_running_loop()).__module__.split(".")[0]
+    print(f"Filing throughput, {citizens} citizens at once, {len(FILING)} updates each ({loop})")
     describe("bare PTB echo bot", echo_rate, echo_latencies)
     describe("echo, concurrent", fast_rate, fast_latencies)
     describe("Tiếp Dân filing", filing_rate, filing_latencies)
@@ -196,4 +198,4 @@ if __name__ == "__main__":
     )
     parser.add_argument("--citizens", type=int, default=50)
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.citizens))
+    run_event_loop(main(arguments.citizens))

@@ -7,6 +7,8 @@ import asyncio
 import contextlib
 import logging
 import sys
+from collections.abc import Coroutine
+from typing import Any
 
 from bot.commands import deadline, staff
 from bot.config import Settings
@@ -51,8 +53,18 @@ def main(argv: list[str] | None = None) -> int:
     from bot.app import serve
 
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(settings))
+        run_event_loop(serve(settings))
     return 0
+
+
+def run_event_loop(main: Coroutine[Any, Any, None]) -> None:
+    """Run on uvloop where it is installed (Linux, macOS), else on asyncio's own loop."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main)
+    else:
+        uvloop.run(main)
 
 
 if __name__ == "__main__":
