@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
@@ -32,6 +33,7 @@ from telegram.ext import Application as PtbApplication  # noqa: E402
 from telegram.ext import CallbackQueryHandler, ContextTypes, MessageHandler, filters  # noqa: E402
 
 from bot.__main__ import run_event_loop  # noqa: E402
+from bot.affinity import cpus_for  # noqa: E402
 from bot.app import Application  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram, SimUser  # noqa: E402
@@ -175,7 +177,8 @@ def describe(name: str, rate: float, latencies: list[float]) -> None:
     )
 
 
-async def main(citizens: int) -> None:
+async def measure(citizens: int) -> None:
+    """The three runs, each against a fresh fake server, and their ratios."""
     async with FakeTelegram() as server:
         echo_rate, echo_latencies = await bench_echo(server, citizens, concurrent=False)
     async with FakeTelegram() as server:
@@ -183,13 +186,26 @@ async def main(citizens: int) -> None:
     async with FakeTelegram() as server:
         with tempfile.TemporaryDirectory() as folder:
             filing_rate, filing_latencies = await bench_filing(server, citizens, Path(folder))
-    loop = type(asyncio.get_running_loop()).__module__.split(".")[0]
-    print(f"Filing throughput, {citizens} citizens at once, {len(FILING)} updates each ({loop})")
     describe("bare PTB echo bot", echo_rate, echo_latencies)
     describe("echo, concurrent", fast_rate, fast_latencies)
     describe("Tiếp Dân filing", filing_rate, filing_latencies)
     print(f"ratio filing / bare echo:       {filing_rate / echo_rate:.2f}   target ≥ 0.50")
     print(f"ratio filing / concurrent echo: {filing_rate / fast_rate:.2f}")
+
+
+async def main(citizens: int) -> None:
+    """Measure on one CPU, as `python -m bot` runs by default, then on any CPU."""
+    loop = type(asyncio.get_running_loop()).__module__.split(".")[0]
+    print(f"Filing throughput, {citizens} citizens at once, {len(FILING)} updates each ({loop})")
+    every_cpu = os.sched_getaffinity(0)
+    one_cpu = cpus_for("auto", every_cpu, os.getpid()) or every_cpu
+    for label, cpus in (
+        (f"on CPU {min(one_cpu)} (CPU_AFFINITY=auto, the default)", one_cpu),
+        ("on any CPU (CPU_AFFINITY=none)", every_cpu),
+    ):
+        os.sched_setaffinity(0, cpus)
+        print(f"-- {label}")
+        await measure(citizens)
 
 
 if __name__ == "__main__":

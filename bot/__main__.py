@@ -50,8 +50,10 @@ def main(argv: list[str] | None = None) -> int:
 
         migrate(settings.database_url)
         return 0
+    from bot.affinity import pin_process
     from bot.app import serve
 
+    pin_process(settings.cpu_affinity)
     with contextlib.suppress(KeyboardInterrupt):
         run_event_loop(serve(settings))
     return 0
