@@ -147,12 +147,27 @@ class Dispatcher:
                 await self._turn(arrivals, keys, isolated=False)
             except Exception:
                 log.info("a turn with %d updates failed; handling them one by one", len(keys))
-                await self._turn(arrivals, [], isolated=True)
+                await self._store_alone(arrivals)
                 for key in keys:
                     await self._handle_alone(key)
             for key in keys:
                 self._next_of(key)
         self._idle.set()
+
+    async def _store_alone(
+        self, arrivals: list[tuple[list[Incoming], asyncio.Future[list[Incoming]]]]
+    ) -> None:
+        """Store the arrivals of a failed turn; if even that fails, their senders are told.
+
+        An update that cannot be stored is not acknowledged: the platform delivers it again.
+        """
+        try:
+            await self._turn(arrivals, [], isolated=True)
+        except Exception as error:
+            log.exception("could not store %d arriving updates", len(arrivals))
+            for _, future in arrivals:
+                if not future.done():
+                    future.set_exception(error)
 
     def _next_of(self, key: ChatKey) -> None:
         """A chat's head update is done: its next one becomes ready."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.app import Application
@@ -196,3 +197,26 @@ async def test_update_stored_before_a_crash_is_handled_once_after_restart(
         await telegram.user(1003).expect_no_reply(within=0.5)
     finally:
         await app.stop()
+
+
+async def test_an_update_that_could_not_be_stored_is_fetched_again(
+    app: Application, telegram: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from storage import queues
+
+    real_store = queues.store_updates
+    failures = []
+
+    async def store_fails_once(*args: object, **kwargs: object) -> object:
+        if not failures:
+            failures.append("disk full")
+            raise OSError("disk full")
+        return await real_store(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(queues, "store_updates", store_fails_once)
+    citizen = telegram.user(1004)
+    await citizen.send_command("/start")
+    assert "dữ liệu cá nhân" in (await citizen.next_reply(timeout=10)).text
+    await citizen.expect_no_reply(within=0.5)
+    assert failures == ["disk full"]
+    assert await count(app, m.InboxUpdate) == 1

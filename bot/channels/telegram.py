@@ -245,7 +245,12 @@ class TelegramChannel:
             if not updates:
                 continue
             now = clock()
-            await accept([i for u in updates if (i := to_incoming(u, now)) is not None])
+            try:
+                await accept([i for u in updates if (i := to_incoming(u, now)) is not None])
+            except Exception:
+                log.exception("could not store updates; Telegram will deliver them again")
+                await asyncio.sleep(2)
+                continue
             offset = updates[-1].update_id + 1
             self._in_background(self.acknowledge_buttons(updates))
 
