@@ -31,7 +31,13 @@ def menu_buttons(ctx: Context) -> list[list[Button]]:
 
 
 async def show_menu(ctx: Context, intro: str | None = None) -> None:
-    """Leave any question and show the main menu (the officer's menu for an officer's chat)."""
+    """Leave any question and show the main menu (the officer's menu for an officer's chat).
+
+    An unfinished petition is kept, with the question it was at, for "Gửi đơn" to resume.
+    """
+    draft = ctx.conv.data.get("draft")
+    if draft is not None and ctx.conv.state.startswith("f.") and ctx.conv.state != "f.resume":
+        draft["resume_from"] = ctx.conv.state
     ctx.conv.state = ""
     ctx.conv.step += 1
     officer = await ctx.store.officer_by_chat(ctx.incoming.channel, ctx.incoming.chat_id)

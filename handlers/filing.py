@@ -24,7 +24,7 @@ from bot.domain.petition import (
 )
 from bot.services.filing import Draft, Filed, file_petition
 from handlers.common import show_menu
-from handlers.labels import KIND_EXPLANATIONS, kind_label, rule_label
+from handlers.labels import DAY_UNITS, KIND_EXPLANATIONS, kind_label, rule_label
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ async def navigated(ctx: Context) -> bool:
 
 async def begin_filing(ctx: Context) -> None:
     """Start a new petition (or offer to resume the unfinished one)."""
-    if ctx.conv.state.startswith("f.") and ctx.conv.data.get("draft"):
+    if ctx.conv.data.get("draft", {}).get("kind"):
         await offer_resume(ctx)
         return
     ctx.conv.data["draft"] = {"trail": []}
@@ -107,7 +107,8 @@ async def begin_filing(ctx: Context) -> None:
 async def offer_resume(ctx: Context) -> None:
     """An unfinished petition exists: continue it or start over."""
     draft = draft_of(ctx)
-    draft["resume_from"] = ctx.conv.state
+    if ctx.conv.state.startswith("f.") and ctx.conv.state != "f.resume":
+        draft["resume_from"] = ctx.conv.state
     await ask(router, ctx, "f.resume")
 
 
@@ -257,14 +258,14 @@ async def answer_content(ctx: Context) -> None:
     draft = draft_of(ctx)
     incoming = ctx.incoming
     if ctx.choice == "done":
-        if not "\n".join(draft.get("texts", [])).strip():
+        if not "\n".join(draft.get("texts", [])).strip() and not draft.get("files"):
             ctx.reply(ctx.t("filing.content.empty"))
             return
         await forward(ctx, identity_state(ctx))
     elif incoming.kind is Kind.TEXT and incoming.text:
         await add_text(ctx, draft, incoming.text)
     elif incoming.kind is Kind.FILE and incoming.file:
-        await add_file(ctx, draft, incoming.file)
+        await add_file(ctx, draft, incoming.file, incoming.text)
     elif incoming.kind is Kind.STICKER:
         ctx.reply(ctx.t("input.sticker"))
     else:
@@ -292,8 +293,10 @@ async def add_text(ctx: Context, draft: dict[str, Any], text: str) -> None:
     )
 
 
-async def add_file(ctx: Context, draft: dict[str, Any], file: FileRef) -> None:
-    """Attach a file after checking its kind and size."""
+async def add_file(
+    ctx: Context, draft: dict[str, Any], file: FileRef, caption: str | None
+) -> None:
+    """Attach a file after checking its kind and size; its caption joins the story."""
     files: list[dict[str, Any]] = draft.setdefault("files", [])
     limit = ctx.env.limits.max_file_bytes
     if file.media not in ACCEPTED_MEDIA or (
@@ -307,6 +310,8 @@ async def add_file(ctx: Context, draft: dict[str, Any], file: FileRef) -> None:
     if len(files) >= MAX_ATTACHMENTS:
         ctx.reply(ctx.t("filing.file.too_many", limit=MAX_ATTACHMENTS))
         return
+    if caption and caption.strip():
+        draft.setdefault("texts", []).append(caption.strip()[:1024])
     files.append(
         {
             "file_id": file.file_id,
@@ -360,7 +365,12 @@ async def answer_anonymous(ctx: Context) -> None:
 
 
 async def prompt_protect(ctx: Context) -> None:
-    """Tells a denouncer their identity is protected, and what anonymity would mean."""
+    """Tells a denouncer their identity is protected, and what anonymity would mean.
+
+    Coming back here (Back from the review of an anonymous feedback) makes the draft a
+    denunciation again, so that a name given afterwards is protected as a denouncer's.
+    """
+    draft_of(ctx).update(kind=PetitionKind.DENUNCIATION.value, anonymous=False)
     ctx.reply(
         ctx.t("filing.denunciation.protected"),
         [ctx.button(ctx.t("filing.denunciation.named"), "named")],
@@ -619,13 +629,16 @@ def receipt_text(ctx: Context, kind: str, filed: Filed) -> str:
         )
     for rule_id in rulebook.kinds[kind].on_accept:
         rule = rulebook.rules[rule_id]
+        longer = rule.variants or rule.allowed_extensions("especially_complex")
         lines.append(
             t(
                 "filing.receipt.after_accept",
                 what=rule_label(t, rule_id),
                 days=rule.n_days,
+                unit=t(DAY_UNITS[rule.unit]),
                 source=rule.source,
             )
+            + (" " + t("filing.receipt.may_be_longer") if longer else "")
         )
     lines.append(t("filing.receipt.keep_code"))
     return "\n".join(lines)

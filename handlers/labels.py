@@ -81,4 +81,6 @@ def rule_label(t: Translator, rule_id: str) -> str:
     return t(RULE_LABELS.get(rule_id, rule_id))
 
 
+DAY_UNITS = {"days": N_("unit.days"), "working_days": N_("unit.working_days")}
+
 INVITE_REFUSALS = (N_("invite.unknown"), N_("invite.used"), N_("invite.expired"))

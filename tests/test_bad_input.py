@@ -8,7 +8,7 @@ from sqlalchemy import select
 from bot.app import Application
 from storage import models as m
 from tests.fake_telegram import FakeTelegram, SimUser
-from tests.test_telegram import consent, file_up_to_content
+from tests.test_telegram import bind_officer, consent, file_up_to_content
 
 
 async def draft(app: Application, chat_id: int) -> dict:
@@ -187,3 +187,69 @@ async def test_start_mid_filing_offers_to_resume_and_cancel_drops_the_draft(
     await user.send_command("/cancel")
     assert "Đã hủy" in (await user.next_reply()).text
     assert await draft(app, 2010) == {}
+
+
+async def test_back_from_anonymous_feedback_makes_it_a_protected_denunciation_again(
+    app: Application, telegram: FakeTelegram
+) -> None:
+    clerk = telegram.user(2020, "Mai")
+    await bind_officer(app, clerk, "sp.tiepdan")
+    head = telegram.user(2021, "Hải")
+    await bind_officer(app, head, "sp.chutich")
+    user = telegram.user(2011)
+    await consent(user)
+    for label in ("📝 Gửi đơn", "Tố cáo", "Đất đai", "UBND xã Sơn Phú", "Xóm Na Mao"):
+        await user.press(label)
+        await user.next_reply()
+    await user.send_text("Cán bộ địa chính nhận tiền để làm sổ đỏ nhanh.")
+    await user.next_reply()
+    await user.press("✅ Xong")
+    await user.next_reply()
+    await user.press("🕶 Tôi muốn ẩn danh (gửi thành phản ánh)")
+    await user.next_reply()
+    await user.next_reply()
+    await user.press("⬅️ Quay lại")
+    assert "giữ bí mật" in (await user.next_reply()).text
+    await user.press("👤 Tiếp tục, ghi họ tên của tôi")
+    await user.next_reply()
+    await user.send_text("Nguyễn Văn Tố")
+    await user.next_reply()
+    await user.send_text("0912 345 678")
+    await user.next_reply()
+    await user.send_text("Xóm Na Mao")
+    await user.next_reply()
+    await user.press("📨 Gửi đơn")
+    receipt = (await user.next_reply()).text
+    assert "Loại đơn: Tố cáo" in receipt
+    notice = (await head.next_reply()).text
+    assert "Nguyễn Văn Tố" not in notice and "678" not in notice
+    await clerk.expect_no_reply(within=0.3)
+
+
+async def test_resume_survives_the_menu_and_does_not_loop(
+    app: Application, telegram: FakeTelegram
+) -> None:
+    user = telegram.user(2012)
+    await file_up_to_content(user)
+    await user.send_command("/menu")
+    menu = await user.next_reply()
+    await user.press("📝 Gửi đơn", message_id=menu.message_id)
+    assert "đang soạn dở" in (await user.next_reply()).text
+    await user.press("📝 Gửi đơn", message_id=menu.message_id)
+    assert "đang soạn dở" in (await user.next_reply()).text
+    await user.press("▶️ Tiếp tục đơn đang soạn")
+    assert "kể lại sự việc" in (await user.next_reply()).text
+
+
+async def test_a_photo_with_a_caption_is_a_whole_story(
+    app: Application, telegram: FakeTelegram
+) -> None:
+    from tests.fake_telegram import tiny_png
+
+    user = telegram.user(2013)
+    await file_up_to_content(user)
+    await user.send_photo(tiny_png(), caption="Cống bị vỡ trước nhà văn hóa")
+    await user.next_reply()
+    await user.press("✅ Xong")
+    assert "họ và tên" in (await user.next_reply()).text
+    assert (await draft(app, 2013))["texts"] == ["Cống bị vỡ trước nhà văn hóa"]
