@@ -22,6 +22,7 @@ from bot.domain.petition import (
     mask_phone,
     normalise_phone,
 )
+from bot.domain.routing import ACCUSED_LEVELS
 from bot.services.filing import Draft, Filed, file_petition
 from handlers.common import show_menu
 from handlers.labels import DAY_UNITS, KIND_EXPLANATIONS, kind_label, rule_label
@@ -176,12 +177,43 @@ async def answer_field(ctx: Context) -> None:
         return
     draft = draft_of(ctx)
     draft["field"] = ctx.choice
+    if draft["kind"] == PetitionKind.DENUNCIATION:
+        await forward(ctx, "f.accused")
+    else:
+        await ask_where(ctx)
+
+
+async def ask_where(ctx: Context) -> None:
+    """Ask for the commune when there are several, else go straight to the village."""
     communes = ctx.env.org.communes()
     if len(communes) == 1:
-        draft["commune"] = communes[0].code
+        draft_of(ctx)["commune"] = communes[0].code
         await forward(ctx, "f.place")
     else:
         await forward(ctx, "f.commune")
+
+
+async def prompt_accused(ctx: Context) -> None:
+    """Asks whom the denunciation is about, so it never reaches the person denounced."""
+    ctx.reply(
+        ctx.t("filing.ask_accused"),
+        [ctx.button(ctx.t("filing.accused.staff"), "staff")],
+        [ctx.button(ctx.t("filing.accused.leader"), "leader")],
+        [ctx.button(ctx.t("filing.accused.other"), "other")],
+        nav_row(ctx),
+    )
+
+
+@router.state("f.accused", prompt_accused)
+async def answer_accused(ctx: Context) -> None:
+    """Stores who is denounced and asks where it happened."""
+    if await navigated(ctx):
+        return
+    if ctx.choice not in ACCUSED_LEVELS:
+        await not_a_choice(ctx, prompt_accused)
+        return
+    draft_of(ctx)["accused"] = ctx.choice
+    await ask_where(ctx)
 
 
 async def prompt_commune(ctx: Context) -> None:
@@ -293,9 +325,7 @@ async def add_text(ctx: Context, draft: dict[str, Any], text: str) -> None:
     )
 
 
-async def add_file(
-    ctx: Context, draft: dict[str, Any], file: FileRef, caption: str | None
-) -> None:
+async def add_file(ctx: Context, draft: dict[str, Any], file: FileRef, caption: str | None) -> None:
     """Attach a file after checking its kind and size; its caption joins the story."""
     files: list[dict[str, Any]] = draft.setdefault("files", [])
     limit = ctx.env.limits.max_file_bytes
@@ -602,6 +632,7 @@ def to_draft(draft: dict[str, Any]) -> Draft:
         phone=draft.get("phone"),
         address=draft.get("address"),
         anonymous=bool(draft.get("anonymous")),
+        accused=draft.get("accused"),
     )
 
 

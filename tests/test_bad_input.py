@@ -198,7 +198,14 @@ async def test_back_from_anonymous_feedback_makes_it_a_protected_denunciation_ag
     await bind_officer(app, head, "sp.chutich")
     user = telegram.user(2011)
     await consent(user)
-    for label in ("📝 Gửi đơn", "Tố cáo", "Đất đai", "UBND xã Sơn Phú", "Xóm Na Mao"):
+    for label in (
+        "📝 Gửi đơn",
+        "Tố cáo",
+        "Đất đai",
+        "Cán bộ, công chức của xã",
+        "UBND xã Sơn Phú",
+        "Xóm Na Mao",
+    ):
         await user.press(label)
         await user.next_reply()
     await user.send_text("Cán bộ địa chính nhận tiền để làm sổ đỏ nhanh.")

@@ -80,6 +80,8 @@ async def test_denunciation_hides_the_denouncer_from_the_notification(
     lines = await citizen.press("Gửi đơn", lines)
     lines = await citizen.press("Tố cáo", lines)
     lines = await citizen.press("Thái độ", lines)
+    assert "bị tố cáo là ai" in texts(lines)
+    lines = await citizen.press("Cán bộ, công chức của xã", lines)
     lines = await citizen.press("Sơn Phú", lines)
     lines = await citizen.press("Bản Trang", lines)
     lines = await citizen.say("Cán bộ địa chính xã nhận tiền để làm sổ đỏ nhanh.")
@@ -120,3 +122,32 @@ async def test_feedback_may_be_anonymous(
     assert "23/03/2026" in receipt
     officer = SandboxPerson(sandbox_app, http, "officer-sp.kinhte")
     assert "Ẩn danh" in texts(await officer.new_lines())
+
+
+async def test_denouncing_the_commune_chairman_goes_to_the_province_not_to_him(
+    sandbox_app: Application, http: aiohttp.ClientSession
+) -> None:
+    citizen = SandboxPerson(sandbox_app, http, "citizen-2")
+    lines = await consent(citizen)
+    for label in (
+        "Gửi đơn",
+        "Tố cáo",
+        "Đất đai",
+        "Chủ tịch hoặc Phó Chủ tịch",
+        "Sơn Phú",
+        "Gốc Duối",
+    ):
+        lines = await citizen.press(label, lines)
+    lines = await citizen.say("Chủ tịch xã giao đất công cho người nhà.")
+    lines = await citizen.press("Xong", lines)
+    lines = await citizen.press("Tiếp tục, ghi họ tên", lines)
+    lines = await citizen.say("Lò Văn Tâm")
+    lines = await citizen.say("0978 111 222")
+    lines = await citizen.say("Xóm Gốc Duối")
+    receipt = texts(await citizen.press("Gửi đơn", lines))
+    assert "UBND tỉnh Thái Nguyên" in receipt
+    assert "Đơn mới" in texts(
+        await SandboxPerson(sandbox_app, http, "officer-tn.chutich").new_lines()
+    )
+    assert not await SandboxPerson(sandbox_app, http, "officer-sp.chutich").new_lines()
+    assert not await SandboxPerson(sandbox_app, http, "officer-sp.phochutich").new_lines()

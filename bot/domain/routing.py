@@ -7,9 +7,20 @@ from collections.abc import Mapping
 from bot.domain.org import OfficerRecord, Organisation
 from bot.domain.petition import PetitionKind
 
+ACCUSED_LEVELS = ("staff", "leader", "other")
 
-def route_unit(org: Organisation, commune: str, kind: str, field_code: str) -> str:
-    """The unit responsible: the first routing rule that matches, else the commune itself."""
+
+def route_unit(
+    org: Organisation, commune: str, kind: str, field_code: str, accused: str | None = None
+) -> str:
+    """The unit responsible: the first routing rule that matches, else the commune itself.
+
+    A denunciation of the commune's own leaders goes to the level above (LTC Art. 13: the head
+    of the body that manages the person denounced resolves it), never to the people denounced.
+    """
+    if kind == PetitionKind.DENUNCIATION and accused == "leader":
+        parent = org.units[commune].parent
+        return parent or commune
     for rule in org.routing:
         if rule.matches(commune, kind, field_code):
             return rule.unit

@@ -32,6 +32,7 @@ class Draft:
     phone: str | None
     address: str | None
     anonymous: bool
+    accused: str | None = None  # for a denunciation: staff | leader | other
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ async def file_petition(
 ) -> Filed:
     """Tiếp nhận đơn: route, number, date and store a confirmed draft in the open transaction."""
     kind = PetitionKind(draft.kind)
-    unit = route_unit(org, draft.commune, kind, draft.field)
+    unit = route_unit(org, draft.commune, kind, draft.field, draft.accused)
     assignee = pick_officer(org, unit, kind, await store.open_load(unit))
     received_on = now.astimezone(LOCAL_TZ).date()
     number = await store.next_petition_number(org.prefix_of(unit), received_on.year)
