@@ -104,7 +104,10 @@ class Application:
         if settings.sandbox_enabled:
             self.sandbox = SandboxChannel(settings.files_dir)
             messengers["sandbox"] = self.sandbox
-            await self._bind_sandbox_officers()
+            if not settings.telegram_bot_token:
+                # Only a pure demo gives every officer a sandbox chat: with a real bot, real
+                # petitions must not appear on a page anyone on this machine can open.
+                await self._bind_sandbox_officers()
         self.outbox = OutboxSender(
             self.db,
             messengers,
@@ -115,10 +118,10 @@ class Application:
         self.dispatcher = Dispatcher(
             self.db, self.env, handle, self.clock, self._committed, marks=self.outbox
         )
+        await self.dispatcher.recover()  # before anything new can arrive
         await self._start_web()
         self._spawn(self.outbox.run(), "outbox")
         self._spawn(self.fetcher.run(), "attachments")
-        await self.dispatcher.recover()
         if self.telegram is not None:
             await self._start_telegram()
 
@@ -146,6 +149,7 @@ class Application:
             accept=self.accept,
             clock=self.clock,
             telegram_webhook=webhook,
+            host=settings.http_host,
         )
         self.runner = web.AppRunner(app, access_log=None)
         await self.runner.setup()

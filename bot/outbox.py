@@ -30,6 +30,7 @@ BATCH = 200
 IDLE_POLL_SECONDS = 1.0
 MARK_BATCH_SECONDS = 0.2
 MAX_BACKOFF_SECONDS = 300.0
+STOP_GRACE_SECONDS = 5.0
 
 
 @dataclass
@@ -193,9 +194,12 @@ class OutboxSender:
         """Let in-flight sends finish and record them; unsent rows wait for the next start."""
         self._stopping = True
         self._wake.set()
-        for task in list(self._tasks.values()):
-            task.cancel()
-        await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        in_flight = list(self._tasks.values())
+        if in_flight:
+            _done, late = await asyncio.wait(in_flight, timeout=STOP_GRACE_SECONDS)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
         await self._write_marks()
 
     async def flush(self) -> None:
@@ -232,7 +236,16 @@ class OutboxSender:
             self._tasks[key] = task
             task.add_done_callback(functools.partial(self._forget_task, key))
 
-    def _forget_task(self, key: ChatKey, _task: asyncio.Task[None]) -> None:
+    def _forget_task(self, key: ChatKey, task: asyncio.Task[None]) -> None:
+        if self._tasks.get(key) is task:
+            del self._tasks[key]
+
+    def _finish_chat(self, key: ChatKey) -> None:
+        """The chat's task ends: from now on a push for this chat starts a new one.
+
+        Done without an await in between, so no push can land in a queue nobody serves.
+        """
+        self._queues.pop(key, None)
         self._tasks.pop(key, None)
 
     async def _send_chat(self, key: ChatKey) -> None:
@@ -240,7 +253,7 @@ class OutboxSender:
         channel, chat_id = key
         messenger, limiter = self.messengers[channel], self.limiters[channel]
         pending = self._queues.get(key)
-        while pending:
+        while pending and not self._stopping:
             message = pending[0]
             try:
                 # The slot first, the rate tokens last: the time the platform sees between two
@@ -251,6 +264,7 @@ class OutboxSender:
             except RetryLater as wait:
                 limiter.hold(chat_id, wait.seconds)
                 await self._postpone_chat(key, message, wait.seconds, str(wait))
+                self._finish_chat(key)
                 return
             except Undeliverable as refused:
                 log.warning("message to a %s chat undeliverable: %s", channel, refused)
@@ -263,11 +277,12 @@ class OutboxSender:
                     "send to a %s chat failed (%s); retry in %.0fs", channel, error, backoff
                 )
                 await self._postpone_chat(key, message, backoff, repr(error))
+                self._finish_chat(key)
                 return
             pending.popleft()
             self._sent.append((message.id, result.message_id))
             self._schedule_marks()
-        self._queues.pop(key, None)
+        self._finish_chat(key)
 
     async def _postpone_chat(
         self, key: ChatKey, message: QueuedMessage, seconds: float, error: str

@@ -24,7 +24,9 @@ class SandboxPerson:
         """Do something on the page, wait for the bot to finish, return its new messages."""
         action.setdefault("id", uuid.uuid4().hex)
         async with self.http.post(
-            f"{self.base}/send", json={"chat": self.chat, "action": action}
+            f"{self.base}/send",
+            json={"chat": self.chat, "action": action},
+            headers={"X-Sandbox": "1"},
         ) as r:
             assert r.status == 200, await r.text()
         return await self.settle()
@@ -37,7 +39,9 @@ class SandboxPerson:
 
     async def new_lines(self) -> list[dict[str, Any]]:
         async with self.http.get(
-            f"{self.base}/messages", params={"chat": self.chat, "after": self.seen}
+            f"{self.base}/messages",
+            params={"chat": self.chat, "after": self.seen},
+            headers={"X-Sandbox": "1"},
         ) as r:
             lines = (await r.json())["messages"]
         if lines:

@@ -151,3 +151,17 @@ async def test_denouncing_the_commune_chairman_goes_to_the_province_not_to_him(
     )
     assert not await SandboxPerson(sandbox_app, http, "officer-sp.chutich").new_lines()
     assert not await SandboxPerson(sandbox_app, http, "officer-sp.phochutich").new_lines()
+
+
+async def test_sandbox_api_refuses_other_sites_and_other_host_names(
+    sandbox_app: Application, http: aiohttp.ClientSession
+) -> None:
+    url = f"http://127.0.0.1:{sandbox_app.port}/sandbox/api/send"
+    body = {"chat": "officer-sp.chutich", "action": {"kind": "text", "text": "/start"}}
+    async with http.post(url, json=body) as response:
+        assert response.status == 403, "a page from another site cannot add the header"
+    rebound = {"X-Sandbox": "1", "Host": "attacker.example"}
+    async with http.post(url, json=body, headers=rebound) as response:
+        assert response.status == 403, "a rebound DNS name is not this machine"
+    async with http.post(url, json=body, headers={"X-Sandbox": "1"}) as response:
+        assert response.status == 200

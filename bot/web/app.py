@@ -24,6 +24,9 @@ _ACTION_KINDS = {"text", "callback", "contact", "location"}
 
 Accept = Callable[[Sequence[Incoming]], Awaitable[list[Incoming]]]
 WebhookHandler = Callable[[web.Request], Awaitable[web.Response]]
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+GUARD_HEADER = "X-Sandbox"
+GUARD_VALUE = "1"
 
 db_key = web.AppKey("db", Database)
 
@@ -36,6 +39,7 @@ def create_app(
     accept: Accept,
     clock: Callable[[], datetime],
     telegram_webhook: WebhookHandler | None = None,
+    host: str = "127.0.0.1",
 ) -> web.Application:
     """Build the web app; only the parts that are configured get routes."""
     app = web.Application(client_max_size=MAX_UPLOAD_BYTES)
@@ -44,7 +48,7 @@ def create_app(
     if telegram_webhook is not None:
         app.router.add_post("/telegram/webhook", telegram_webhook)
     if sandbox is not None:
-        SandboxRoutes(sandbox, org, accept, clock).install(app)
+        SandboxRoutes(sandbox, org, accept, clock, host).install(app)
     return app
 
 
@@ -67,15 +71,32 @@ class SandboxRoutes:
         org: Organisation,
         accept: Accept,
         clock: Callable[[], datetime],
+        host: str,
     ) -> None:
         self.sandbox = sandbox
         self.org = org
         self.accept = accept
         self.clock = clock
         self.chats = set(CITIZEN_PERSONAS) | {officer_chat(o.handle) for o in org.officers}
+        self.local_hosts = {"127.0.0.1", "localhost", "::1", host}
+
+    @web.middleware
+    async def guard(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """The sandbox is a local tool: refuse other hosts' pages and rebinding tricks.
+
+        The Host must be this machine (a DNS-rebinding page has its own name there), and every
+        API call must carry a header that another site's page cannot send without asking.
+        """
+        if request.path.startswith("/sandbox/api/"):
+            if request.url.host not in self.local_hosts:
+                raise web.HTTPForbidden(text="the sandbox answers on this machine's address only")
+            if request.headers.get(GUARD_HEADER) != GUARD_VALUE:
+                raise web.HTTPForbidden(text="missing sandbox header")
+        return await handler(request)
 
     def install(self, app: web.Application) -> None:
         """Add the routes."""
+        app.middlewares.append(self.guard)
         app.router.add_get("/", self.redirect)
         app.router.add_get("/sandbox", self.page)
         app.router.add_get("/sandbox/api/identities", self.identities)
