@@ -61,6 +61,7 @@ class Marks(Protocol):
 Item = tuple[int, Incoming]
 
 BATCH_LIMIT = 32
+RETRY_SECONDS = 2.0
 
 
 class Dispatcher:
@@ -93,6 +94,7 @@ class Dispatcher:
         self._idle = asyncio.Event()
         self._idle.set()
         self._worker: asyncio.Task[None] | None = None
+        self._retries: set[asyncio.Task[None]] = set()
 
     async def accept(self, updates: Sequence[Incoming]) -> list[Incoming]:
         """Store updates durably (dropping redeliveries); return once they are committed."""
@@ -132,9 +134,10 @@ class Dispatcher:
         """Finish what is in hand; anything left stays in the inbox for the next start."""
         with contextlib.suppress(TimeoutError):
             await self.wait_idle(timeout=5)
-        if self._worker is not None:
-            self._worker.cancel()
-            await asyncio.gather(self._worker, return_exceptions=True)
+        pending = [*self._retries, *([self._worker] if self._worker else [])]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
 
     async def _work_loop(self) -> None:
         """Take turns while updates arrive or wait."""
@@ -148,11 +151,26 @@ class Dispatcher:
             except Exception:
                 log.info("a turn with %d updates failed; handling them one by one", len(keys))
                 await self._store_alone(arrivals)
-                for key in keys:
-                    await self._handle_alone(key)
+                stuck = {key for key in keys if not await self._handle_alone(key)}
+            else:
+                stuck = set()
             for key in keys:
-                self._next_of(key)
+                if key in stuck:
+                    self._retry_later(key)
+                else:
+                    self._next_of(key)
         self._idle.set()
+
+    def _retry_later(self, key: ChatKey) -> None:
+        """The database refused a chat's update: keep it first in line and try again soon."""
+        task = asyncio.create_task(self._ready_after(key, RETRY_SECONDS))
+        self._retries.add(task)
+        task.add_done_callback(self._retries.discard)
+
+    async def _ready_after(self, key: ChatKey, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        self._ready[key] = None
+        self._start_worker()
 
     async def _store_alone(
         self, arrivals: list[tuple[list[Incoming], asyncio.Future[list[Incoming]]]]
@@ -178,12 +196,14 @@ class Dispatcher:
         else:
             del self._pending[key]
 
-    async def _handle_alone(self, key: ChatKey) -> None:
-        """Retry one update of a failed turn; if even that fails, it waits for a restart."""
+    async def _handle_alone(self, key: ChatKey) -> bool:
+        """Retry one update of a failed turn in a savepoint; False when the database refused."""
         try:
             await self._turn([], [key], isolated=True)
         except Exception:
-            log.exception("could not handle an update of a %s chat; retried on restart", key[0])
+            log.exception("could not handle an update of a %s chat; will retry", key[0])
+            return False
+        return True
 
     async def _turn(
         self,

@@ -153,6 +153,10 @@ class Store(Protocol):
         """Open petitions per officer handle in a unit."""
         ...
 
+    async def reachable_officers(self, unit: str) -> set[str]:
+        """Handles of a unit's officers who have a chat bound."""
+        ...
+
     async def next_petition_number(self, prefix: str, year: int) -> int:
         """Allocate the next number of a prefix and year."""
         ...

@@ -480,7 +480,8 @@ async def answer_name(ctx: Context) -> None:
     if await navigated(ctx):
         return
     name = " ".join((ctx.incoming.text or "").split())
-    if ctx.incoming.kind is not Kind.TEXT or not 2 <= len(name) <= MAX_NAME_CHARS:
+    plausible = 2 <= len(name) <= MAX_NAME_CHARS and not any(ch.isdigit() for ch in name)
+    if ctx.incoming.kind is not Kind.TEXT or not plausible:
         ctx.reply(ctx.t("filing.name.invalid", limit=MAX_NAME_CHARS))
         return
     draft_of(ctx)["name"] = name

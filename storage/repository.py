@@ -128,6 +128,14 @@ class SqlStore:
         )
         return {handle: count for handle, count in rows.all()}
 
+    async def reachable_officers(self, unit: str) -> set[str]:
+        rows = await self.session.scalars(
+            select(m.Officer.handle)
+            .join(m.OfficerBinding, m.OfficerBinding.officer_id == m.Officer.id)
+            .where(m.Officer.unit_code == unit, m.Officer.active.is_(True))
+        )
+        return set(rows)
+
     async def next_petition_number(self, prefix: str, year: int) -> int:
         counter = await self.session.get(m.CodeCounter, (prefix, year))
         if counter is None:

@@ -85,6 +85,8 @@ async def test_someone_elses_contact_and_a_bad_phone_are_refused(
     await user.next_reply()
     await user.press("✅ Xong")
     await user.next_reply()
+    await user.send_text("0912345678")
+    assert "họ và tên" in (await user.next_reply()).text, "a number is not a name"
     await user.send_text("Vi Thị Hằng")
     await user.next_reply()
     await user.share_contact("0912345678", own=False)

@@ -82,7 +82,7 @@ def format_code(prefix: str, year: int, number: int) -> str:
     return f"{prefix}-{year}-{number:06d}"
 
 
-_MOBILE = re.compile(r"^0(3[2-9]|5[25689]|7[06-9]|8[1-9]|9\d)\d{7}$")
+_MOBILE = re.compile(r"^0(3[2-9]|5[2-9]|7[06-9]|8[1-9]|9\d)\d{7}$")
 _LANDLINE = re.compile(r"^02\d{9}$")
 
 
@@ -93,9 +93,10 @@ def normalise_phone(text: str) -> str | None:
     contact carries.
     """
     digits = re.sub(r"[\s.\-()]", "", text)
-    if digits.startswith("+84"):
-        digits = "0" + digits[3:]
-    elif digits.startswith("84") and len(digits) == 11:
+    for prefix in ("+84", "0084"):
+        if digits.startswith(prefix):
+            digits = "0" + digits[len(prefix) :]
+    if digits.startswith("84") and len(digits) in (11, 12):
         digits = "0" + digits[2:]
     if _MOBILE.match(digits) or _LANDLINE.match(digits):
         return digits

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 
 from bot.domain.org import OfficerRecord, Organisation
 from bot.domain.petition import PetitionKind
@@ -28,20 +28,32 @@ def route_unit(
 
 
 def pick_officer(
-    org: Organisation, unit: str, kind: str, open_load: Mapping[str, int]
+    org: Organisation,
+    unit: str,
+    kind: str,
+    open_load: Mapping[str, int],
+    reachable: Set[str] = frozenset(),
 ) -> OfficerRecord | None:
-    """The officer to assign: on duty, with the right role, fewest open petitions.
+    """The officer to assign: reachable in chat, on duty, with the right role, least loaded.
 
     A denunciation goes to the head of the unit, who decides who verifies it, so that it never
-    lands with a clerk who might be the person denounced. Ties go to the handle that sorts first,
-    so the choice is repeatable.
+    lands with a clerk who might be the person denounced. An officer nobody can reach (no chat
+    bound yet) is chosen only when no one in the unit can be reached, so that a petition does not
+    sit unseen while its deadline runs. Ties go to the handle that sorts first.
     """
     role = "head" if kind == PetitionKind.DENUNCIATION else "reception"
-    staff = [officer for officer in org.officers if officer.unit == unit and role in officer.roles]
-    on_duty = [officer for officer in staff if officer.on_duty] or staff
-    if not on_duty:
-        heads = [o for o in org.officers if o.unit == unit and "head" in o.roles]
-        on_duty = heads
-    if not on_duty:
+    in_unit = [officer for officer in org.officers if officer.unit == unit]
+    with_role = [officer for officer in in_unit if role in officer.roles]
+    heads = [officer for officer in in_unit if "head" in officer.roles]
+    preferences = (
+        [o for o in with_role if o.on_duty and o.handle in reachable],
+        [o for o in with_role if o.handle in reachable],
+        [o for o in heads if o.handle in reachable],
+        [o for o in with_role if o.on_duty],
+        with_role,
+        heads,
+    )
+    candidates = next((group for group in preferences if group), [])
+    if not candidates:
         return None
-    return min(on_duty, key=lambda officer: (open_load.get(officer.handle, 0), officer.handle))
+    return min(candidates, key=lambda officer: (open_load.get(officer.handle, 0), officer.handle))

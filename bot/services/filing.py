@@ -70,7 +70,9 @@ async def file_petition(
     """Tiếp nhận đơn: route, number, date and store a confirmed draft in the open transaction."""
     kind = PetitionKind(draft.kind)
     unit = route_unit(org, draft.commune, kind, draft.field, draft.accused)
-    assignee = pick_officer(org, unit, kind, await store.open_load(unit))
+    assignee = pick_officer(
+        org, unit, kind, await store.open_load(unit), await store.reachable_officers(unit)
+    )
     received_on = now.astimezone(LOCAL_TZ).date()
     number = await store.next_petition_number(org.prefix_of(unit), received_on.year)
     code = format_code(org.prefix_of(unit), received_on.year, number)
