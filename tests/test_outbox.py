@@ -97,3 +97,13 @@ async def test_blocked_chat_is_given_up_without_holding_others(db: Database) -> 
         assert [m.text for m in server.sent_messages(other)] == ["b"]
         async with db.transaction() as session:
             assert await queues.due_messages(session, FakeClock()(), 10, set()) == []
+
+
+def test_long_texts_split_within_telegrams_utf16_limit_at_word_boundaries() -> None:
+    from bot.channels.telegram import split_text, utf16_length
+
+    text = ("Đường sạt lở 🚧 " * 600).strip()
+    parts = split_text(text)
+    assert len(parts) > 1
+    assert all(utf16_length(part) <= 4096 for part in parts)
+    assert " ".join(parts) == text

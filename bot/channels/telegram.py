@@ -154,14 +154,20 @@ def render_markup(reply: Reply) -> Any:
     return None
 
 
+def utf16_length(text: str) -> int:
+    """Telegram counts a message's length in UTF-16 code units (an emoji counts twice)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     """Split a long message at paragraph, then line, then word boundaries."""
     parts: list[str] = []
-    while len(text) > limit:
-        cut = max(
-            text.rfind("\n\n", 0, limit), text.rfind("\n", 0, limit), text.rfind(" ", 0, limit)
-        )
-        cut = cut if cut > limit // 2 else limit
+    while utf16_length(text) > limit:
+        fits = limit
+        while utf16_length(text[:fits]) > limit:
+            fits -= 1
+        cut = max(text.rfind("\n\n", 0, fits), text.rfind("\n", 0, fits), text.rfind(" ", 0, fits))
+        cut = cut if cut > fits // 2 else fits
         parts.append(text[:cut].rstrip())
         text = text[cut:].lstrip()
     parts.append(text)
