@@ -25,6 +25,7 @@ from bot.domain.org import Organisation, parse_organisation
 from bot.i18n import Catalogues
 from bot.outbox import OutboxSender, QueuedMessage, RateLimits
 from bot.rulebook import load_calendar, load_rulebook
+from bot.scheduler import Scheduler
 from bot.web.app import create_app
 from handlers import handle
 from storage import models as m
@@ -118,10 +119,14 @@ class Application:
         self.dispatcher = Dispatcher(
             self.db, self.env, handle, self.clock, self._committed, marks=self.outbox
         )
+        self.scheduler = Scheduler(
+            self.db, self.env, self.clock, self.outbox.push, settings.scheduler_tick_seconds
+        )
         await self.dispatcher.recover()  # before anything new can arrive
         await self._start_web()
         self._spawn(self.outbox.run(), "outbox")
         self._spawn(self.fetcher.run(), "attachments")
+        self._spawn(self.scheduler.run(), "scheduler")
         if self.telegram is not None:
             await self._start_telegram()
 

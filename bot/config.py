@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     outbox_per_chat_burst: int = Field(default=3, ge=1)
     outbox_max_in_flight: int = Field(default=8, ge=1)
     cpu_affinity: str = "auto"
+    scheduler_tick_seconds: float = Field(default=30.0, gt=0)
     sandbox: bool | None = None
 
     @field_validator("org_file", "rules_file", "calendar_overrides_file", "sandbox", mode="before")

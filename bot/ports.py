@@ -143,6 +143,10 @@ class Store(Protocol):
         """An officer by their stable handle."""
         ...
 
+    async def officer_by_id(self, officer_id: int) -> OfficerView | None:
+        """An officer by their record id."""
+        ...
+
     async def redeem_invite(
         self, code_hash: str, channel: str, chat_id: str, now: datetime
     ) -> OfficerView:
@@ -151,6 +155,16 @@ class Store(Protocol):
 
     async def open_load(self, unit: str) -> dict[str, int]:
         """Open petitions per officer handle in a unit."""
+        ...
+
+    async def heads_of(self, unit: str) -> list[OfficerView]:
+        """The active heads of a unit."""
+        ...
+
+    async def schedule(
+        self, kind: str, due_at: datetime, payload: dict[str, Any], petition_id: int | None
+    ) -> None:
+        """Run a job (a reminder, an escalation) at `due_at`."""
         ...
 
     async def reachable_officers(self, unit: str) -> set[str]:

@@ -23,9 +23,9 @@ from bot.domain.petition import (
     normalise_phone,
 )
 from bot.domain.routing import ACCUSED_LEVELS
+from bot.labels import DAY_UNITS, KIND_EXPLANATIONS, kind_label, rule_label
 from bot.services.filing import Draft, Filed, file_petition
 from handlers.common import show_menu
-from handlers.labels import DAY_UNITS, KIND_EXPLANATIONS, kind_label, rule_label
 
 log = logging.getLogger(__name__)
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.conversation import Context, Router
+from bot.labels import kind_label, rule_label, state_label
 from handlers.common import show_menu
-from handlers.labels import kind_label, rule_label, state_label
 
 router = Router()
 

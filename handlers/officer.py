@@ -11,8 +11,8 @@ import logging
 from bot.conversation import Context, Router
 from bot.core import Button
 from bot.domain.petition import IDENTITY_NEEDS, PetitionKind, mask_phone
+from bot.labels import kind_label, rule_label, state_label
 from bot.ports import OfficerView, PetitionDetail
-from handlers.labels import kind_label, rule_label, state_label
 
 log = logging.getLogger(__name__)
 

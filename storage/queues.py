@@ -243,3 +243,68 @@ async def give_up(session: AsyncSession, message_id: int, now: datetime, error: 
         .where(m.OutboxMessage.id == message_id)
         .values(failed_at=now, last_error=error[:500], attempts=m.OutboxMessage.attempts + 1)
     )
+
+
+JOBS = cast(Table, m.Job.__table__)
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    """A job this worker holds for a while (its lease)."""
+
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    petition_id: int | None
+
+
+async def claim_jobs(
+    session: AsyncSession, now: datetime, worker: str, lease_expired_before: datetime, limit: int
+) -> list[ClaimedJob]:
+    """Take due jobs nobody holds (or whose holder's lease ran out), oldest first."""
+    connection = await session.connection()
+    due = (
+        select(JOBS.c.id)
+        .where(
+            JOBS.c.done_at.is_(None),
+            JOBS.c.due_at <= now,
+            (JOBS.c.claimed_at.is_(None)) | (JOBS.c.claimed_at < lease_expired_before),
+        )
+        .order_by(JOBS.c.due_at, JOBS.c.id)
+        .limit(limit)
+        .scalar_subquery()
+    )
+    rows = await connection.execute(
+        update(JOBS)
+        .where(JOBS.c.id.in_(due))
+        .values(claimed_at=now, claimed_by=worker, attempts=JOBS.c.attempts + 1)
+        .returning(JOBS.c.id, JOBS.c.kind, JOBS.c.payload, JOBS.c.petition_id)
+    )
+    return sorted((ClaimedJob(*row) for row in rows), key=lambda job: job.id)
+
+
+async def finish_job(session: AsyncSession, job_id: int, worker: str, now: datetime) -> bool:
+    """Mark a job done if this worker still holds it; False when someone else took it over."""
+    connection = await session.connection()
+    result = await connection.execute(
+        update(JOBS)
+        .where(JOBS.c.id == job_id, JOBS.c.claimed_by == worker, JOBS.c.done_at.is_(None))
+        .values(done_at=now)
+    )
+    return bool(result.rowcount)
+
+
+async def schedule_job(
+    session: AsyncSession,
+    kind: str,
+    due_at: datetime,
+    payload: dict[str, Any],
+    petition_id: int | None,
+) -> None:
+    """Add a job to run at `due_at`."""
+    connection = await session.connection()
+    await connection.execute(
+        insert(JOBS).values(
+            kind=kind, due_at=due_at, payload=payload, petition_id=petition_id, attempts=0
+        )
+    )

@@ -22,6 +22,7 @@ from bot.ports import (
     PetitionSummary,
 )
 from storage import models as m
+from storage import queues
 
 
 class SqlStore:
@@ -84,6 +85,10 @@ class SqlStore:
         )
         return _officer_view(row) if row else None
 
+    async def officer_by_id(self, officer_id: int) -> OfficerView | None:
+        row = await self.session.get(m.Officer, officer_id)
+        return _officer_view(row) if row else None
+
     async def officer_by_handle(self, handle: str) -> OfficerView | None:
         row = await self.session.scalar(select(m.Officer).where(m.Officer.handle == handle))
         return _officer_view(row) if row else None
@@ -127,6 +132,19 @@ class SqlStore:
             .group_by(m.Officer.handle)
         )
         return {handle: count for handle, count in rows.all()}
+
+    async def heads_of(self, unit: str) -> list[OfficerView]:
+        rows = await self.session.scalars(
+            select(m.Officer)
+            .where(m.Officer.unit_code == unit, m.Officer.active.is_(True))
+            .order_by(m.Officer.handle)
+        )
+        return [view for view in map(_officer_view, rows) if "head" in view.roles]
+
+    async def schedule(
+        self, kind: str, due_at: datetime, payload: dict[str, Any], petition_id: int | None
+    ) -> None:
+        await queues.schedule_job(self.session, kind, due_at, payload, petition_id)
 
     async def reachable_officers(self, unit: str) -> set[str]:
         rows = await self.session.scalars(

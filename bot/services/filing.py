@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from bot.core import FileRef
 from bot.domain.calendar import WorkingCalendar
 from bot.domain.deadlines import RuleBook, due_date
 from bot.domain.org import OfficerRecord, Organisation
 from bot.domain.petition import IDENTITY_NEEDS, PetitionKind, format_code
+from bot.domain.reminders import plan_reminders
 from bot.domain.routing import pick_officer, route_unit
 from bot.i18n import LOCAL_TZ
 from bot.ports import DeadlineView, NewPetition, Store
+
+OFFICE_DAY_STARTS = time(7, 30)
 
 
 @dataclass(frozen=True)
@@ -102,4 +105,23 @@ async def file_petition(
             event_payload={"unit": unit, "assignee": assignee.handle if assignee else None},
         )
     )
+    await schedule_reminders(store, calendar, petition_id, received_on, deadlines)
     return Filed(petition_id, code, unit, assignee, received_on, deadlines)
+
+
+async def schedule_reminders(
+    store: Store,
+    calendar: WorkingCalendar,
+    petition_id: int,
+    start: date,
+    deadlines: tuple[DeadlineView, ...],
+) -> None:
+    """Plan each deadline's reminders and escalations as jobs, at the start of the office day."""
+    for deadline in deadlines:
+        for reminder in plan_reminders(start, deadline.due_date, calendar):
+            await store.schedule(
+                f"deadline.{reminder.kind}",
+                datetime.combine(reminder.on, OFFICE_DAY_STARTS, LOCAL_TZ),
+                {"rule_id": deadline.rule_id, "point": reminder.point},
+                petition_id,
+            )

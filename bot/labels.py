@@ -1,4 +1,4 @@
-"""Message ids for values that are chosen at run time (kinds, states, fields, rules).
+"""Message ids for values chosen at run time (kinds, states, fields, rules, day units).
 
 Listing them with `N_` lets the extractor and the catalogue test see every one.
 """

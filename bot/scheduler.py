@@ -1,0 +1,90 @@
+"""The scheduler: jobs with a due time in the database, claimed and run, never twice.
+
+Each tick claims due jobs (a lease: a job whose holder died is taken over when the lease runs
+out), then runs each in its own transaction that marks it done only if this worker still holds
+it and queues its messages in the same commit. So a reminder survives restarts, fires at most one
+tick late after downtime, and is sent once even with two bot processes on one database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from bot.conversation import Environment
+from bot.outbox import QueuedMessage
+from bot.services.reminders import deadline_job
+from storage import queues
+from storage.db import Database
+from storage.repository import SqlStore
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 30.0
+LEASE_SECONDS = 300.0
+CLAIM_LIMIT = 200
+
+
+class Scheduler:
+    """Runs due jobs every tick."""
+
+    def __init__(
+        self,
+        db: Database,
+        env: Environment,
+        clock: Callable[[], datetime],
+        push: Callable[[list[QueuedMessage]], None],
+        tick: float = TICK_SECONDS,
+        worker: str | None = None,
+    ) -> None:
+        self.db = db
+        self.env = env
+        self.clock = clock
+        self.push = push
+        self.tick = tick
+        self.worker = worker or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+
+    async def run(self) -> None:
+        """Tick until cancelled; the first tick is at once (catching up after downtime)."""
+        while True:
+            try:
+                await self.run_due()
+            except Exception:
+                log.exception("scheduler tick failed; next tick retries")
+            await asyncio.sleep(self.tick)
+
+    async def run_due(self) -> int:
+        """Claim and run what is due now; return how many jobs this worker completed."""
+        now = self.clock()
+        async with self.db.transaction() as session:
+            jobs = await queues.claim_jobs(
+                session, now, self.worker, now - timedelta(seconds=LEASE_SECONDS), CLAIM_LIMIT
+            )
+        done = 0
+        for job in jobs:
+            done += await self._run(job)
+        return done
+
+    async def _run(self, job: queues.ClaimedJob) -> int:
+        now = self.clock()
+        async with self.db.transaction() as session:
+            if not await queues.finish_job(session, job.id, self.worker, now):
+                return 0  # another worker took it over: it is theirs to send
+            outgoing = await deadline_job(
+                SqlStore(session),
+                self.env.org,
+                self.env.catalogues,
+                job.kind,
+                job.payload,
+                job.petition_id,
+                now,
+            )
+            stored = await queues.enqueue(
+                session, [(out.recipient, out.reply) for out in outgoing], now
+            )
+        self.push([QueuedMessage(i, r.channel, r.chat_id, reply) for i, r, reply in stored])
+        return 1

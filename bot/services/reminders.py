@@ -1,0 +1,107 @@
+"""What a deadline job says, and to whom (issue 3: reminders, then escalation).
+
+`remind` goes to the assignee; `overdue` to the assignee and the unit's heads; `escalate` to the
+heads of the unit above. A petition no longer open, or a deadline already met, says nothing.
+A denouncer's identity is never part of these messages.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from bot.core import Button, Outgoing, Reply
+from bot.domain.org import Organisation
+from bot.domain.petition import OPEN_STATES, PetitionState
+from bot.i18n import LOCAL_TZ, N_, Catalogues, Translator
+from bot.labels import kind_label, rule_label
+from bot.ports import DeadlineView, OfficerView, PetitionDetail, Store
+
+MESSAGES = {
+    ("deadline.remind", "half"): N_("reminder.half"),
+    ("deadline.remind", "3wd"): N_("reminder.soon"),
+    ("deadline.remind", "due"): N_("reminder.due_today"),
+    ("deadline.overdue", "overdue"): N_("reminder.overdue"),
+    ("deadline.escalate", "escalate"): N_("reminder.escalate"),
+}
+
+
+async def deadline_job(
+    store: Store,
+    org: Organisation,
+    catalogues: Catalogues,
+    kind: str,
+    payload: dict[str, str],
+    petition_id: int | None,
+    now: datetime,
+) -> list[Outgoing]:
+    """The messages one deadline job sends (none if there is nothing left to say)."""
+    message_id = MESSAGES.get((kind, payload.get("point", "")))
+    petition = await store.petition(petition_id) if petition_id else None
+    if message_id is None or petition is None:
+        return []
+    deadline = next(
+        (d for d in petition.summary.deadlines if d.rule_id == payload.get("rule_id")), None
+    )
+    if deadline is None or deadline.status != "open":
+        return []
+    if PetitionState(petition.summary.state) not in OPEN_STATES:
+        return []
+    if _superseded(kind, payload.get("point", ""), deadline.due_date, now):
+        return []
+    outgoing = []
+    for officer in await _recipients(store, org, kind, petition):
+        for chat in await store.officer_chats(officer.id):
+            t = catalogues.get(await store.locale_of(chat))
+            outgoing.append(Outgoing(chat, _reply(t, message_id, org, petition, deadline, now)))
+    return outgoing
+
+
+def _superseded(kind: str, point: str, due: date, now: datetime) -> bool:
+    """A reminder caught up late (after downtime) whose moment has passed says nothing.
+
+    "Three days left" after the due day would mislead; the overdue notice speaks instead.
+    """
+    if kind != "deadline.remind":
+        return False
+    today = now.astimezone(LOCAL_TZ).date()
+    return today > due or (point != "due" and today >= due)
+
+
+async def _recipients(
+    store: Store, org: Organisation, kind: str, petition: PetitionDetail
+) -> list[OfficerView]:
+    assignee = await _assignee(store, petition)
+    if kind == "deadline.remind":
+        return [assignee] if assignee else []
+    if kind == "deadline.overdue":
+        heads = await store.heads_of(petition.unit)
+        return ([assignee] if assignee else []) + [h for h in heads if h != assignee]
+    parent = org.units[petition.unit].parent
+    return await store.heads_of(parent) if parent else await store.heads_of(petition.unit)
+
+
+async def _assignee(store: Store, petition: PetitionDetail) -> OfficerView | None:
+    if petition.assignee_id is None:
+        return None
+    return await store.officer_by_id(petition.assignee_id)
+
+
+def _reply(
+    t: Translator,
+    message_id: str,
+    org: Organisation,
+    petition: PetitionDetail,
+    deadline: DeadlineView,
+    now: datetime,
+) -> Reply:
+    today: date = now.astimezone(LOCAL_TZ).date()
+    text = t(
+        message_id,
+        code=petition.summary.code,
+        kind=kind_label(t, petition.summary.kind),
+        what=rule_label(t, deadline.rule_id),
+        date=t.date(deadline.due_date),
+        days=abs((deadline.due_date - today).days),
+        unit=org.units[petition.unit].name,
+    )
+    return Reply(text, ((Button(t("officer.open"), f"op:{petition.summary.id}"),),))
