@@ -27,6 +27,17 @@ FRI_13 = datetime(2026, 3, 13, 1, 0, tzinfo=UTC)
 WED_18 = datetime(2026, 3, 18, 1, 0, tzinfo=UTC)
 
 
+async def messages_saying(app: Application, pattern: str) -> int:
+    """How many queued messages (to anyone) contain this text."""
+    async with app.db.transaction() as session:
+        found = await session.scalar(
+            select(func.count())
+            .select_from(m.OutboxMessage)
+            .where(m.OutboxMessage.payload["text"].as_string().like(pattern))
+        )
+    return int(found or 0)
+
+
 async def deliver(app: Application) -> None:
     await app.scheduler.run_due()
     await app.outbox.flush()
@@ -87,13 +98,7 @@ async def test_a_reminder_due_during_downtime_fires_once_after_restart(
         await asyncio.sleep(0.2)
         await second.outbox.flush()
         await deliver(second)
-        async with second.db.transaction() as session:
-            sent = await session.scalar(
-                select(func.count())
-                .select_from(m.OutboxMessage)
-                .where(m.OutboxMessage.payload["text"].as_string().like("%Sắp đến hạn%"))
-            )
-        assert sent == 1
+        assert await messages_saying(second, "%Sắp đến hạn%") == 1
     finally:
         await second.stop()
 
@@ -111,17 +116,7 @@ async def test_two_schedulers_on_one_database_send_each_reminder_once(
     finally:
         await other_db.close()
     assert sum(results) == 3, "the three jobs due by Friday, each run by exactly one scheduler"
-    async with sandbox_app.db.transaction() as session:
-        overdue = await session.scalar(
-            select(func.count())
-            .select_from(m.OutboxMessage)
-            .where(m.OutboxMessage.payload["text"].as_string().like("%Quá hạn%"))
-        )
+    overdue = await messages_saying(sandbox_app, "%Quá hạn%")
     assert overdue == 2, "one overdue notice to the assignee and one to the office head"
-    async with sandbox_app.db.transaction() as session:
-        stale = await session.scalar(
-            select(func.count())
-            .select_from(m.OutboxMessage)
-            .where(m.OutboxMessage.payload["text"].as_string().like("%Sắp đến hạn%"))
-        )
+    stale = await messages_saying(sandbox_app, "%Sắp đến hạn%")
     assert stale == 0, "caught up after the due day, 'three days left' is not sent"
