@@ -64,27 +64,41 @@ class Scheduler:
             jobs = await queues.claim_jobs(
                 session, now, self.worker, now - timedelta(seconds=LEASE_SECONDS), CLAIM_LIMIT
             )
+        if not jobs:
+            return 0
+        try:
+            return await self._run(jobs)
+        except Exception:
+            log.exception("a batch of %d jobs failed; running them one by one", len(jobs))
         done = 0
         for job in jobs:
-            done += await self._run(job)
+            try:
+                done += await self._run([job])
+            except Exception:
+                log.exception("job %s failed; it runs again when its lease ends", job.id)
         return done
 
-    async def _run(self, job: queues.ClaimedJob) -> int:
+    async def _run(self, jobs: list[queues.ClaimedJob]) -> int:
+        """Run jobs in one transaction: each is done, with its messages, or none is."""
         now = self.clock()
+        done = 0
         async with self.db.transaction() as session:
-            if not await queues.finish_job(session, job.id, self.worker, now):
-                return 0  # another worker took it over: it is theirs to send
-            outgoing = await deadline_job(
-                SqlStore(session),
-                self.env.org,
-                self.env.catalogues,
-                job.kind,
-                job.payload,
-                job.petition_id,
-                now,
-            )
-            stored = await queues.enqueue(
-                session, [(out.recipient, out.reply) for out in outgoing], now
-            )
+            store = SqlStore(session)
+            messages = []
+            for job in jobs:
+                if not await queues.finish_job(session, job.id, self.worker, now):
+                    continue  # another worker took it over: it is theirs to send
+                outgoing = await deadline_job(
+                    store,
+                    self.env.org,
+                    self.env.catalogues,
+                    job.kind,
+                    job.payload,
+                    job.petition_id,
+                    now,
+                )
+                messages += [(out.recipient, out.reply) for out in outgoing]
+                done += 1
+            stored = await queues.enqueue(session, messages, now)
         self.push([QueuedMessage(i, r.channel, r.chat_id, reply) for i, r, reply in stored])
-        return 1
+        return done
