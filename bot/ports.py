@@ -157,6 +157,36 @@ class Store(Protocol):
         """Open petitions per officer handle in a unit."""
         ...
 
+    async def set_state(self, petition_id: int, state: str, now: datetime) -> None:
+        """Move a petition to a state (the service has checked the transition)."""
+        ...
+
+    async def settle_deadlines(self, petition_id: int, rule_ids: set[str], status: str) -> None:
+        """Mark open deadlines of these rules met (or missed)."""
+        ...
+
+    async def add_deadlines(
+        self, petition_id: int, deadlines: list[tuple[str, date, date]]
+    ) -> None:
+        """Start new deadlines (rule id, start, due)."""
+        ...
+
+    async def add_event(
+        self,
+        petition_id: int,
+        actor: str,
+        action: str,
+        reason: str | None,
+        payload: dict[str, Any],
+        now: datetime,
+    ) -> None:
+        """Append to the petition's history."""
+        ...
+
+    async def citizen_chat(self, citizen_id: int) -> Recipient | None:
+        """Where a citizen is told what happens to their petition."""
+        ...
+
     async def heads_of(self, unit: str) -> list[OfficerView]:
         """The active heads of a unit."""
         ...

@@ -9,16 +9,23 @@ from __future__ import annotations
 import logging
 
 from bot.conversation import Context, Router
-from bot.core import Button
-from bot.domain.petition import IDENTITY_NEEDS, PetitionKind, mask_phone
+from bot.core import Button, Reply
+from bot.domain.petition import PetitionKind, PetitionState, mask_phone
+from bot.domain.workflow import Action, TransitionRefused, allowed_actions
+from bot.i18n import N_, Translator
 from bot.labels import kind_label, rule_label, state_label
 from bot.ports import OfficerView, PetitionDetail
+from bot.services.access import may_see, may_see_identity
+from bot.services.workflow import Accepted, NotAllowed, accept_petition
 
 log = logging.getLogger(__name__)
 
 router = Router()
 
 LIST_LIMIT = 20
+
+# The actions offered in chat so far; the others of the state machine follow.
+ACTION_LABELS = {Action.ACCEPT: N_("officer.action.accept")}
 
 
 async def officer_menu(ctx: Context, officer: OfficerView, intro: str | None) -> None:
@@ -62,20 +69,6 @@ async def officer_list(ctx: Context) -> None:
     ctx.reply(t("officer.list.title", count=len(petitions)), *rows)
 
 
-def may_see(officer: OfficerView, petition: PetitionDetail, unit_chain: list[str]) -> bool:
-    """The assignee, or a head of the petition's unit or of a unit above it."""
-    if petition.assignee_id == officer.id:
-        return True
-    return "head" in officer.roles and officer.unit in unit_chain
-
-
-def may_see_identity(officer: OfficerView, petition: PetitionDetail) -> bool:
-    """A denouncer is known only to the person resolving the denunciation (LEGAL §4)."""
-    if not IDENTITY_NEEDS[PetitionKind(petition.summary.kind)].secret:
-        return True
-    return petition.assignee_id == officer.id
-
-
 @router.global_button("op")
 async def open_petition(ctx: Context) -> None:
     """Shows one petition in full to an officer allowed to see it."""
@@ -84,11 +77,18 @@ async def open_petition(ctx: Context) -> None:
         return
     choice = ctx.choice or ""
     petition = await ctx.store.petition(int(choice)) if choice.isdigit() else None
-    if petition is None or not may_see(officer, petition, unit_chain(ctx, petition.unit)):
+    if petition is None or not may_see(ctx.env.org, officer, petition):
         log.warning("officer %s refused petition %s", officer.handle, ctx.choice)
         ctx.reply(ctx.t("officer.not_allowed"))
         return
-    ctx.reply(petition_text(ctx, officer, petition))
+    actions = [
+        Button(ctx.t(ACTION_LABELS[action]), f"pa:{petition.summary.id}.{action.value}")
+        for action in allowed_actions(
+            PetitionState(petition.summary.state), PetitionKind(petition.summary.kind)
+        )
+        if action in ACTION_LABELS
+    ]
+    ctx.reply(petition_text(ctx, officer, petition), *([action] for action in actions))
     if not petition.anonymous and may_see_identity(officer, petition):
         await ctx.store.audit(
             f"officer:{officer.handle}",
@@ -97,16 +97,6 @@ async def open_petition(ctx: Context) -> None:
             {},
             ctx.now,
         )
-
-
-def unit_chain(ctx: Context, unit_code: str) -> list[str]:
-    """A unit and every unit above it."""
-    chain = []
-    unit = ctx.env.org.units.get(unit_code)
-    while unit is not None:
-        chain.append(unit.code)
-        unit = ctx.env.org.units.get(unit.parent) if unit.parent else None
-    return chain
 
 
 def petition_text(ctx: Context, officer: OfficerView, petition: PetitionDetail) -> str:
@@ -153,3 +143,46 @@ def petition_text(ctx: Context, officer: OfficerView, petition: PetitionDetail) 
         files=petition.attachments,
         deadlines=deadlines,
     )
+
+
+@router.global_button("pa")
+async def act_on_petition(ctx: Context) -> None:
+    """An officer's action button: checked again on the server, whatever the button says."""
+    officer = await current_officer(ctx)
+    if officer is None:
+        return
+    petition_id, _, action = (ctx.choice or "").partition(".")
+    if not petition_id.isdigit() or action != Action.ACCEPT:
+        log.warning("officer %s sent unknown action data", officer.handle)
+        ctx.reply(ctx.t("input.unknown_button"))
+        return
+    try:
+        accepted = await accept_petition(ctx.store, ctx.env, int(petition_id), officer, ctx.now)
+    except NotAllowed:
+        log.warning("officer %s refused action on petition %s", officer.handle, petition_id)
+        ctx.reply(ctx.t("officer.not_allowed"))
+        return
+    except TransitionRefused:
+        ctx.reply(ctx.t("officer.action.not_possible"))
+        return
+    t = ctx.t
+    code = accepted.petition.summary.code
+    dates = "\n".join(
+        t("officer.deadline", what=rule_label(t, d.rule_id), date=t.date(d.due_date))
+        for d in accepted.deadlines
+    )
+    ctx.reply(t("officer.accepted", code=code, deadlines=dates))
+    if accepted.citizen is not None:
+        await ctx.notify(accepted.citizen, lambda tc: citizen_accepted(tc, accepted, ctx))
+
+
+def citizen_accepted(t: Translator, accepted: Accepted, ctx: Context) -> Reply:
+    """Tells the citizen their petition is accepted and by when it must be resolved."""
+    lines = [
+        t("citizen.accepted", code=accepted.petition.summary.code, date=t.date(ctx.now)),
+        *(
+            t("mine.deadline", what=rule_label(t, d.rule_id), date=t.date(d.due_date))
+            for d in accepted.deadlines
+        ),
+    ]
+    return Reply("\n".join(lines))

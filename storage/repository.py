@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import Recipient
@@ -132,6 +132,58 @@ class SqlStore:
             .group_by(m.Officer.handle)
         )
         return {handle: count for handle, count in rows.all()}
+
+    async def set_state(self, petition_id: int, state: str, now: datetime) -> None:
+        row = await self.session.get_one(m.Petition, petition_id)
+        row.state = state
+        if state == PetitionState.ACCEPTED:
+            row.accepted_at = now
+        if state in {PetitionState.CLOSED, PetitionState.REFUSED, PetitionState.FORWARDED}:
+            row.closed_at = now
+
+    async def settle_deadlines(self, petition_id: int, rule_ids: set[str], status: str) -> None:
+        await self.session.execute(
+            update(m.Deadline)
+            .where(
+                m.Deadline.petition_id == petition_id,
+                m.Deadline.rule_id.in_(sorted(rule_ids)),
+                m.Deadline.status == "open",
+            )
+            .values(status=status)
+        )
+
+    async def add_deadlines(
+        self, petition_id: int, deadlines: list[tuple[str, date, date]]
+    ) -> None:
+        self.session.add_all(
+            m.Deadline(petition_id=petition_id, rule_id=rule_id, start_date=start, due_date=due)
+            for rule_id, start, due in deadlines
+        )
+        await self.session.flush()
+
+    async def add_event(
+        self,
+        petition_id: int,
+        actor: str,
+        action: str,
+        reason: str | None,
+        payload: dict[str, Any],
+        now: datetime,
+    ) -> None:
+        self.session.add(
+            m.PetitionEvent(
+                petition_id=petition_id,
+                at=now,
+                actor=actor,
+                action=action,
+                reason=reason,
+                payload=payload,
+            )
+        )
+
+    async def citizen_chat(self, citizen_id: int) -> Recipient | None:
+        row = await self.session.get(m.Citizen, citizen_id)
+        return Recipient(row.channel, row.chat_id) if row else None
 
     async def heads_of(self, unit: str) -> list[OfficerView]:
         rows = await self.session.scalars(

@@ -1,0 +1,36 @@
+"""Who may see and act on a petition: checked on the server for every action (issue 3 §3)."""
+
+from __future__ import annotations
+
+from bot.domain.org import Organisation
+from bot.domain.petition import IDENTITY_NEEDS, PetitionKind
+from bot.ports import OfficerView, PetitionDetail
+
+
+def unit_chain(org: Organisation, unit_code: str) -> list[str]:
+    """A unit and every unit above it."""
+    chain = []
+    unit = org.units.get(unit_code)
+    while unit is not None:
+        chain.append(unit.code)
+        unit = org.units.get(unit.parent) if unit.parent else None
+    return chain
+
+
+def may_see(org: Organisation, officer: OfficerView, petition: PetitionDetail) -> bool:
+    """The assignee, or a head of the petition's unit or of a unit above it."""
+    if petition.assignee_id == officer.id:
+        return True
+    return "head" in officer.roles and officer.unit in unit_chain(org, petition.unit)
+
+
+def may_act(org: Organisation, officer: OfficerView, petition: PetitionDetail) -> bool:
+    """Acting needs the same standing as seeing: the assignee or a head above."""
+    return may_see(org, officer, petition)
+
+
+def may_see_identity(officer: OfficerView, petition: PetitionDetail) -> bool:
+    """A denouncer is known only to the person resolving the denunciation (LEGAL §4)."""
+    if not IDENTITY_NEEDS[PetitionKind(petition.summary.kind)].secret:
+        return True
+    return petition.assignee_id == officer.id

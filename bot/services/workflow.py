@@ -1,0 +1,62 @@
+"""Officer actions on a petition, each checked, recorded as an event, and told to the citizen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.conversation import Environment
+from bot.core import Recipient
+from bot.domain.deadlines import due_date
+from bot.domain.petition import PetitionKind, PetitionState
+from bot.domain.workflow import Action, next_state
+from bot.i18n import LOCAL_TZ
+from bot.ports import DeadlineView, OfficerView, PetitionDetail, Store
+from bot.services.access import may_act
+from bot.services.filing import schedule_reminders
+
+# The deadlines that acceptance meets: the letter has been handled (LEGAL §3).
+ACCEPTANCE_RULES = frozenset({"kn1.accept", "kn2.accept", "tc.initial", "don.process"})
+
+
+class NotAllowed(Exception):
+    """This officer may not act on this petition; nothing was changed."""
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """What the officer and the citizen are told after thụ lý."""
+
+    petition: PetitionDetail
+    deadlines: tuple[DeadlineView, ...]
+    citizen: Recipient | None
+
+
+async def accept_petition(
+    store: Store, env: Environment, petition_id: int, officer: OfficerView, now: datetime
+) -> Accepted:
+    """Thụ lý: start the resolution clock; raise NotAllowed or TransitionRefused otherwise."""
+    petition = await store.petition(petition_id)
+    if petition is None or not may_act(env.org, officer, petition):
+        raise NotAllowed(f"{officer.handle} on petition {petition_id}")
+    kind = PetitionKind(petition.summary.kind)
+    state = next_state(PetitionState(petition.summary.state), Action.ACCEPT, kind)
+    accepted_on = now.astimezone(LOCAL_TZ).date()
+    deadlines = tuple(
+        DeadlineView(
+            rule_id,
+            due_date(env.rulebook, rule_id, accepted_on, calendar=env.calendar),
+        )
+        for rule_id in env.rulebook.kinds[kind].on_accept
+    )
+    await store.set_state(petition_id, state, now)
+    await store.settle_deadlines(petition_id, set(ACCEPTANCE_RULES), "met")
+    await store.add_deadlines(
+        petition_id, [(d.rule_id, accepted_on, d.due_date) for d in deadlines]
+    )
+    await schedule_reminders(store, env.calendar, petition_id, accepted_on, deadlines)
+    await store.add_event(
+        petition_id, f"officer:{officer.handle}", Action.ACCEPT, None, {"state": state}, now
+    )
+    citizen = await store.citizen_chat(petition.citizen_id) if petition.citizen_id else None
+    return Accepted(petition, deadlines, citizen)
