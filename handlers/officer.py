@@ -8,15 +8,24 @@ from __future__ import annotations
 
 import logging
 
-from bot.conversation import Context, Router
-from bot.core import Button, Reply
+from bot.conversation import Context, Router, ask
+from bot.core import Button, Kind, Reply
 from bot.domain.petition import PetitionKind, PetitionState, mask_phone
+from bot.domain.refusals import reasons_for
 from bot.domain.workflow import Action, TransitionRefused, allowed_actions
 from bot.i18n import N_, Translator
 from bot.labels import kind_label, rule_label, state_label
 from bot.ports import OfficerView, PetitionDetail
 from bot.services.access import may_see, may_see_identity
-from bot.services.workflow import Accepted, NotAllowed, accept_petition
+from bot.services.workflow import (
+    Accepted,
+    NotAllowed,
+    Refused,
+    accept_petition,
+    check_action,
+    refuse_petition,
+)
+from handlers.common import show_menu
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +34,26 @@ router = Router()
 LIST_LIMIT = 20
 
 # The actions offered in chat so far; the others of the state machine follow.
-ACTION_LABELS = {Action.ACCEPT: N_("officer.action.accept")}
+ACTION_LABELS = {
+    Action.ACCEPT: N_("officer.action.accept"),
+    Action.REFUSE: N_("officer.action.refuse"),
+}
+MAX_NOTE_CHARS = 1000
+
+REFUSAL_LABELS = {
+    "kn_internal": N_("refusal.kn_internal"),
+    "kn_not_affected": N_("refusal.kn_not_affected"),
+    "kn_capacity": N_("refusal.kn_capacity"),
+    "kn_representative": N_("refusal.kn_representative"),
+    "kn_unsigned": N_("refusal.kn_unsigned"),
+    "kn_time_limit": N_("refusal.kn_time_limit"),
+    "kn_second_decision": N_("refusal.kn_second_decision"),
+    "kn_suspended": N_("refusal.kn_suspended"),
+    "kn_court": N_("refusal.kn_court"),
+    "tc_conditions": N_("refusal.tc_conditions"),
+    "not_competent": N_("refusal.not_competent"),
+    "repeated": N_("refusal.repeated"),
+}
 
 
 async def officer_menu(ctx: Context, officer: OfficerView, intro: str | None) -> None:
@@ -152,19 +180,29 @@ async def act_on_petition(ctx: Context) -> None:
     if officer is None:
         return
     petition_id, _, action = (ctx.choice or "").partition(".")
-    if not petition_id.isdigit() or action != Action.ACCEPT:
+    if not petition_id.isdigit() or action not in ACTION_LABELS:
         log.warning("officer %s sent unknown action data", officer.handle)
         ctx.reply(ctx.t("input.unknown_button"))
         return
     try:
-        accepted = await accept_petition(ctx.store, ctx.env, int(petition_id), officer, ctx.now)
+        if action == Action.ACCEPT:
+            await accept(ctx, officer, int(petition_id))
+        else:
+            petition = await check_action(
+                ctx.store, ctx.env, int(petition_id), officer, Action.REFUSE
+            )
+            ctx.conv.data["refusal"] = {"petition": petition.summary.id}
+            await ask(router, ctx, "o.refuse")
     except NotAllowed:
         log.warning("officer %s refused action on petition %s", officer.handle, petition_id)
         ctx.reply(ctx.t("officer.not_allowed"))
-        return
     except TransitionRefused:
         ctx.reply(ctx.t("officer.action.not_possible"))
-        return
+
+
+async def accept(ctx: Context, officer: OfficerView, petition_id: int) -> None:
+    """Thụ lý, then tell the officer and the citizen the new dates."""
+    accepted = await accept_petition(ctx.store, ctx.env, petition_id, officer, ctx.now)
     t = ctx.t
     code = accepted.petition.summary.code
     dates = "\n".join(
@@ -174,6 +212,100 @@ async def act_on_petition(ctx: Context) -> None:
     ctx.reply(t("officer.accepted", code=code, deadlines=dates))
     if accepted.citizen is not None:
         await ctx.notify(accepted.citizen, lambda tc: citizen_accepted(tc, accepted, ctx))
+
+
+def refusal_petition(ctx: Context) -> int:
+    """The petition the refusal being written is about."""
+    return int(ctx.conv.data.get("refusal", {}).get("petition", 0))
+
+
+async def prompt_refusal_reason(ctx: Context) -> None:
+    """Asks which legal reason applies, from the list for this kind."""
+    petition = await ctx.store.petition(refusal_petition(ctx))
+    kind = PetitionKind(petition.summary.kind) if petition else PetitionKind.FEEDBACK
+    rows = [[ctx.button(ctx.t(REFUSAL_LABELS[item.code]), item.code)] for item in reasons_for(kind)]
+    rows.append([ctx.button(ctx.t("nav.cancel"), "cancel")])
+    ctx.reply(ctx.t("officer.refuse.ask_reason"), *rows)
+
+
+async def refusal_cancelled(ctx: Context) -> bool:
+    """Cancel leaves the petition as it was; True when it was pressed."""
+    if ctx.choice != "cancel":
+        return False
+    ctx.conv.data.pop("refusal", None)
+    await show_menu(ctx, ctx.t("officer.refuse.cancelled"))
+    return True
+
+
+@router.state("o.refuse", prompt_refusal_reason)
+async def answer_refusal_reason(ctx: Context) -> None:
+    """Keeps the reason and asks where the citizen should go instead."""
+    if await refusal_cancelled(ctx):
+        return
+    if ctx.choice not in REFUSAL_LABELS:
+        ctx.reply(ctx.t("input.press_a_button"))
+        await prompt_refusal_reason(ctx)
+        return
+    ctx.conv.data["refusal"]["reason"] = ctx.choice
+    await ask(router, ctx, "o.refuse_note")
+
+
+async def prompt_refusal_note(ctx: Context) -> None:
+    """Asks for the explanation the citizen will read: where to go, what to bring."""
+    ctx.reply(ctx.t("officer.refuse.ask_note"), [ctx.button(ctx.t("nav.cancel"), "cancel")])
+
+
+@router.state("o.refuse_note", prompt_refusal_note)
+async def answer_refusal_note(ctx: Context) -> None:
+    """Refuses the petition and tells the citizen why and where to go."""
+    if await refusal_cancelled(ctx):
+        return
+    note = " ".join((ctx.incoming.text or "").split())
+    if ctx.incoming.kind is not Kind.TEXT or not 5 <= len(note) <= MAX_NOTE_CHARS:
+        ctx.reply(ctx.t("officer.refuse.note_invalid", limit=MAX_NOTE_CHARS))
+        return
+    officer = await current_officer(ctx)
+    if officer is None:
+        return
+    refusal = ctx.conv.data.pop("refusal", {})
+    try:
+        refused = await refuse_petition(
+            ctx.store,
+            ctx.env,
+            refusal_petition_id(refusal),
+            officer,
+            str(refusal.get("reason", "")),
+            note,
+            ctx.now,
+        )
+    except NotAllowed:
+        log.warning("officer %s refused refusal on %s", officer.handle, refusal)
+        await show_menu(ctx, ctx.t("officer.not_allowed"))
+        return
+    except TransitionRefused:
+        await show_menu(ctx, ctx.t("officer.action.not_possible"))
+        return
+    await show_menu(ctx, ctx.t("officer.refused", code=refused.petition.summary.code))
+    if refused.citizen is not None:
+        await ctx.notify(refused.citizen, lambda tc: citizen_refused(tc, refused, note))
+
+
+def refusal_petition_id(refusal: dict[str, object]) -> int:
+    value = refusal.get("petition", 0)
+    return int(value) if isinstance(value, int | str) else 0
+
+
+def citizen_refused(t: Translator, refused: Refused, note: str) -> Reply:
+    """Tells the citizen the petition is not accepted, the legal reason, and where to go."""
+    return Reply(
+        t(
+            "citizen.refused",
+            code=refused.petition.summary.code,
+            reason=t(REFUSAL_LABELS[refused.reason.code]),
+            basis=refused.reason.basis,
+            note=note,
+        )
+    )
 
 
 def citizen_accepted(t: Translator, accepted: Accepted, ctx: Context) -> Reply:

@@ -12,18 +12,21 @@ from tests.sandbox_client import SandboxPerson, texts
 from tests.test_filing_sandbox import file_complaint
 
 
-async def opened_by(person: SandboxPerson) -> list[dict]:
-    notice = await person.new_lines()
-    return await person.press("Mở đơn", notice)
+async def complaint_opened_by_assignee(
+    app: Application, http: aiohttp.ClientSession
+) -> tuple[SandboxPerson, SandboxPerson, list[dict]]:
+    """A citizen files a complaint; its assignee opens it from the notification."""
+    citizen = SandboxPerson(app, http, "citizen-1")
+    await file_complaint(citizen)
+    officer = SandboxPerson(app, http, "officer-sp.tiepdan")
+    opened = await officer.press("Mở đơn", await officer.new_lines())
+    return citizen, officer, opened
 
 
 async def test_the_assignee_accepts_and_the_citizen_learns_the_resolution_deadline(
     sandbox_app: Application, http: aiohttp.ClientSession
 ) -> None:
-    citizen = SandboxPerson(sandbox_app, http, "citizen-1")
-    await file_complaint(citizen)
-    officer = SandboxPerson(sandbox_app, http, "officer-sp.tiepdan")
-    opened = await opened_by(officer)
+    citizen, officer, opened = await complaint_opened_by_assignee(sandbox_app, http)
     done = texts(await officer.press("Thụ lý", opened))
     # kn1.resolve: accepted Mon 02/03/2026 + 30 days = Wed 01/04/2026 (Điều 28 Luật Khiếu nại).
     assert "Đã thụ lý đơn SP-2026-000001" in done and "01/04/2026" in done
@@ -62,3 +65,30 @@ async def test_no_one_else_can_accept(
     async with sandbox_app.db.transaction() as session:
         petition = await session.get_one(m.Petition, 1)
     assert petition.state == "received"
+
+
+async def test_refusal_gives_the_citizen_the_legal_reason_and_where_to_go(
+    sandbox_app: Application, http: aiohttp.ClientSession
+) -> None:
+    citizen, officer, opened = await complaint_opened_by_assignee(sandbox_app, http)
+    reasons = await officer.press("Không thụ lý", opened)
+    offered = [b["text"] for line in reasons for row in line["buttons"] for b in row]
+    assert "Đã hết thời hiệu khiếu nại mà không có lý do chính đáng" in offered
+    asked = await officer.press("Không thuộc thẩm quyền", reasons)
+    assert "nên gửi đơn đến đâu" in texts(asked)
+    await officer.say("ok")  # too short to help anyone
+    done = await officer.say("Việc cấp sổ đỏ thuộc Chi nhánh Văn phòng đăng ký đất đai huyện.")
+    assert "Đã ghi nhận không thụ lý đơn SP-2026-000001" in texts(done)
+
+    told = texts(await citizen.new_lines())
+    assert "không được thụ lý" in told and "Không thuộc thẩm quyền" in told
+    assert "Chi nhánh Văn phòng đăng ký đất đai" in told
+    async with sandbox_app.db.transaction() as session:
+        petition = await session.get_one(m.Petition, 1)
+        event = (await session.scalars(select(m.PetitionEvent).order_by(m.PetitionEvent.id))).all()[
+            -1
+        ]
+    assert petition.state == "refused"
+    assert (event.action, event.payload["reason"]) == ("refuse", "not_competent")
+    again = texts(await officer.press("Không thụ lý", opened))
+    assert "Không thể thực hiện" in again

@@ -9,6 +9,7 @@ from bot.conversation import Environment
 from bot.core import Recipient
 from bot.domain.deadlines import due_date
 from bot.domain.petition import PetitionKind, PetitionState
+from bot.domain.refusals import RefusalReason, reason
 from bot.domain.workflow import Action, next_state
 from bot.i18n import LOCAL_TZ
 from bot.ports import DeadlineView, OfficerView, PetitionDetail, Store
@@ -36,11 +37,9 @@ async def accept_petition(
     store: Store, env: Environment, petition_id: int, officer: OfficerView, now: datetime
 ) -> Accepted:
     """Thụ lý: start the resolution clock; raise NotAllowed or TransitionRefused otherwise."""
-    petition = await store.petition(petition_id)
-    if petition is None or not may_act(env.org, officer, petition):
-        raise NotAllowed(f"{officer.handle} on petition {petition_id}")
+    petition = await check_action(store, env, petition_id, officer, Action.ACCEPT)
     kind = PetitionKind(petition.summary.kind)
-    state = next_state(PetitionState(petition.summary.state), Action.ACCEPT, kind)
+    state = PetitionState.ACCEPTED
     accepted_on = now.astimezone(LOCAL_TZ).date()
     deadlines = tuple(
         DeadlineView(
@@ -60,3 +59,52 @@ async def accept_petition(
     )
     citizen = await store.citizen_chat(petition.citizen_id) if petition.citizen_id else None
     return Accepted(petition, deadlines, citizen)
+
+
+@dataclass(frozen=True)
+class Refused:
+    """What the citizen is told after không thụ lý."""
+
+    petition: PetitionDetail
+    reason: RefusalReason
+    citizen: Recipient | None
+
+
+async def check_action(
+    store: Store, env: Environment, petition_id: int, officer: OfficerView, action: Action
+) -> PetitionDetail:
+    """The petition, if this officer may take this action on it now; raise otherwise."""
+    petition = await store.petition(petition_id)
+    if petition is None or not may_act(env.org, officer, petition):
+        raise NotAllowed(f"{officer.handle} on petition {petition_id}")
+    next_state(PetitionState(petition.summary.state), action, PetitionKind(petition.summary.kind))
+    return petition
+
+
+async def refuse_petition(
+    store: Store,
+    env: Environment,
+    petition_id: int,
+    officer: OfficerView,
+    reason_code: str,
+    note: str,
+    now: datetime,
+) -> Refused:
+    """Không thụ lý, with a legal reason and where to go instead; the citizen is told."""
+    petition = await check_action(store, env, petition_id, officer, Action.REFUSE)
+    kind = PetitionKind(petition.summary.kind)
+    chosen = reason(reason_code, kind)
+    if chosen is None:
+        raise NotAllowed(f"reason {reason_code} does not apply to a {kind}")
+    await store.set_state(petition_id, PetitionState.REFUSED, now)
+    await store.settle_deadlines(petition_id, set(ACCEPTANCE_RULES), "met")
+    await store.add_event(
+        petition_id,
+        f"officer:{officer.handle}",
+        Action.REFUSE,
+        note,
+        {"reason": chosen.code, "basis": chosen.basis},
+        now,
+    )
+    citizen = await store.citizen_chat(petition.citizen_id) if petition.citizen_id else None
+    return Refused(petition, chosen, citizen)
