@@ -221,6 +221,10 @@ class Store(Protocol):
         """One petition in full."""
         ...
 
+    async def petition_id_by_code(self, code: str) -> int | None:
+        """A petition's id from the code on its receipt."""
+        ...
+
     async def officer_chats(self, officer_id: int) -> list[Recipient]:
         """The chats an officer is reachable in."""
         ...

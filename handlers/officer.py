@@ -12,8 +12,9 @@ from bot.conversation import Context, Router, ask
 from bot.core import Button, Kind, Reply
 from bot.domain.petition import PetitionKind, PetitionState, mask_phone
 from bot.domain.refusals import reasons_for
+from bot.domain.reminders import urgency
 from bot.domain.workflow import Action, TransitionRefused, allowed_actions
-from bot.i18n import N_, Translator
+from bot.i18n import LOCAL_TZ, N_, Translator
 from bot.labels import kind_label, rule_label, state_label
 from bot.ports import OfficerView, PetitionDetail
 from bot.services.access import may_see, may_see_identity
@@ -32,6 +33,11 @@ log = logging.getLogger(__name__)
 router = Router()
 
 LIST_LIMIT = 20
+URGENCY_LABELS = {
+    "overdue": N_("officer.urgency.overdue"),
+    "soon": N_("officer.urgency.soon"),
+    "on_track": N_("officer.urgency.on_track"),
+}
 
 # The actions offered in chat so far; the others of the state machine follow.
 ACTION_LABELS = {
@@ -87,14 +93,30 @@ async def officer_list(ctx: Context) -> None:
     if not petitions:
         ctx.reply(t("officer.list.empty"))
         return
+    today = ctx.now.astimezone(LOCAL_TZ).date()
     rows = []
     for petition in petitions:
-        due = min((d.due_date for d in petition.deadlines), default=None)
+        due = min((d.due_date for d in petition.deadlines if d.status == "open"), default=None)
         label = f"{petition.code} · {kind_label(t, petition.kind)}"
         if due:
-            label += f" · {t.date(due)}"
+            mark = URGENCY_LABELS[urgency(due, today, ctx.env.calendar)]
+            label = f"{t(mark)} {label} · {t.date(due)}"
         rows.append([Button(label, f"op:{petition.id}")])
     ctx.reply(t("officer.list.title", count=len(petitions)), *rows)
+
+
+@router.command("tim")
+async def find_by_code(ctx: Context) -> None:
+    """/tim SP-2026-000123: open a petition by its code (for those allowed to see it)."""
+    officer = await current_officer(ctx)
+    if officer is None:
+        return
+    petition_id = await ctx.store.petition_id_by_code(ctx.incoming.args.strip().upper())
+    if petition_id is None:
+        ctx.reply(ctx.t("officer.find.none", code=ctx.incoming.args.strip()[:32]))
+        return
+    ctx.choice = str(petition_id)
+    await open_petition(ctx)
 
 
 @router.global_button("op")

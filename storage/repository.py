@@ -313,6 +313,9 @@ class SqlStore:
             found[row.petition_id].append(DeadlineView(row.rule_id, row.due_date, row.status))
         return found
 
+    async def petition_id_by_code(self, code: str) -> int | None:
+        return await self.session.scalar(select(m.Petition.id).where(m.Petition.code == code))
+
     async def petition(self, petition_id: int) -> PetitionDetail | None:
         row = await self.session.get(m.Petition, petition_id)
         if row is None:

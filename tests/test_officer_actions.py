@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import aiohttp
 import pytest
 from sqlalchemy import select
 
 from bot.app import Application
 from storage import models as m
+from tests.conftest import FakeClock
 from tests.sandbox_client import SandboxPerson, texts
 from tests.test_filing_sandbox import file_complaint
 
@@ -92,3 +95,25 @@ async def test_refusal_gives_the_citizen_the_legal_reason_and_where_to_go(
     assert (event.action, event.payload["reason"]) == ("refuse", "not_competent")
     again = texts(await officer.press("Không thụ lý", opened))
     assert "Không thể thực hiện" in again
+
+
+async def test_the_officer_list_marks_urgency_and_codes_can_be_looked_up(
+    sandbox_app: Application, http: aiohttp.ClientSession, clock: FakeClock
+) -> None:
+    await file_complaint(SandboxPerson(sandbox_app, http, "citizen-1"))
+    officer = SandboxPerson(sandbox_app, http, "officer-sp.tiepdan")
+    await officer.new_lines()
+    listed = await officer.act({"kind": "callback", "data": "of:list"})
+    assert "🟢 SP-2026-000001 · Khiếu nại · 12/03/2026" in str(listed[-1]["buttons"])
+    clock.now = datetime(2026, 3, 10, 3, 0, tzinfo=UTC)  # Tue 10/03: due Thu 12/03
+    listed = await officer.act({"kind": "callback", "data": "of:list"})
+    assert "🟠 SP-2026-000001" in str(listed[-1]["buttons"])
+    clock.now = datetime(2026, 3, 13, 3, 0, tzinfo=UTC)
+    listed = await officer.act({"kind": "callback", "data": "of:list"})
+    assert "🔴 SP-2026-000001" in str(listed[-1]["buttons"])
+
+    found = texts(await officer.say("/tim sp-2026-000001"))
+    assert "Đơn SP-2026-000001" in found and "thu hồi 200m2" in found
+    assert "Không tìm thấy" in texts(await officer.say("/tim SP-2026-999999"))
+    stranger = SandboxPerson(sandbox_app, http, "officer-tx.tiepdan")
+    assert "không có quyền" in texts(await stranger.say("/tim SP-2026-000001"))

@@ -54,6 +54,18 @@ def plan_reminders(
     return list(unique.values())
 
 
+URGENCY_MARKS = ("overdue", "soon", "on_track")
+
+
+def urgency(due: date, today: date, calendar: WorkingCalendar, soon_within: int = 3) -> str:
+    """How pressing a deadline is: overdue, due within a few working days, or on track."""
+    if due < today:
+        return "overdue"
+    if due <= calendar.add_working_days(today, soon_within):
+        return "soon"
+    return "on_track"
+
+
 def _point_day(point: str, start: date, due: date, calendar: WorkingCalendar) -> date | None:
     if point == "half":
         return calendar.next_working_day_on_or_after(start + (due - start) / 2)
