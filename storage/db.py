@@ -35,6 +35,9 @@ class Database:
     """One engine, its session factory, and the write queue that SQLite needs."""
 
     def __init__(self, url: str) -> None:
+        # aiosqlite's debug lines quote every statement with its parameters (names, phones):
+        # keep them out of the logs whatever level the operator sets.
+        logging.getLogger("aiosqlite").setLevel(logging.WARNING)
         self.url = url
         self.engine: AsyncEngine = create_engine(url)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
