@@ -79,6 +79,15 @@ class PetitionDetail:
 
 
 @dataclass(frozen=True)
+class EventView:
+    """One step of a petition's history as its filer may read it (no officer names)."""
+
+    at: datetime
+    action: str
+    reason: str | None
+
+
+@dataclass(frozen=True)
 class NewPetition:
     """What the filing service writes: a routed, numbered petition with its dates."""
 
@@ -219,6 +228,10 @@ class Store(Protocol):
 
     async def petition(self, petition_id: int) -> PetitionDetail | None:
         """One petition in full."""
+        ...
+
+    async def petition_events(self, petition_id: int) -> list[EventView]:
+        """A petition's history, oldest first."""
         ...
 
     async def petition_id_by_code(self, code: str) -> int | None:

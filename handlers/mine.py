@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from bot.conversation import Context, Router
+from bot.core import Button
+from bot.i18n import N_
 from bot.labels import kind_label, rule_label, state_label
 from handlers.common import show_menu
 
 router = Router()
 
 LIST_LIMIT = 10
+
+EVENT_LABELS = {
+    "received": N_("event.received"),
+    "accept": N_("event.accept"),
+    "refuse": N_("event.refuse"),
+    "other": N_("event.other"),
+}
 
 
 async def show_my_petitions(ctx: Context) -> None:
@@ -33,9 +42,39 @@ async def show_my_petitions(ctx: Context) -> None:
         lines += [
             t("mine.deadline", what=rule_label(t, d.rule_id), date=t.date(d.due_date))
             for d in petition.deadlines
+            if d.status == "open"
         ]
         blocks.append("\n".join(lines))
-    await show_menu(ctx, "\n\n".join(blocks))
+    ctx.reply(
+        "\n\n".join(blocks),
+        *([Button(t("mine.timeline", code=p.code), f"mp:{p.id}")] for p in petitions),
+    )
+    await show_menu(ctx)
+
+
+@router.global_button("mp")
+async def show_timeline(ctx: Context) -> None:
+    """What happened to one of the citizen's own petitions, step by step."""
+    t = ctx.t
+    citizen = await ctx.store.citizen(ctx.incoming.channel, ctx.incoming.chat_id)
+    choice = ctx.choice or ""
+    petition = await ctx.store.petition(int(choice)) if choice.isdigit() else None
+    if petition is None or citizen is None or petition.citizen_id != citizen.id:
+        ctx.reply(t("mine.not_yours"))
+        return
+    lines = [t("mine.timeline.title", code=petition.summary.code)]
+    for event in await ctx.store.petition_events(petition.summary.id):
+        label = t(EVENT_LABELS.get(event.action, EVENT_LABELS["other"]))
+        line = f"• {t.datetime(event.at)}: {label}"
+        if event.action == "refuse" and event.reason:
+            line += f" — {event.reason}"
+        lines.append(line)
+    lines += [
+        t("mine.deadline", what=rule_label(t, d.rule_id), date=t.date(d.due_date))
+        for d in petition.summary.deadlines
+        if d.status == "open"
+    ]
+    ctx.reply("\n".join(lines))
 
 
 @router.command("mine")

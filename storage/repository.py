@@ -15,6 +15,7 @@ from bot.domain.petition import OPEN_STATES, PetitionState
 from bot.ports import (
     CitizenView,
     DeadlineView,
+    EventView,
     InviteRefused,
     NewPetition,
     OfficerView,
@@ -312,6 +313,14 @@ class SqlStore:
         for row in rows:
             found[row.petition_id].append(DeadlineView(row.rule_id, row.due_date, row.status))
         return found
+
+    async def petition_events(self, petition_id: int) -> list[EventView]:
+        rows = await self.session.scalars(
+            select(m.PetitionEvent)
+            .where(m.PetitionEvent.petition_id == petition_id)
+            .order_by(m.PetitionEvent.at, m.PetitionEvent.id)
+        )
+        return [EventView(row.at, row.action, row.reason) for row in rows]
 
     async def petition_id_by_code(self, code: str) -> int | None:
         return await self.session.scalar(select(m.Petition.id).where(m.Petition.code == code))

@@ -96,6 +96,13 @@ async def test_refusal_gives_the_citizen_the_legal_reason_and_where_to_go(
     again = texts(await officer.press("Không thụ lý", opened))
     assert "Không thể thực hiện" in again
 
+    mine = await citizen.press("Đơn của tôi", await citizen.say("/menu"))
+    timeline = texts(await citizen.press("Diễn biến đơn SP-2026-000001", mine))
+    assert "Đơn được tiếp nhận" in timeline and "Đơn không được thụ lý — Việc cấp sổ đỏ" in timeline
+    other = SandboxPerson(sandbox_app, http, "citizen-3")
+    await other.say("/start")
+    assert "Không tìm thấy đơn này" in texts(await other.act({"kind": "callback", "data": "mp:1"}))
+
 
 async def test_the_officer_list_marks_urgency_and_codes_can_be_looked_up(
     sandbox_app: Application, http: aiohttp.ClientSession, clock: FakeClock
