@@ -226,6 +226,12 @@ class Store(Protocol):
         """An officer's open petitions, soonest deadline first."""
         ...
 
+    async def petitions_of_units(
+        self, units: list[str], limit: int, due_before: date | None = None
+    ) -> list[PetitionSummary]:
+        """Open petitions of these units (overdue ones only, given a day), soonest first."""
+        ...
+
     async def petition(self, petition_id: int) -> PetitionDetail | None:
         """One petition in full."""
         ...

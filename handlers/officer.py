@@ -17,7 +17,7 @@ from bot.domain.workflow import Action, TransitionRefused, allowed_actions
 from bot.i18n import LOCAL_TZ, N_, Translator
 from bot.labels import kind_label, rule_label, state_label
 from bot.ports import OfficerView, PetitionDetail
-from bot.services.access import may_see, may_see_identity
+from bot.services.access import may_see, may_see_identity, units_under
 from bot.services.workflow import (
     Accepted,
     NotAllowed,
@@ -65,9 +65,20 @@ REFUSAL_LABELS = {
 async def officer_menu(ctx: Context, officer: OfficerView, intro: str | None) -> None:
     """The officer's menu."""
     t = ctx.t
+    head_rows = (
+        [
+            [
+                Button(t("officer.menu.unit"), "of:unit"),
+                Button(t("officer.menu.overdue"), "of:overdue"),
+            ]
+        ]
+        if "head" in officer.roles
+        else []
+    )
     ctx.reply(
         intro or t("officer.menu", name=officer.name),
         [Button(t("officer.menu.assigned"), "of:list")],
+        *head_rows,
         [Button(t("menu.help"), "m:help"), Button(t("menu.language"), "m:lang")],
         remove_keyboard=True,
     )
@@ -89,11 +100,20 @@ async def officer_list(ctx: Context) -> None:
     if officer is None:
         return
     t = ctx.t
-    petitions = await ctx.store.petitions_assigned(officer.id, LIST_LIMIT)
+    today = ctx.now.astimezone(LOCAL_TZ).date()
+    if ctx.choice in {"unit", "overdue"}:
+        if "head" not in officer.roles:
+            log.warning("officer %s asked for a head's list", officer.handle)
+            ctx.reply(t("officer.not_allowed"))
+            return
+        units = units_under(ctx.env.org, officer.unit)
+        overdue_only = today if ctx.choice == "overdue" else None
+        petitions = await ctx.store.petitions_of_units(units, LIST_LIMIT, overdue_only)
+    else:
+        petitions = await ctx.store.petitions_assigned(officer.id, LIST_LIMIT)
     if not petitions:
         ctx.reply(t("officer.list.empty"))
         return
-    today = ctx.now.astimezone(LOCAL_TZ).date()
     rows = []
     for petition in petitions:
         due = min((d.due_date for d in petition.deadlines if d.status == "open"), default=None)

@@ -282,18 +282,32 @@ class SqlStore:
         return await self._summaries(list(rows))
 
     async def petitions_assigned(self, officer_id: int, limit: int) -> list[PetitionSummary]:
+        return await self._open_by_due(m.Petition.assignee_id == officer_id, limit)
+
+    async def petitions_of_units(
+        self, units: list[str], limit: int, due_before: date | None = None
+    ) -> list[PetitionSummary]:
+        return await self._open_by_due(m.Petition.unit_code.in_(units), limit, due_before)
+
+    async def _open_by_due(
+        self, condition: Any, limit: int, due_before: date | None = None
+    ) -> list[PetitionSummary]:
+        """Open petitions matching `condition`, soonest open deadline first."""
         soonest = (
             select(m.Deadline.petition_id, func.min(m.Deadline.due_date).label("due"))
             .where(m.Deadline.status == "open")
             .group_by(m.Deadline.petition_id)
             .subquery()
         )
-        rows = await self.session.scalars(
+        query = (
             select(m.Petition)
             .outerjoin(soonest, soonest.c.petition_id == m.Petition.id)
-            .where(m.Petition.assignee_id == officer_id, m.Petition.state.in_(list(OPEN_STATES)))
-            .order_by(soonest.c.due.asc().nulls_last(), m.Petition.id)
-            .limit(limit)
+            .where(condition, m.Petition.state.in_(list(OPEN_STATES)))
+        )
+        if due_before is not None:
+            query = query.where(soonest.c.due < due_before)
+        rows = await self.session.scalars(
+            query.order_by(soonest.c.due.asc().nulls_last(), m.Petition.id).limit(limit)
         )
         return await self._summaries(list(rows))
 

@@ -124,3 +124,22 @@ async def test_the_officer_list_marks_urgency_and_codes_can_be_looked_up(
     assert "Không tìm thấy" in texts(await officer.say("/tim SP-2026-999999"))
     stranger = SandboxPerson(sandbox_app, http, "officer-tx.tiepdan")
     assert "không có quyền" in texts(await stranger.say("/tim SP-2026-000001"))
+
+
+async def test_a_head_sees_the_units_queue_and_its_overdue_petitions_others_do_not(
+    sandbox_app: Application, http: aiohttp.ClientSession, clock: FakeClock
+) -> None:
+    await file_complaint(SandboxPerson(sandbox_app, http, "citizen-1"))
+    chairman = SandboxPerson(sandbox_app, http, "officer-sp.chutich")  # head of the commune
+    queue = await chairman.act({"kind": "callback", "data": "of:unit"})
+    assert "SP-2026-000001" in str(queue[-1]["buttons"]), "the office below is in his queue"
+    overdue = await chairman.act({"kind": "callback", "data": "of:overdue"})
+    assert "không có đơn" in texts(overdue)
+    clock.now = datetime(2026, 3, 13, 3, 0, tzinfo=UTC)
+    overdue = await chairman.act({"kind": "callback", "data": "of:overdue"})
+    assert "🔴 SP-2026-000001" in str(overdue[-1]["buttons"])
+
+    other_head = SandboxPerson(sandbox_app, http, "officer-tx.chutich")
+    assert "không có đơn" in texts(await other_head.act({"kind": "callback", "data": "of:unit"}))
+    clerk = SandboxPerson(sandbox_app, http, "officer-sp.tiepdan")
+    assert "không có quyền" in texts(await clerk.act({"kind": "callback", "data": "of:unit"}))

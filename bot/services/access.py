@@ -17,6 +17,11 @@ def unit_chain(org: Organisation, unit_code: str) -> list[str]:
     return chain
 
 
+def units_under(org: Organisation, unit_code: str) -> list[str]:
+    """A unit and every unit below it: what its head oversees."""
+    return [code for code in org.units if unit_code in unit_chain(org, code)]
+
+
 def may_see(org: Organisation, officer: OfficerView, petition: PetitionDetail) -> bool:
     """The assignee, or a head of the petition's unit or of a unit above it."""
     if petition.assignee_id == officer.id:
