@@ -166,6 +166,10 @@ class Store(Protocol):
         """Open petitions per officer handle in a unit."""
         ...
 
+    async def reassign(self, petition_id: int, unit: str, assignee_handle: str | None) -> None:
+        """Give a petition to another unit and officer."""
+        ...
+
     async def set_state(self, petition_id: int, state: str, now: datetime) -> None:
         """Move a petition to a state (the service has checked the transition)."""
         ...

@@ -16,6 +16,9 @@ EVENT_LABELS = {
     "received": N_("event.received"),
     "accept": N_("event.accept"),
     "refuse": N_("event.refuse"),
+    "reroute": N_("event.reroute"),
+    "forward": N_("event.forward"),
+    "guide": N_("event.guide"),
     "other": N_("event.other"),
 }
 
@@ -66,7 +69,7 @@ async def show_timeline(ctx: Context) -> None:
     for event in await ctx.store.petition_events(petition.summary.id):
         label = t(EVENT_LABELS.get(event.action, EVENT_LABELS["other"]))
         line = f"• {t.datetime(event.at)}: {label}"
-        if event.action == "refuse" and event.reason:
+        if event.action in {"refuse", "forward", "guide"} and event.reason:
             line += f" — {event.reason}"
         lines.append(line)
     lines += [

@@ -6,7 +6,9 @@ button data only says which petition is meant.
 
 from __future__ import annotations
 
+import functools
 import logging
+from typing import Any
 
 from bot.conversation import Context, Router, ask
 from bot.core import Button, Kind, Reply
@@ -22,9 +24,12 @@ from bot.services.workflow import (
     Accepted,
     NotAllowed,
     Refused,
+    Rerouted,
     accept_petition,
     check_action,
+    end_with_note,
     refuse_petition,
+    reroute_petition,
 )
 from handlers.common import show_menu
 
@@ -43,6 +48,9 @@ URGENCY_LABELS = {
 ACTION_LABELS = {
     Action.ACCEPT: N_("officer.action.accept"),
     Action.REFUSE: N_("officer.action.refuse"),
+    Action.REROUTE: N_("officer.action.reroute"),
+    Action.FORWARD: N_("officer.action.forward"),
+    Action.GUIDE: N_("officer.action.guide"),
 }
 MAX_NOTE_CHARS = 1000
 
@@ -229,17 +237,18 @@ async def act_on_petition(ctx: Context) -> None:
     try:
         if action == Action.ACCEPT:
             await accept(ctx, officer, int(petition_id))
-        else:
-            petition = await check_action(
-                ctx.store, ctx.env, int(petition_id), officer, Action.REFUSE
-            )
-            ctx.conv.data["refusal"] = {"petition": petition.summary.id}
-            await ask(router, ctx, "o.refuse")
+            return
+        petition = await check_action(ctx.store, ctx.env, int(petition_id), officer, Action(action))
     except NotAllowed:
         log.warning("officer %s refused action on petition %s", officer.handle, petition_id)
         ctx.reply(ctx.t("officer.not_allowed"))
+        return
     except TransitionRefused:
         ctx.reply(ctx.t("officer.action.not_possible"))
+        return
+    ctx.conv.data["pending"] = {"petition": petition.summary.id, "action": action}
+    first_question = {Action.REFUSE: "o.refuse", Action.REROUTE: "o.forward"}
+    await ask(router, ctx, first_question.get(Action(action), "o.note"))
 
 
 async def accept(ctx: Context, officer: OfficerView, petition_id: int) -> None:
@@ -256,51 +265,112 @@ async def accept(ctx: Context, officer: OfficerView, petition_id: int) -> None:
         await ctx.notify(accepted.citizen, lambda tc: citizen_accepted(tc, accepted, ctx))
 
 
-def refusal_petition(ctx: Context) -> int:
-    """The petition the refusal being written is about."""
-    return int(ctx.conv.data.get("refusal", {}).get("petition", 0))
+def pending(ctx: Context) -> dict[str, Any]:
+    """The action being prepared in this officer's chat."""
+    value: dict[str, Any] = ctx.conv.data.get("pending", {})
+    return value
+
+
+async def pending_cancelled(ctx: Context) -> bool:
+    """Cancel leaves the petition as it was; True when it was pressed."""
+    if ctx.choice != "cancel":
+        return False
+    ctx.conv.data.pop("pending", None)
+    await show_menu(ctx, ctx.t("officer.pending.cancelled"))
+    return True
+
+
+def cancel_row(ctx: Context) -> list[Button]:
+    return [ctx.button(ctx.t("nav.cancel"), "cancel")]
 
 
 async def prompt_refusal_reason(ctx: Context) -> None:
     """Asks which legal reason applies, from the list for this kind."""
-    petition = await ctx.store.petition(refusal_petition(ctx))
+    petition = await ctx.store.petition(int(pending(ctx).get("petition", 0)))
     kind = PetitionKind(petition.summary.kind) if petition else PetitionKind.FEEDBACK
     rows = [[ctx.button(ctx.t(REFUSAL_LABELS[item.code]), item.code)] for item in reasons_for(kind)]
-    rows.append([ctx.button(ctx.t("nav.cancel"), "cancel")])
-    ctx.reply(ctx.t("officer.refuse.ask_reason"), *rows)
-
-
-async def refusal_cancelled(ctx: Context) -> bool:
-    """Cancel leaves the petition as it was; True when it was pressed."""
-    if ctx.choice != "cancel":
-        return False
-    ctx.conv.data.pop("refusal", None)
-    await show_menu(ctx, ctx.t("officer.refuse.cancelled"))
-    return True
+    ctx.reply(ctx.t("officer.refuse.ask_reason"), *rows, cancel_row(ctx))
 
 
 @router.state("o.refuse", prompt_refusal_reason)
 async def answer_refusal_reason(ctx: Context) -> None:
     """Keeps the reason and asks where the citizen should go instead."""
-    if await refusal_cancelled(ctx):
+    if await pending_cancelled(ctx):
         return
     if ctx.choice not in REFUSAL_LABELS:
         ctx.reply(ctx.t("input.press_a_button"))
         await prompt_refusal_reason(ctx)
         return
-    ctx.conv.data["refusal"]["reason"] = ctx.choice
-    await ask(router, ctx, "o.refuse_note")
+    pending(ctx)["reason"] = ctx.choice
+    await ask(router, ctx, "o.note")
 
 
-async def prompt_refusal_note(ctx: Context) -> None:
-    """Asks for the explanation the citizen will read: where to go, what to bring."""
-    ctx.reply(ctx.t("officer.refuse.ask_note"), [ctx.button(ctx.t("nav.cancel"), "cancel")])
+async def prompt_forward_target(ctx: Context) -> None:
+    """Asks which unit of the system should handle the petition instead."""
+    petition = await ctx.store.petition(int(pending(ctx).get("petition", 0)))
+    current = petition.unit if petition else ""
+    units = [u for u in ctx.env.org.units.values() if u.code != current]
+    rows = [[ctx.button(unit.name, unit.code)] for unit in units]
+    ctx.reply(ctx.t("officer.forward.ask_target"), *rows, cancel_row(ctx))
 
 
-@router.state("o.refuse_note", prompt_refusal_note)
-async def answer_refusal_note(ctx: Context) -> None:
-    """Refuses the petition and tells the citizen why and where to go."""
-    if await refusal_cancelled(ctx):
+@router.state("o.forward", prompt_forward_target)
+async def answer_forward_target(ctx: Context) -> None:
+    """Sends the petition to the chosen unit, whose officer is told."""
+    if await pending_cancelled(ctx):
+        return
+    officer = await current_officer(ctx)
+    target = ctx.choice or ""
+    if officer is None or target not in ctx.env.org.units:
+        ctx.reply(ctx.t("input.press_a_button"))
+        await prompt_forward_target(ctx)
+        return
+    job = ctx.conv.data.pop("pending", {})
+    try:
+        moved = await reroute_petition(
+            ctx.store, ctx.env, int(job.get("petition", 0)), officer, target, ctx.now
+        )
+    except (NotAllowed, TransitionRefused):
+        await show_menu(ctx, ctx.t("officer.action.not_possible"))
+        return
+    unit = ctx.env.org.units[moved.unit].name
+    code = moved.petition.summary.code
+    await show_menu(ctx, ctx.t("officer.rerouted", code=code, unit=unit))
+    if moved.assignee is not None:
+        for chat in await ctx.store.officer_chats(moved.assignee.id):
+            await ctx.notify(chat, lambda tc: rerouted_to_you(tc, moved, unit))
+    if moved.citizen is not None:
+        await ctx.notify(
+            moved.citizen, lambda t: Reply(t("citizen.rerouted", code=code, unit=unit))
+        )
+
+
+def rerouted_to_you(t: Translator, moved: Rerouted, unit: str) -> Reply:
+    """The new officer learns a petition came to them, with a button to open it."""
+    code, petition_id = moved.petition.summary.code, moved.petition.summary.id
+    return Reply(
+        t("officer.rerouted_to_you", code=code, unit=unit),
+        ((Button(t("officer.open"), f"op:{petition_id}"),),),
+    )
+
+
+NOTE_QUESTIONS = {
+    Action.REFUSE: N_("officer.refuse.ask_note"),
+    Action.GUIDE: N_("officer.guide.ask_note"),
+    Action.FORWARD: N_("officer.forward.ask_note"),
+}
+
+
+async def prompt_note(ctx: Context) -> None:
+    """Asks for the words the citizen will read: where to go, what to bring."""
+    action = Action(pending(ctx).get("action", Action.GUIDE))
+    ctx.reply(ctx.t(NOTE_QUESTIONS.get(action, NOTE_QUESTIONS[Action.GUIDE])), cancel_row(ctx))
+
+
+@router.state("o.note", prompt_note)
+async def answer_note(ctx: Context) -> None:
+    """Completes a refusal, guidance or forwarding and tells the citizen."""
+    if await pending_cancelled(ctx):
         return
     note = " ".join((ctx.incoming.text or "").split())
     if ctx.incoming.kind is not Kind.TEXT or not 5 <= len(note) <= MAX_NOTE_CHARS:
@@ -309,32 +379,46 @@ async def answer_refusal_note(ctx: Context) -> None:
     officer = await current_officer(ctx)
     if officer is None:
         return
-    refusal = ctx.conv.data.pop("refusal", {})
+    job = ctx.conv.data.pop("pending", {})
+    petition_id, action = int(job.get("petition", 0)), Action(job.get("action", Action.GUIDE))
     try:
-        refused = await refuse_petition(
-            ctx.store,
-            ctx.env,
-            refusal_petition_id(refusal),
-            officer,
-            str(refusal.get("reason", "")),
-            note,
-            ctx.now,
-        )
+        if action == Action.REFUSE:
+            refused = await refuse_petition(
+                ctx.store, ctx.env, petition_id, officer, str(job.get("reason", "")), note, ctx.now
+            )
+            code, citizen = refused.petition.summary.code, refused.citizen
+            told = functools.partial(citizen_refused, refused=refused, note=note)
+        else:
+            ended = await end_with_note(
+                ctx.store, ctx.env, petition_id, officer, action, note, ctx.now
+            )
+            code, citizen = ended.petition.summary.code, ended.citizen
+            told = functools.partial(
+                citizen_note, message_id=CITIZEN_NOTES[action], code=code, note=note
+            )
     except NotAllowed:
-        log.warning("officer %s refused refusal on %s", officer.handle, refusal)
+        log.warning("officer %s refused %s on %s", officer.handle, action, petition_id)
         await show_menu(ctx, ctx.t("officer.not_allowed"))
         return
     except TransitionRefused:
         await show_menu(ctx, ctx.t("officer.action.not_possible"))
         return
-    await show_menu(ctx, ctx.t("officer.refused", code=refused.petition.summary.code))
-    if refused.citizen is not None:
-        await ctx.notify(refused.citizen, lambda tc: citizen_refused(tc, refused, note))
+    await show_menu(ctx, ctx.t(DONE_MESSAGES[action], code=code))
+    if citizen is not None:
+        await ctx.notify(citizen, told)
 
 
-def refusal_petition_id(refusal: dict[str, object]) -> int:
-    value = refusal.get("petition", 0)
-    return int(value) if isinstance(value, int | str) else 0
+DONE_MESSAGES = {
+    Action.REFUSE: N_("officer.refused"),
+    Action.GUIDE: N_("officer.guided"),
+    Action.FORWARD: N_("officer.forwarded"),
+}
+CITIZEN_NOTES = {Action.GUIDE: N_("citizen.guided"), Action.FORWARD: N_("citizen.forwarded")}
+
+
+def citizen_note(t: Translator, message_id: str, code: str, note: str) -> Reply:
+    """Tells the citizen the petition ended here and where to go, in the officer's words."""
+    return Reply(t(message_id, code=code, note=note))
 
 
 def citizen_refused(t: Translator, refused: Refused, note: str) -> Reply:

@@ -134,6 +134,17 @@ class SqlStore:
         )
         return {handle: count for handle, count in rows.all()}
 
+    async def reassign(self, petition_id: int, unit: str, assignee_handle: str | None) -> None:
+        row = await self.session.get_one(m.Petition, petition_id)
+        row.unit_code = unit
+        row.assignee_id = (
+            await self.session.scalar(
+                select(m.Officer.id).where(m.Officer.handle == assignee_handle)
+            )
+            if assignee_handle
+            else None
+        )
+
     async def set_state(self, petition_id: int, state: str, now: datetime) -> None:
         row = await self.session.get_one(m.Petition, petition_id)
         row.state = state

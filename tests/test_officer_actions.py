@@ -143,3 +143,54 @@ async def test_a_head_sees_the_units_queue_and_its_overdue_petitions_others_do_n
     assert "không có đơn" in texts(await other_head.act({"kind": "callback", "data": "of:unit"}))
     clerk = SandboxPerson(sandbox_app, http, "officer-sp.tiepdan")
     assert "không có quyền" in texts(await clerk.act({"kind": "callback", "data": "of:unit"}))
+
+
+async def test_rerouting_gives_the_petition_to_the_other_units_officer(
+    sandbox_app: Application, http: aiohttp.ClientSession
+) -> None:
+    citizen, officer, opened = await complaint_opened_by_assignee(sandbox_app, http)
+    targets = await officer.press("Chuyển đơn vị khác", opened)
+    done = texts(await officer.press("Phòng Kinh tế xã Sơn Phú", targets))
+    assert "Đã chuyển đơn SP-2026-000001 đến Phòng Kinh tế xã Sơn Phú" in done
+    assert "chuyển đến Phòng Kinh tế" in texts(await citizen.new_lines())
+
+    economist = SandboxPerson(sandbox_app, http, "officer-sp.kinhte")
+    arrived = await economist.new_lines()
+    assert "Đơn SP-2026-000001 được chuyển đến" in texts(arrived)
+    assert "thu hồi 200m2" in texts(await economist.press("Mở đơn", arrived))
+    reopened = await officer.act({"kind": "callback", "data": "op:1"})
+    assert "không có quyền" in texts(reopened), "no longer the clerk's"
+
+
+@pytest.mark.parametrize(
+    ("button", "note", "citizen_reads", "state"),
+    [
+        (
+            "Hướng dẫn công dân",
+            "Mang sổ hộ khẩu đến bộ phận một cửa xã.",
+            "Hướng dẫn về đơn",
+            "guided",
+        ),
+        (
+            "Chuyển cơ quan ngoài hệ thống",
+            "Đã chuyển Công an huyện Định Hóa, số 12 đường Thanh Niên.",
+            "đã được chuyển đi",
+            "forwarded",
+        ),
+    ],
+)
+async def test_guiding_or_forwarding_out_ends_the_petition_with_the_officers_words(
+    sandbox_app: Application,
+    http: aiohttp.ClientSession,
+    button: str,
+    note: str,
+    citizen_reads: str,
+    state: str,
+) -> None:
+    citizen, officer, opened = await complaint_opened_by_assignee(sandbox_app, http)
+    await officer.press(button, opened)
+    await officer.say(note)
+    told = texts(await citizen.new_lines())
+    assert citizen_reads in told and note in told
+    async with sandbox_app.db.transaction() as session:
+        assert (await session.get_one(m.Petition, 1)).state == state

@@ -16,7 +16,7 @@ from bot.domain.workflow import TransitionRefused, allowed_actions, next_state
 WORKING_COMMON = {A.ASK_CITIZEN, A.ANSWER}
 EXPECTED: dict[K, dict[S, set[A]]] = {
     K.COMPLAINT: {
-        S.RECEIVED: {A.ACCEPT, A.REFUSE, A.FORWARD, A.GUIDE},
+        S.RECEIVED: {A.ACCEPT, A.REFUSE, A.FORWARD, A.REROUTE, A.GUIDE},
         S.ACCEPTED: {A.START, A.HOLD_DIALOGUE} | WORKING_COMMON,
         S.IN_PROGRESS: {A.HOLD_DIALOGUE} | WORKING_COMMON,
         S.EXTENDED: WORKING_COMMON,
@@ -26,7 +26,7 @@ EXPECTED: dict[K, dict[S, set[A]]] = {
         S.CLOSED: {A.APPEAL},
     },
     K.DENUNCIATION: {
-        S.RECEIVED: {A.ACCEPT, A.REFUSE, A.FORWARD, A.GUIDE},
+        S.RECEIVED: {A.ACCEPT, A.REFUSE, A.FORWARD, A.REROUTE, A.GUIDE},
         S.ACCEPTED: {A.START, A.EXTEND} | WORKING_COMMON,
         S.IN_PROGRESS: {A.EXTEND} | WORKING_COMMON,
         S.EXTENDED: {A.EXTEND} | WORKING_COMMON,
@@ -37,7 +37,7 @@ EXPECTED: dict[K, dict[S, set[A]]] = {
 }
 for kind in (K.PETITION, K.FEEDBACK):
     EXPECTED[kind] = {
-        S.RECEIVED: {A.ACCEPT, A.REFUSE, A.FORWARD, A.GUIDE},
+        S.RECEIVED: {A.ACCEPT, A.REFUSE, A.FORWARD, A.REROUTE, A.GUIDE},
         S.ACCEPTED: {A.START} | WORKING_COMMON,
         S.IN_PROGRESS: set(WORKING_COMMON),
         S.EXTENDED: set(WORKING_COMMON),
@@ -74,4 +74,10 @@ def test_finished_petitions_offer_nothing_but_what_the_law_keeps_open() -> None:
     for state in (S.REFUSED, S.FORWARDED, S.GUIDED, S.APPEALED, S.DRAFT):
         assert allowed_actions(state, K.COMPLAINT) == []
     assert allowed_actions(S.CLOSED, K.DENUNCIATION) == []
-    assert allowed_actions(S.RECEIVED, K.FEEDBACK) == [A.ACCEPT, A.REFUSE, A.FORWARD, A.GUIDE]
+    assert allowed_actions(S.RECEIVED, K.FEEDBACK) == [
+        A.ACCEPT,
+        A.REFUSE,
+        A.FORWARD,
+        A.REROUTE,
+        A.GUIDE,
+    ]

@@ -19,7 +19,8 @@ class Action(StrEnum):
 
     ACCEPT = "accept"  # thụ lý
     REFUSE = "refuse"  # không thụ lý, with a legal reason
-    FORWARD = "forward"  # chuyển đơn to the competent body
+    FORWARD = "forward"  # chuyển đơn to a competent body outside the system
+    REROUTE = "reroute"  # to another unit inside the system, which then handles it
     GUIDE = "guide"  # hướng dẫn: tell the citizen where to go
     START = "start"  # begin verification
     ASK_CITIZEN = "ask_citizen"
@@ -38,6 +39,7 @@ TRANSITIONS: dict[Action, tuple[frozenset[PetitionState], PetitionState]] = {
     Action.ACCEPT: (frozenset({S.RECEIVED}), S.ACCEPTED),
     Action.REFUSE: (frozenset({S.RECEIVED}), S.REFUSED),
     Action.FORWARD: (frozenset({S.RECEIVED}), S.FORWARDED),
+    Action.REROUTE: (frozenset({S.RECEIVED}), S.RECEIVED),
     Action.GUIDE: (frozenset({S.RECEIVED}), S.GUIDED),
     Action.START: (frozenset({S.ACCEPTED, S.DIALOGUE}), S.IN_PROGRESS),
     Action.ASK_CITIZEN: (WORKING, S.WAITING_CITIZEN),

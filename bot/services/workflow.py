@@ -10,6 +10,7 @@ from bot.core import Recipient
 from bot.domain.deadlines import due_date
 from bot.domain.petition import PetitionKind, PetitionState
 from bot.domain.refusals import RefusalReason, reason
+from bot.domain.routing import pick_officer
 from bot.domain.workflow import Action, next_state
 from bot.i18n import LOCAL_TZ
 from bot.ports import DeadlineView, OfficerView, PetitionDetail, Store
@@ -108,3 +109,74 @@ async def refuse_petition(
     )
     citizen = await store.citizen_chat(petition.citizen_id) if petition.citizen_id else None
     return Refused(petition, chosen, citizen)
+
+
+@dataclass(frozen=True)
+class Closed:
+    """A petition ended by guidance or by forwarding outside the system."""
+
+    petition: PetitionDetail
+    citizen: Recipient | None
+
+
+async def end_with_note(
+    store: Store,
+    env: Environment,
+    petition_id: int,
+    officer: OfficerView,
+    action: Action,
+    note: str,
+    now: datetime,
+) -> Closed:
+    """Hướng dẫn or chuyển đơn ra ngoài: the petition ends here; the note says where to go."""
+    if action not in {Action.GUIDE, Action.FORWARD}:
+        raise ValueError(action)
+    petition = await check_action(store, env, petition_id, officer, action)
+    state = next_state(
+        PetitionState(petition.summary.state), action, PetitionKind(petition.summary.kind)
+    )
+    await store.set_state(petition_id, state, now)
+    await store.settle_deadlines(petition_id, set(ACCEPTANCE_RULES), "met")
+    await store.add_event(petition_id, f"officer:{officer.handle}", action, note, {}, now)
+    citizen = await store.citizen_chat(petition.citizen_id) if petition.citizen_id else None
+    return Closed(petition, citizen)
+
+
+@dataclass(frozen=True)
+class Rerouted:
+    """A petition sent to another unit of the system, with its new officer."""
+
+    petition: PetitionDetail
+    unit: str
+    assignee: OfficerView | None
+    citizen: Recipient | None
+
+
+async def reroute_petition(
+    store: Store,
+    env: Environment,
+    petition_id: int,
+    officer: OfficerView,
+    unit: str,
+    now: datetime,
+) -> Rerouted:
+    """Chuyển đơn trong hệ thống: another unit takes it, its officer is chosen as at filing."""
+    petition = await check_action(store, env, petition_id, officer, Action.REROUTE)
+    if unit not in env.org.units or unit == petition.unit:
+        raise NotAllowed(f"cannot reroute petition {petition_id} to {unit}")
+    kind = PetitionKind(petition.summary.kind)
+    chosen = pick_officer(
+        env.org, unit, kind, await store.open_load(unit), await store.reachable_officers(unit)
+    )
+    await store.reassign(petition_id, unit, chosen.handle if chosen else None)
+    await store.add_event(
+        petition_id,
+        f"officer:{officer.handle}",
+        Action.REROUTE,
+        None,
+        {"from": petition.unit, "to": unit},
+        now,
+    )
+    assignee = await store.officer_by_handle(chosen.handle) if chosen else None
+    citizen = await store.citizen_chat(petition.citizen_id) if petition.citizen_id else None
+    return Rerouted(petition, unit, assignee, citizen)
