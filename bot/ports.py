@@ -166,6 +166,12 @@ class Store(Protocol):
         """Open petitions per officer handle in a unit."""
         ...
 
+    async def add_attachments(
+        self, petition_id: int, channel: str, files: tuple[FileRef, ...]
+    ) -> None:
+        """Attach more files to a petition (a citizen's answer)."""
+        ...
+
     async def reassign(self, petition_id: int, unit: str, assignee_handle: str | None) -> None:
         """Give a petition to another unit and officer."""
         ...

@@ -7,9 +7,9 @@ rules in pyproject.toml keep messengers and databases out.
 from __future__ import annotations
 
 from bot.conversation import Context, Fallbacks, Router, route
-from handlers import common, filing, mine, officer
+from handlers import answers, common, filing, mine, officer
 
-ROOT = Router().include(common.router, filing.router, mine.router, officer.router)
+ROOT = Router().include(common.router, filing.router, mine.router, officer.router, answers.router)
 
 FALLBACKS = Fallbacks(
     idle=common.idle,

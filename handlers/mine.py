@@ -19,6 +19,8 @@ EVENT_LABELS = {
     "reroute": N_("event.reroute"),
     "forward": N_("event.forward"),
     "guide": N_("event.guide"),
+    "ask_citizen": N_("event.ask_citizen"),
+    "citizen_answered": N_("event.citizen_answered"),
     "other": N_("event.other"),
 }
 
@@ -69,7 +71,7 @@ async def show_timeline(ctx: Context) -> None:
     for event in await ctx.store.petition_events(petition.summary.id):
         label = t(EVENT_LABELS.get(event.action, EVENT_LABELS["other"]))
         line = f"• {t.datetime(event.at)}: {label}"
-        if event.action in {"refuse", "forward", "guide"} and event.reason:
+        if event.action in {"refuse", "forward", "guide", "ask_citizen"} and event.reason:
             line += f" — {event.reason}"
         lines.append(line)
     lines += [

@@ -22,10 +22,12 @@ from bot.ports import OfficerView, PetitionDetail
 from bot.services.access import may_see, may_see_identity, units_under
 from bot.services.workflow import (
     Accepted,
+    Asked,
     NotAllowed,
     Refused,
     Rerouted,
     accept_petition,
+    ask_citizen,
     check_action,
     end_with_note,
     refuse_petition,
@@ -51,6 +53,7 @@ ACTION_LABELS = {
     Action.REROUTE: N_("officer.action.reroute"),
     Action.FORWARD: N_("officer.action.forward"),
     Action.GUIDE: N_("officer.action.guide"),
+    Action.ASK_CITIZEN: N_("officer.action.ask_citizen"),
 }
 MAX_NOTE_CHARS = 1000
 
@@ -358,6 +361,7 @@ NOTE_QUESTIONS = {
     Action.REFUSE: N_("officer.refuse.ask_note"),
     Action.GUIDE: N_("officer.guide.ask_note"),
     Action.FORWARD: N_("officer.forward.ask_note"),
+    Action.ASK_CITIZEN: N_("officer.ask.ask_question"),
 }
 
 
@@ -382,7 +386,11 @@ async def answer_note(ctx: Context) -> None:
     job = ctx.conv.data.pop("pending", {})
     petition_id, action = int(job.get("petition", 0)), Action(job.get("action", Action.GUIDE))
     try:
-        if action == Action.REFUSE:
+        if action == Action.ASK_CITIZEN:
+            asked = await ask_citizen(ctx.store, ctx.env, petition_id, officer, note, ctx.now)
+            code, citizen = asked.petition.summary.code, asked.citizen
+            told = functools.partial(question_for_citizen, asked=asked, question=note)
+        elif action == Action.REFUSE:
             refused = await refuse_petition(
                 ctx.store, ctx.env, petition_id, officer, str(job.get("reason", "")), note, ctx.now
             )
@@ -412,8 +420,18 @@ DONE_MESSAGES = {
     Action.REFUSE: N_("officer.refused"),
     Action.GUIDE: N_("officer.guided"),
     Action.FORWARD: N_("officer.forwarded"),
+    Action.ASK_CITIZEN: N_("officer.asked"),
 }
 CITIZEN_NOTES = {Action.GUIDE: N_("citizen.guided"), Action.FORWARD: N_("citizen.forwarded")}
+
+
+def question_for_citizen(t: Translator, asked: Asked, question: str) -> Reply:
+    """The officer's question, with the button that opens the citizen's answer."""
+    code, petition_id = asked.petition.summary.code, asked.petition.summary.id
+    return Reply(
+        t("citizen.question", code=code, question=question),
+        ((Button(t("citizen.question.answer"), f"ca:{petition_id}"),),),
+    )
 
 
 def citizen_note(t: Translator, message_id: str, code: str, note: str) -> Reply:

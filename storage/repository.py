@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core import Recipient
+from bot.core import FileRef, Recipient
 from bot.domain.org import Organisation, Unit
 from bot.domain.petition import OPEN_STATES, PetitionState
 from bot.ports import (
@@ -134,6 +134,22 @@ class SqlStore:
         )
         return {handle: count for handle, count in rows.all()}
 
+    async def add_attachments(
+        self, petition_id: int, channel: str, files: tuple[FileRef, ...]
+    ) -> None:
+        self.session.add_all(
+            m.Attachment(
+                petition_id=petition_id,
+                channel=channel,
+                file_id=file.file_id,
+                media=file.media,
+                size=file.size,
+                mime=file.mime,
+                name=file.name,
+            )
+            for file in files
+        )
+
     async def reassign(self, petition_id: int, unit: str, assignee_handle: str | None) -> None:
         row = await self.session.get_one(m.Petition, petition_id)
         row.unit_code = unit
@@ -255,18 +271,7 @@ class SqlStore:
         )
         self.session.add(row)
         await self.session.flush()
-        self.session.add_all(
-            m.Attachment(
-                petition_id=row.id,
-                channel=petition.channel,
-                file_id=file.file_id,
-                media=file.media,
-                size=file.size,
-                mime=file.mime,
-                name=file.name,
-            )
-            for file in petition.attachments
-        )
+        await self.add_attachments(row.id, petition.channel, petition.attachments)
         self.session.add_all(
             m.Deadline(petition_id=row.id, rule_id=rule_id, start_date=start, due_date=due)
             for rule_id, start, due in petition.deadlines

@@ -48,6 +48,17 @@ class SandboxPerson:
             self.seen = lines[-1]["id"]
         return [line for line in lines if line["sender"] == "bot"]
 
+    async def upload(self, data: bytes, name: str, mime: str) -> list[dict[str, Any]]:
+        """Attach a file through the page's upload form."""
+        form = aiohttp.FormData()
+        form.add_field("chat", self.chat)
+        form.add_field("file", data, filename=name, content_type=mime)
+        async with self.http.post(
+            f"{self.base}/upload", data=form, headers={"X-Sandbox": "1"}
+        ) as response:
+            assert response.status == 200, await response.text()
+        return await self.settle()
+
     async def say(self, text: str) -> list[dict[str, Any]]:
         return await self.act({"kind": "text", "text": text})
 

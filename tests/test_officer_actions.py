@@ -12,7 +12,7 @@ from bot.app import Application
 from storage import models as m
 from tests.conftest import FakeClock
 from tests.sandbox_client import SandboxPerson, texts
-from tests.test_filing_sandbox import file_complaint
+from tests.test_filing_sandbox import consent, file_complaint
 
 
 async def complaint_opened_by_assignee(
@@ -194,3 +194,33 @@ async def test_guiding_or_forwarding_out_ends_the_petition_with_the_officers_wor
     assert citizen_reads in told and note in told
     async with sandbox_app.db.transaction() as session:
         assert (await session.get_one(m.Petition, 1)).state == state
+
+
+async def test_the_officer_asks_and_the_citizens_answer_with_a_photo_comes_back(
+    sandbox_app: Application, http: aiohttp.ClientSession
+) -> None:
+    citizen, officer, opened = await complaint_opened_by_assignee(sandbox_app, http)
+    await officer.press("Thụ lý", opened)
+    await citizen.new_lines()
+    reopened = await officer.act({"kind": "callback", "data": "op:1"})
+    await officer.press("Hỏi thêm công dân", reopened)
+    asked = texts(await officer.say("Ông/bà gửi giúp ảnh quyết định thu hồi đất."))
+    assert "Đơn chờ công dân trả lời" in asked
+
+    question = await citizen.new_lines()
+    assert "gửi giúp ảnh quyết định thu hồi đất" in texts(question)
+    intruder = SandboxPerson(sandbox_app, http, "citizen-3")
+    await consent(intruder)
+    assert "Không tìm thấy" in texts(await intruder.act({"kind": "callback", "data": "ca:1"}))
+
+    lines = await citizen.press("Trả lời", question)
+    lines = await citizen.say("Quyết định số 45/QĐ-UBND, tôi gửi ảnh kèm theo.")
+    await citizen.upload(b"\x89PNG fake", "quyet-dinh.png", "image/png")
+    sent = texts(await citizen.press("Gửi trả lời", lines))
+    assert "Đã gửi câu trả lời" in sent
+
+    relayed = texts(await officer.new_lines())
+    assert "Quyết định số 45/QĐ-UBND" in relayed and "Tệp kèm theo: 1" in relayed
+    async with sandbox_app.db.transaction() as session:
+        assert (await session.get_one(m.Petition, 1)).state == "in_progress"
+        assert len((await session.scalars(select(m.Attachment))).all()) == 1

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.conversation import Environment
-from bot.core import Recipient
+from bot.core import FileRef, Recipient
 from bot.domain.deadlines import due_date
 from bot.domain.petition import PetitionKind, PetitionState
 from bot.domain.refusals import RefusalReason, reason
@@ -180,3 +180,64 @@ async def reroute_petition(
     assignee = await store.officer_by_handle(chosen.handle) if chosen else None
     citizen = await store.citizen_chat(petition.citizen_id) if petition.citizen_id else None
     return Rerouted(petition, unit, assignee, citizen)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """An officer's question, on its way to the citizen."""
+
+    petition: PetitionDetail
+    citizen: Recipient | None
+
+
+async def ask_citizen(
+    store: Store,
+    env: Environment,
+    petition_id: int,
+    officer: OfficerView,
+    question: str,
+    now: datetime,
+) -> Asked:
+    """The officer needs something from the citizen: the petition waits for the answer."""
+    petition = await check_action(store, env, petition_id, officer, Action.ASK_CITIZEN)
+    await store.set_state(petition_id, PetitionState.WAITING_CITIZEN, now)
+    await store.add_event(
+        petition_id, f"officer:{officer.handle}", Action.ASK_CITIZEN, question, {}, now
+    )
+    citizen = await store.citizen_chat(petition.citizen_id) if petition.citizen_id else None
+    return Asked(petition, citizen)
+
+
+@dataclass(frozen=True)
+class Answered:
+    """The citizen's answer, on its way to the officer."""
+
+    petition: PetitionDetail
+    assignee: OfficerView | None
+
+
+async def record_citizen_answer(
+    store: Store,
+    petition_id: int,
+    citizen_id: int,
+    channel: str,
+    text: str,
+    files: tuple[FileRef, ...],
+    now: datetime,
+) -> Answered:
+    """The answer and its files join the petition, which goes back to work."""
+    petition = await store.petition(petition_id)
+    if petition is None or petition.citizen_id != citizen_id:
+        raise NotAllowed(f"citizen {citizen_id} answering petition {petition_id}")
+    state = next_state(
+        PetitionState(petition.summary.state),
+        Action.CITIZEN_ANSWERED,
+        PetitionKind(petition.summary.kind),
+    )
+    await store.set_state(petition_id, state, now)
+    await store.add_attachments(petition_id, channel, files)
+    await store.add_event(
+        petition_id, "citizen", Action.CITIZEN_ANSWERED, text, {"files": len(files)}, now
+    )
+    assignee = await store.officer_by_id(petition.assignee_id) if petition.assignee_id else None
+    return Answered(petition, assignee)
