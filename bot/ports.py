@@ -172,6 +172,10 @@ class Store(Protocol):
         """Attach more files to a petition (a citizen's answer)."""
         ...
 
+    async def record_rating(self, petition_id: int, score: int, now: datetime) -> bool:
+        """Keep a citizen's rating; False when the petition was rated before."""
+        ...
+
     async def reassign(self, petition_id: int, unit: str, assignee_handle: str | None) -> None:
         """Give a petition to another unit and officer."""
         ...

@@ -9,7 +9,7 @@ from bot.conversation import Context, Router, ask
 from bot.core import Button, FileRef, Kind, Reply
 from bot.domain.petition import MAX_CONTENT_CHARS, PetitionState
 from bot.domain.workflow import TransitionRefused
-from bot.services.workflow import NotAllowed, record_citizen_answer
+from bot.services.workflow import NotAllowed, rate_answer, record_citizen_answer
 from handlers.common import require_consent, show_menu
 
 router = Router()
@@ -118,3 +118,19 @@ async def send_answer(ctx: Context, answer: dict[str, Any]) -> None:
                     ((Button(t("officer.open"), f"op:{answered.petition.summary.id}"),),),
                 ),
             )
+
+
+@router.global_button("cr")
+async def rate(ctx: Context) -> None:
+    """The citizen rates the answer (1-5), once, on their own petition."""
+    citizen = await ctx.store.citizen(ctx.incoming.channel, ctx.incoming.chat_id)
+    petition_id, _, score = (ctx.choice or "").partition(".")
+    if citizen is None or not petition_id.isdigit() or not score.isdigit():
+        ctx.reply(ctx.t("input.unknown_button"))
+        return
+    try:
+        await rate_answer(ctx.store, int(petition_id), citizen.id, int(score), ctx.now)
+    except NotAllowed:
+        ctx.reply(ctx.t("rating.refused"))
+        return
+    ctx.reply(ctx.t("rating.thanks"))

@@ -21,6 +21,8 @@ EVENT_LABELS = {
     "guide": N_("event.guide"),
     "ask_citizen": N_("event.ask_citizen"),
     "citizen_answered": N_("event.citizen_answered"),
+    "answer": N_("event.answer"),
+    "rated": N_("event.rated"),
     "other": N_("event.other"),
 }
 
@@ -71,7 +73,7 @@ async def show_timeline(ctx: Context) -> None:
     for event in await ctx.store.petition_events(petition.summary.id):
         label = t(EVENT_LABELS.get(event.action, EVENT_LABELS["other"]))
         line = f"• {t.datetime(event.at)}: {label}"
-        if event.action in {"refuse", "forward", "guide", "ask_citizen"} and event.reason:
+        if event.action in {"refuse", "forward", "guide", "ask_citizen", "answer"} and event.reason:
             line += f" — {event.reason}"
         lines.append(line)
     lines += [

@@ -22,11 +22,13 @@ from bot.ports import OfficerView, PetitionDetail
 from bot.services.access import may_see, may_see_identity, units_under
 from bot.services.workflow import (
     Accepted,
+    AnswerSent,
     Asked,
     NotAllowed,
     Refused,
     Rerouted,
     accept_petition,
+    answer_petition,
     ask_citizen,
     check_action,
     end_with_note,
@@ -54,6 +56,7 @@ ACTION_LABELS = {
     Action.FORWARD: N_("officer.action.forward"),
     Action.GUIDE: N_("officer.action.guide"),
     Action.ASK_CITIZEN: N_("officer.action.ask_citizen"),
+    Action.ANSWER: N_("officer.action.answer"),
 }
 MAX_NOTE_CHARS = 1000
 
@@ -362,6 +365,7 @@ NOTE_QUESTIONS = {
     Action.GUIDE: N_("officer.guide.ask_note"),
     Action.FORWARD: N_("officer.forward.ask_note"),
     Action.ASK_CITIZEN: N_("officer.ask.ask_question"),
+    Action.ANSWER: N_("officer.answer.ask_text"),
 }
 
 
@@ -386,7 +390,11 @@ async def answer_note(ctx: Context) -> None:
     job = ctx.conv.data.pop("pending", {})
     petition_id, action = int(job.get("petition", 0)), Action(job.get("action", Action.GUIDE))
     try:
-        if action == Action.ASK_CITIZEN:
+        if action == Action.ANSWER:
+            sent = await answer_petition(ctx.store, ctx.env, petition_id, officer, note, ctx.now)
+            code, citizen = sent.petition.summary.code, sent.citizen
+            told = functools.partial(answer_for_citizen, sent=sent, text=note)
+        elif action == Action.ASK_CITIZEN:
             asked = await ask_citizen(ctx.store, ctx.env, petition_id, officer, note, ctx.now)
             code, citizen = asked.petition.summary.code, asked.citizen
             told = functools.partial(question_for_citizen, asked=asked, question=note)
@@ -421,8 +429,20 @@ DONE_MESSAGES = {
     Action.GUIDE: N_("officer.guided"),
     Action.FORWARD: N_("officer.forwarded"),
     Action.ASK_CITIZEN: N_("officer.asked"),
+    Action.ANSWER: N_("officer.answered"),
 }
 CITIZEN_NOTES = {Action.GUIDE: N_("citizen.guided"), Action.FORWARD: N_("citizen.forwarded")}
+
+
+def answer_for_citizen(t: Translator, sent: AnswerSent, text: str) -> Reply:
+    """The answer, where to go next for a complaint, and five buttons to rate it."""
+    code, petition_id = sent.petition.summary.code, sent.petition.summary.id
+    lines = [t("citizen.answer", code=code, text=text)]
+    if sent.second_complaint_until is not None:
+        lines.append(t("citizen.answer.second_complaint", date=t.date(sent.second_complaint_until)))
+    lines.append(t("citizen.answer.rate"))
+    stars = tuple(Button("⭐" * score, f"cr:{petition_id}.{score}") for score in range(1, 6))
+    return Reply("\n".join(lines), (stars[:3], stars[3:]))
 
 
 def question_for_citizen(t: Translator, asked: Asked, question: str) -> Reply:

@@ -337,3 +337,14 @@ class Job(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(64), default=None)
     done_at: Mapped[datetime | None] = mapped_column(default=None)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Rating(Base):
+    """How the citizen judged the answer (1-5), once per petition; feeds satisfaction reports."""
+
+    __tablename__ = "ratings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id"), unique=True)
+    score: Mapped[int] = mapped_column(Integer)
+    rated_at: Mapped[datetime]

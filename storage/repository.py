@@ -150,6 +150,15 @@ class SqlStore:
             for file in files
         )
 
+    async def record_rating(self, petition_id: int, score: int, now: datetime) -> bool:
+        existing = await self.session.scalar(
+            select(m.Rating.id).where(m.Rating.petition_id == petition_id)
+        )
+        if existing is not None:
+            return False
+        self.session.add(m.Rating(petition_id=petition_id, score=score, rated_at=now))
+        return True
+
     async def reassign(self, petition_id: int, unit: str, assignee_handle: str | None) -> None:
         row = await self.session.get_one(m.Petition, petition_id)
         row.unit_code = unit

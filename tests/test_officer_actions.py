@@ -26,6 +26,18 @@ async def complaint_opened_by_assignee(
     return citizen, officer, opened
 
 
+async def accepted_then(
+    app: Application, http: aiohttp.ClientSession, action: str
+) -> tuple[SandboxPerson, SandboxPerson]:
+    """The assignee accepts the complaint, reopens it and presses `action`."""
+    citizen, officer, opened = await complaint_opened_by_assignee(app, http)
+    await officer.press("Thụ lý", opened)
+    await citizen.new_lines()
+    reopened = await officer.act({"kind": "callback", "data": "op:1"})
+    await officer.press(action, reopened)
+    return citizen, officer
+
+
 async def test_the_assignee_accepts_and_the_citizen_learns_the_resolution_deadline(
     sandbox_app: Application, http: aiohttp.ClientSession
 ) -> None:
@@ -199,11 +211,7 @@ async def test_guiding_or_forwarding_out_ends_the_petition_with_the_officers_wor
 async def test_the_officer_asks_and_the_citizens_answer_with_a_photo_comes_back(
     sandbox_app: Application, http: aiohttp.ClientSession
 ) -> None:
-    citizen, officer, opened = await complaint_opened_by_assignee(sandbox_app, http)
-    await officer.press("Thụ lý", opened)
-    await citizen.new_lines()
-    reopened = await officer.act({"kind": "callback", "data": "op:1"})
-    await officer.press("Hỏi thêm công dân", reopened)
+    citizen, officer = await accepted_then(sandbox_app, http, "Hỏi thêm công dân")
     asked = texts(await officer.say("Ông/bà gửi giúp ảnh quyết định thu hồi đất."))
     assert "Đơn chờ công dân trả lời" in asked
 
@@ -224,3 +232,24 @@ async def test_the_officer_asks_and_the_citizens_answer_with_a_photo_comes_back(
     async with sandbox_app.db.transaction() as session:
         assert (await session.get_one(m.Petition, 1)).state == "in_progress"
         assert len((await session.scalars(select(m.Attachment))).all()) == 1
+
+
+async def test_a_complaint_is_answered_shown_its_second_complaint_window_and_rated_once(
+    sandbox_app: Application, http: aiohttp.ClientSession
+) -> None:
+    citizen, officer = await accepted_then(sandbox_app, http, "Trả lời / ra quyết định")
+    done = texts(await officer.say("Quyết định số 12/QĐ-UBND ngày 02/03/2026: công nhận một phần."))
+    assert "Đã gửi trả lời đơn SP-2026-000001" in done
+
+    answer = await citizen.new_lines()
+    # kn2.file_window: 30 days from Mon 02/03/2026 → Wed 01/04/2026 (Điều 33 Luật Khiếu nại).
+    assert "Quyết định số 12/QĐ-UBND" in texts(answer) and "01/04/2026" in texts(answer)
+    assert "Cảm ơn" in texts(await citizen.press("⭐⭐⭐⭐", answer))
+    assert "đã được đánh giá" in texts(await citizen.press("⭐⭐⭐⭐⭐", answer))
+    intruder = SandboxPerson(sandbox_app, http, "citizen-3")
+    await consent(intruder)
+    assert "đã được đánh giá" in texts(await intruder.act({"kind": "callback", "data": "cr:1.1"}))
+    async with sandbox_app.db.transaction() as session:
+        ratings = [(r.petition_id, r.score) for r in await session.scalars(select(m.Rating))]
+        petition = await session.get_one(m.Petition, 1)
+    assert ratings == [(1, 4)] and petition.state == "answered"

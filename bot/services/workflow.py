@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.conversation import Environment
 from bot.core import FileRef, Recipient
@@ -241,3 +241,53 @@ async def record_citizen_answer(
     )
     assignee = await store.officer_by_id(petition.assignee_id) if petition.assignee_id else None
     return Answered(petition, assignee)
+
+
+@dataclass(frozen=True)
+class AnswerSent:
+    """The answer the citizen receives, and for a complaint the second-complaint window."""
+
+    petition: PetitionDetail
+    citizen: Recipient | None
+    second_complaint_until: date | None
+
+
+async def answer_petition(
+    store: Store,
+    env: Environment,
+    petition_id: int,
+    officer: OfficerView,
+    text: str,
+    now: datetime,
+) -> AnswerSent:
+    """The decision, conclusion or reply is sent: the open deadlines are met."""
+    petition = await check_action(store, env, petition_id, officer, Action.ANSWER)
+    await store.set_state(petition_id, PetitionState.ANSWERED, now)
+    open_rules = {d.rule_id for d in petition.summary.deadlines if d.status == "open"}
+    await store.settle_deadlines(petition_id, open_rules, "met")
+    await store.add_event(petition_id, f"officer:{officer.handle}", Action.ANSWER, text, {}, now)
+    window = None
+    if petition.summary.kind == PetitionKind.COMPLAINT:
+        answered_on = now.astimezone(LOCAL_TZ).date()
+        window = due_date(env.rulebook, "kn2.file_window", answered_on, calendar=env.calendar)
+    citizen = await store.citizen_chat(petition.citizen_id) if petition.citizen_id else None
+    return AnswerSent(petition, citizen, window)
+
+
+async def rate_answer(
+    store: Store, petition_id: int, citizen_id: int, score: int, now: datetime
+) -> PetitionDetail:
+    """The citizen's 1-5 on an answered petition, once; raise NotAllowed otherwise."""
+    petition = await store.petition(petition_id)
+    answered = {PetitionState.ANSWERED, PetitionState.CLOSED}
+    if (
+        petition is None
+        or petition.citizen_id != citizen_id
+        or PetitionState(petition.summary.state) not in answered
+        or not 1 <= score <= 5
+    ):
+        raise NotAllowed(f"rating of petition {petition_id}")
+    if not await store.record_rating(petition_id, score, now):
+        raise NotAllowed(f"petition {petition_id} is rated already")
+    await store.add_event(petition_id, "citizen", "rated", None, {"score": score}, now)
+    return petition
