@@ -43,6 +43,8 @@ class DeadlineView:
     rule_id: str
     due_date: date
     status: str = "open"
+    start_date: date | None = None
+    extensions: int = 0
 
 
 @dataclass(frozen=True)
@@ -174,6 +176,12 @@ class Store(Protocol):
 
     async def record_rating(self, petition_id: int, score: int, now: datetime) -> bool:
         """Keep a citizen's rating; False when the petition was rated before."""
+        ...
+
+    async def extend_deadline(
+        self, petition_id: int, rule_id: str, due: date, extensions: int, complexity: str
+    ) -> None:
+        """Move an open deadline after an approved extension; keep how complex the case is."""
         ...
 
     async def reassign(self, petition_id: int, unit: str, assignee_handle: str | None) -> None:

@@ -23,6 +23,9 @@ EVENT_LABELS = {
     "citizen_answered": N_("event.citizen_answered"),
     "answer": N_("event.answer"),
     "rated": N_("event.rated"),
+    "extend": N_("event.extend"),
+    "extension_requested": N_("event.extension_requested"),
+    "extension_declined": N_("event.extension_declined"),
     "other": N_("event.other"),
 }
 

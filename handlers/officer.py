@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import functools
 import logging
+from datetime import date
 from typing import Any
 
 from bot.conversation import Context, Router, ask
 from bot.core import Button, Kind, Reply
+from bot.domain.deadlines import TooManyExtensions
 from bot.domain.petition import PetitionKind, PetitionState, mask_phone
 from bot.domain.refusals import reasons_for
 from bot.domain.reminders import urgency
@@ -24,6 +26,7 @@ from bot.services.workflow import (
     Accepted,
     AnswerSent,
     Asked,
+    ExtensionRequested,
     NotAllowed,
     Refused,
     Rerouted,
@@ -31,8 +34,10 @@ from bot.services.workflow import (
     answer_petition,
     ask_citizen,
     check_action,
+    decide_extension,
     end_with_note,
     refuse_petition,
+    request_extension,
     reroute_petition,
 )
 from handlers.common import show_menu
@@ -57,6 +62,7 @@ ACTION_LABELS = {
     Action.GUIDE: N_("officer.action.guide"),
     Action.ASK_CITIZEN: N_("officer.action.ask_citizen"),
     Action.ANSWER: N_("officer.action.answer"),
+    Action.EXTEND: N_("officer.action.extend"),
 }
 MAX_NOTE_CHARS = 1000
 
@@ -253,7 +259,11 @@ async def act_on_petition(ctx: Context) -> None:
         ctx.reply(ctx.t("officer.action.not_possible"))
         return
     ctx.conv.data["pending"] = {"petition": petition.summary.id, "action": action}
-    first_question = {Action.REFUSE: "o.refuse", Action.REROUTE: "o.forward"}
+    first_question = {
+        Action.REFUSE: "o.refuse",
+        Action.REROUTE: "o.forward",
+        Action.EXTEND: "o.extend",
+    }
     await ask(router, ctx, first_question.get(Action(action), "o.note"))
 
 
@@ -366,6 +376,7 @@ NOTE_QUESTIONS = {
     Action.FORWARD: N_("officer.forward.ask_note"),
     Action.ASK_CITIZEN: N_("officer.ask.ask_question"),
     Action.ANSWER: N_("officer.answer.ask_text"),
+    Action.EXTEND: N_("officer.extend.ask_reason"),
 }
 
 
@@ -390,7 +401,31 @@ async def answer_note(ctx: Context) -> None:
     job = ctx.conv.data.pop("pending", {})
     petition_id, action = int(job.get("petition", 0)), Action(job.get("action", Action.GUIDE))
     try:
-        if action == Action.ANSWER:
+        if action == Action.EXTEND:
+            requested = await request_extension(
+                ctx.store,
+                ctx.env,
+                petition_id,
+                officer,
+                str(job.get("complexity", "")),
+                note,
+                ctx.now,
+            )
+            code, citizen = requested.petition.summary.code, None
+            told = None
+            for head in requested.heads:
+                for chat in await ctx.store.officer_chats(head.id):
+                    await ctx.notify(
+                        chat,
+                        functools.partial(
+                            extension_for_head,
+                            requested=requested,
+                            complexity=str(job.get("complexity", "")),
+                            note=note,
+                            officer=officer.name,
+                        ),
+                    )
+        elif action == Action.ANSWER:
             sent = await answer_petition(ctx.store, ctx.env, petition_id, officer, note, ctx.now)
             code, citizen = sent.petition.summary.code, sent.citizen
             told = functools.partial(answer_for_citizen, sent=sent, text=note)
@@ -420,7 +455,7 @@ async def answer_note(ctx: Context) -> None:
         await show_menu(ctx, ctx.t("officer.action.not_possible"))
         return
     await show_menu(ctx, ctx.t(DONE_MESSAGES[action], code=code))
-    if citizen is not None:
+    if citizen is not None and told is not None:
         await ctx.notify(citizen, told)
 
 
@@ -430,8 +465,104 @@ DONE_MESSAGES = {
     Action.FORWARD: N_("officer.forwarded"),
     Action.ASK_CITIZEN: N_("officer.asked"),
     Action.ANSWER: N_("officer.answered"),
+    Action.EXTEND: N_("officer.extension_requested"),
 }
 CITIZEN_NOTES = {Action.GUIDE: N_("citizen.guided"), Action.FORWARD: N_("citizen.forwarded")}
+
+
+COMPLEXITY_LABELS = {
+    "complex": N_("officer.extend.complex"),
+    "especially_complex": N_("officer.extend.especially_complex"),
+}
+
+
+async def prompt_extension_case(ctx: Context) -> None:
+    """Asks how complex the case is: it sets how many extensions the law allows."""
+    rows = [[ctx.button(ctx.t(label), code)] for code, label in COMPLEXITY_LABELS.items()]
+    ctx.reply(ctx.t("officer.extend.ask_case"), *rows, cancel_row(ctx))
+
+
+@router.state("o.extend", prompt_extension_case)
+async def answer_extension_case(ctx: Context) -> None:
+    """Keeps the complexity and asks for the reason the head will read."""
+    if await pending_cancelled(ctx):
+        return
+    if ctx.choice not in COMPLEXITY_LABELS:
+        ctx.reply(ctx.t("input.press_a_button"))
+        await prompt_extension_case(ctx)
+        return
+    pending(ctx)["complexity"] = ctx.choice
+    await ask(router, ctx, "o.note")
+
+
+def extension_for_head(
+    t: Translator, requested: ExtensionRequested, complexity: str, note: str, officer: str
+) -> Reply:
+    """The head reads the request and decides with one press."""
+    petition_id, code = requested.petition.summary.id, requested.petition.summary.code
+    data = f"xa:{petition_id}.{complexity}"
+    return Reply(
+        t(
+            "officer.extend.request",
+            code=code,
+            officer=officer,
+            case=t(COMPLEXITY_LABELS[complexity]),
+            note=note,
+        ),
+        (
+            (Button(t("officer.extend.approve"), f"{data}.yes"),),
+            (Button(t("officer.extend.decline"), f"{data}.no"),),
+            (Button(t("officer.open"), f"op:{petition_id}"),),
+        ),
+    )
+
+
+@router.global_button("xa")
+async def decide_on_extension(ctx: Context) -> None:
+    """A head approves or declines an extension; checked again on the server."""
+    head = await current_officer(ctx)
+    if head is None:
+        return
+    petition_id, complexity, verdict = [*(ctx.choice or "").split("."), "", "", ""][:3]
+    if not petition_id.isdigit() or verdict not in {"yes", "no"}:
+        ctx.reply(ctx.t("input.unknown_button"))
+        return
+    try:
+        decided = await decide_extension(
+            ctx.store, ctx.env, int(petition_id), head, complexity, verdict == "yes", ctx.now
+        )
+    except NotAllowed:
+        log.warning("officer %s refused extension decision on %s", head.handle, petition_id)
+        ctx.reply(ctx.t("officer.not_allowed"))
+        return
+    except TooManyExtensions:
+        ctx.reply(ctx.t("officer.extend.too_many"))
+        return
+    except TransitionRefused:
+        ctx.reply(ctx.t("officer.action.not_possible"))
+        return
+    code = decided.petition.summary.code
+    if decided.new_due is None:
+        ctx.reply(ctx.t("officer.extend.declined", code=code))
+        message = functools.partial(extension_declined, code=code)
+    else:
+        ctx.reply(ctx.t("officer.extend.approved", code=code, date=ctx.t.date(decided.new_due)))
+        message = functools.partial(extension_approved, code=code, due=decided.new_due)
+        if decided.citizen is not None:
+            await ctx.notify(decided.citizen, message)
+    if decided.assignee is not None:
+        for chat in await ctx.store.officer_chats(decided.assignee.id):
+            await ctx.notify(chat, message)
+
+
+def extension_approved(t: Translator, code: str, due: date) -> Reply:
+    """The new date, for the denouncer and the resolver (LTC Art. 30)."""
+    return Reply(t("citizen.extended", code=code, date=t.date(due)))
+
+
+def extension_declined(t: Translator, code: str) -> Reply:
+    """The resolver learns the head did not agree."""
+    return Reply(t("officer.extend.declined", code=code))
 
 
 def answer_for_citizen(t: Translator, sent: AnswerSent, text: str) -> Reply:

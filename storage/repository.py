@@ -159,6 +159,22 @@ class SqlStore:
         self.session.add(m.Rating(petition_id=petition_id, score=score, rated_at=now))
         return True
 
+    async def extend_deadline(
+        self, petition_id: int, rule_id: str, due: date, extensions: int, complexity: str
+    ) -> None:
+        await self.session.execute(
+            update(m.Deadline)
+            .where(
+                m.Deadline.petition_id == petition_id,
+                m.Deadline.rule_id == rule_id,
+                m.Deadline.status == "open",
+            )
+            .values(due_date=due, extensions=extensions)
+        )
+        petition = await self.session.get_one(m.Petition, petition_id)
+        petition.complex = complexity in {"complex", "especially_complex"}
+        petition.especially_complex = complexity == "especially_complex"
+
     async def reassign(self, petition_id: int, unit: str, assignee_handle: str | None) -> None:
         row = await self.session.get_one(m.Petition, petition_id)
         row.unit_code = unit
@@ -350,7 +366,9 @@ class SqlStore:
             .order_by(m.Deadline.due_date, m.Deadline.id)
         )
         for row in rows:
-            found[row.petition_id].append(DeadlineView(row.rule_id, row.due_date, row.status))
+            found[row.petition_id].append(
+                DeadlineView(row.rule_id, row.due_date, row.status, row.start_date, row.extensions)
+            )
         return found
 
     async def petition_events(self, petition_id: int) -> list[EventView]:

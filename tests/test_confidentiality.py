@@ -13,7 +13,7 @@ from bot.app import Application
 from storage import models as m
 from tests.conftest import FakeClock
 from tests.sandbox_client import SandboxPerson, texts
-from tests.test_filing_sandbox import consent
+from tests.test_filing_sandbox import file_denunciation
 
 NAME, PHONE, ADDRESS = "Hoàng Văn Tố", "0987654321", "Xóm Bản Trang, nhà số 17"
 SECRETS = (NAME, PHONE, "987654321", "654321", "nhà số 17")
@@ -27,15 +27,7 @@ async def test_no_message_but_the_resolvers_and_no_log_line_carries_the_denounce
 ) -> None:
     caplog.set_level(logging.DEBUG)
     citizen = SandboxPerson(sandbox_app, http, "citizen-2")
-    lines = await consent(citizen)
-    for label in ("Gửi đơn", "Tố cáo", "Thái độ", "Cán bộ, công chức", "Sơn Phú", "Bản Trang"):
-        lines = await citizen.press(label, lines)
-    lines = await citizen.say("Cán bộ địa chính xã nhận tiền để làm sổ đỏ nhanh.")
-    lines = await citizen.press("Xong", lines)
-    lines = await citizen.press("Tiếp tục, ghi họ tên", lines)
-    for answer in (NAME, "0987 654 321", ADDRESS):
-        lines = await citizen.say(answer)
-    await citizen.press("Gửi đơn", lines)
+    await file_denunciation(citizen, NAME, "0987 654 321", ADDRESS)
 
     resolver = SandboxPerson(sandbox_app, http, "officer-sp.chutich")
     opened = texts(await resolver.press("Mở đơn", await resolver.new_lines()))

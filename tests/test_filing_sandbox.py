@@ -39,6 +39,19 @@ async def file_complaint(person: SandboxPerson) -> list[dict]:
     return await person.press("Gửi đơn", lines)
 
 
+async def file_denunciation(person: SandboxPerson, name: str, phone: str, address: str) -> None:
+    """A named denunciation of a commune official, as a citizen files it."""
+    lines = await consent(person)
+    for label in ("Gửi đơn", "Tố cáo", "Thái độ", "Cán bộ, công chức", "Sơn Phú", "Bản Trang"):
+        lines = await person.press(label, lines)
+    lines = await person.say("Cán bộ địa chính xã nhận tiền để làm sổ đỏ nhanh.")
+    lines = await person.press("Xong", lines)
+    lines = await person.press("Tiếp tục, ghi họ tên", lines)
+    for answer in (name, phone, address):
+        lines = await person.say(answer)
+    await person.press("Gửi đơn", lines)
+
+
 async def test_complaint_receipt_has_code_kind_and_statutory_date(
     sandbox_app: Application, http: aiohttp.ClientSession
 ) -> None:

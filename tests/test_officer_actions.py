@@ -12,7 +12,7 @@ from bot.app import Application
 from storage import models as m
 from tests.conftest import FakeClock
 from tests.sandbox_client import SandboxPerson, texts
-from tests.test_filing_sandbox import consent, file_complaint
+from tests.test_filing_sandbox import consent, file_complaint, file_denunciation
 
 
 async def complaint_opened_by_assignee(
@@ -253,3 +253,39 @@ async def test_a_complaint_is_answered_shown_its_second_complaint_window_and_rat
         ratings = [(r.petition_id, r.score) for r in await session.scalars(select(m.Rating))]
         petition = await session.get_one(m.Petition, 1)
     assert ratings == [(1, 4)] and petition.state == "answered"
+
+
+async def test_a_denunciation_is_extended_once_by_a_head_and_the_denouncer_told(
+    sandbox_app: Application, http: aiohttp.ClientSession
+) -> None:
+    citizen = SandboxPerson(sandbox_app, http, "citizen-2")
+    await file_denunciation(citizen, "Hoàng Văn Tố", "0987 654 321", "Xóm Bản Trang")
+
+    resolver = SandboxPerson(sandbox_app, http, "officer-sp.chutich")
+    opened = await resolver.press("Mở đơn", await resolver.new_lines())
+    accepted = texts(await resolver.press("Thụ lý", opened))
+    assert "01/04/2026" in accepted  # tc.resolve: 30 days after Mon 02/03/2026
+    await citizen.new_lines()
+
+    async def ask_for_extension() -> None:
+        reopened = await resolver.act({"kind": "callback", "data": "op:1"})
+        cases = await resolver.press("Xin gia hạn", reopened)
+        await resolver.press("Phức tạp", cases)
+        await resolver.say("Cần xác minh tại Văn phòng đăng ký đất đai huyện.")
+
+    await ask_for_extension()
+    deputy = SandboxPerson(sandbox_app, http, "officer-sp.phochutich")
+    request = await deputy.new_lines()
+    assert "Đề nghị gia hạn đơn SP-2026-000001" in texts(request)
+    assert "Hoàng Văn Tố" not in texts(request)
+    approved = texts(await deputy.press("Đồng ý gia hạn", request))
+    # One extension of 30 days from the same start: 01/05/2026 is Labour Day, then a weekend.
+    assert "Hạn mới: 04/05/2026" in approved
+    assert "04/05/2026" in texts(await citizen.new_lines())
+
+    await ask_for_extension()
+    second = await deputy.new_lines()
+    assert "Không thể gia hạn thêm" in texts(await deputy.press("Đồng ý gia hạn", second))
+    clerk = SandboxPerson(sandbox_app, http, "officer-sp.tiepdan")
+    forged = await clerk.act({"kind": "callback", "data": "xa:1.especially_complex.yes"})
+    assert "không có quyền" in texts(forged)

@@ -122,6 +122,10 @@ async def schedule_reminders(
             await store.schedule(
                 f"deadline.{reminder.kind}",
                 datetime.combine(reminder.on, OFFICE_DAY_STARTS, LOCAL_TZ),
-                {"rule_id": deadline.rule_id, "point": reminder.point},
+                {
+                    "rule_id": deadline.rule_id,
+                    "point": reminder.point,
+                    "due": deadline.due_date.isoformat(),
+                },
                 petition_id,
             )

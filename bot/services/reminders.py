@@ -46,6 +46,8 @@ async def deadline_job(
         return []
     if PetitionState(petition.summary.state) not in OPEN_STATES:
         return []
+    if payload.get("due", deadline.due_date.isoformat()) != deadline.due_date.isoformat():
+        return []  # planned for a date an extension has since moved
     if _superseded(kind, payload.get("point", ""), deadline.due_date, now):
         return []
     outgoing = []

@@ -291,3 +291,114 @@ async def rate_answer(
         raise NotAllowed(f"petition {petition_id} is rated already")
     await store.add_event(petition_id, "citizen", "rated", None, {"score": score}, now)
     return petition
+
+
+EXTENSION_RULE = "tc.resolve"  # LTC Art. 30: only the conclusion of a denunciation is extended
+COMPLEXITIES = ("complex", "especially_complex")
+
+
+@dataclass(frozen=True)
+class ExtensionRequested:
+    """An officer's request, waiting for a head's decision."""
+
+    petition: PetitionDetail
+    heads: list[OfficerView]
+
+
+async def request_extension(
+    store: Store,
+    env: Environment,
+    petition_id: int,
+    officer: OfficerView,
+    complexity: str,
+    reason_text: str,
+    now: datetime,
+) -> ExtensionRequested:
+    """Gia hạn: the resolver asks; the unit's heads decide (LTC Art. 30)."""
+    petition = await check_action(store, env, petition_id, officer, Action.EXTEND)
+    if complexity not in COMPLEXITIES:
+        raise NotAllowed(f"complexity {complexity}")
+    await store.add_event(
+        petition_id,
+        f"officer:{officer.handle}",
+        "extension_requested",
+        reason_text,
+        {"complexity": complexity},
+        now,
+    )
+    heads = [h for h in await store.heads_of(petition.unit) if h.id != officer.id]
+    parent = env.org.units[petition.unit].parent
+    if not heads and parent:
+        heads = await store.heads_of(parent)
+    return ExtensionRequested(petition, heads)
+
+
+@dataclass(frozen=True)
+class ExtensionDecided:
+    """A head's decision; with the new date when approved."""
+
+    petition: PetitionDetail
+    approved: bool
+    new_due: date | None
+    citizen: Recipient | None
+    assignee: OfficerView | None
+
+
+async def decide_extension(
+    store: Store,
+    env: Environment,
+    petition_id: int,
+    head: OfficerView,
+    complexity: str,
+    approve: bool,
+    now: datetime,
+) -> ExtensionDecided:
+    """A head approves (the deadline moves, the denouncer is told) or declines."""
+    petition = await store.petition(petition_id)
+    if petition is None or "head" not in head.roles or not may_act(env.org, head, petition):
+        raise NotAllowed(f"{head.handle} deciding on petition {petition_id}")
+    next_state(
+        PetitionState(petition.summary.state), Action.EXTEND, PetitionKind(petition.summary.kind)
+    )
+    deadline = next(
+        (
+            d
+            for d in petition.summary.deadlines
+            if d.rule_id == EXTENSION_RULE and d.status == "open"
+        ),
+        None,
+    )
+    if deadline is None or deadline.start_date is None or complexity not in COMPLEXITIES:
+        raise NotAllowed(f"no open {EXTENSION_RULE} deadline on petition {petition_id}")
+    new_due = None
+    if approve:
+        extensions = deadline.extensions + 1
+        new_due = due_date(
+            env.rulebook,
+            EXTENSION_RULE,
+            deadline.start_date,
+            calendar=env.calendar,
+            complex=complexity == "complex",
+            especially_complex=complexity == "especially_complex",
+            extensions=extensions,
+        )  # raises TooManyExtensions beyond what the case allows
+        await store.extend_deadline(petition_id, EXTENSION_RULE, new_due, extensions, complexity)
+        await store.set_state(petition_id, PetitionState.EXTENDED, now)
+        await schedule_reminders(
+            store,
+            env.calendar,
+            petition_id,
+            now.astimezone(LOCAL_TZ).date(),
+            (DeadlineView(EXTENSION_RULE, new_due),),
+        )
+    await store.add_event(
+        petition_id,
+        f"officer:{head.handle}",
+        "extend" if approve else "extension_declined",
+        None,
+        {"due": new_due.isoformat() if new_due else None},
+        now,
+    )
+    citizen = await store.citizen_chat(petition.citizen_id) if petition.citizen_id else None
+    assignee = await store.officer_by_id(petition.assignee_id) if petition.assignee_id else None
+    return ExtensionDecided(petition, approve, new_due, citizen if approve else None, assignee)
