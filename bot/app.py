@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from aiohttp import web
+from sqlalchemy import select
 
 from bot.attachments import AttachmentFetcher
 from bot.channels.sandbox import SandboxChannel, officer_chat
@@ -180,8 +181,6 @@ class Application:
 
     async def _bind_sandbox_officers(self) -> None:
         """In the sandbox every demo officer has a chat, so the switcher can act as them."""
-        from sqlalchemy import select
-
         async with self.db.transaction() as session:
             bound = set(
                 await session.scalars(

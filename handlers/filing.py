@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 from bot.conversation import Context, Router, ask
-from bot.core import Button, FileRef, Kind
+from bot.core import Button, FileRef, Kind, Reply
 from bot.domain.petition import (
     IDENTITY_NEEDS,
     MAX_ADDRESS_CHARS,
@@ -23,6 +23,7 @@ from bot.domain.petition import (
     normalise_phone,
 )
 from bot.domain.routing import ACCUSED_LEVELS
+from bot.i18n import Translator
 from bot.labels import DAY_UNITS, KIND_EXPLANATIONS, kind_label, rule_label
 from bot.services.filing import Draft, Filed, file_petition
 from handlers.common import show_menu
@@ -688,9 +689,7 @@ async def tell_assignee(ctx: Context, filed: Filed, draft: dict[str, Any]) -> No
     content = "\n".join(draft.get("texts", []))
     summary = content if len(content) <= 300 else content[:300] + "…"
 
-    def notice(t: Any) -> Any:
-        from bot.core import Reply
-
+    def notice(t: Translator) -> Reply:
         if draft.get("anonymous"):
             filer = t("officer.filer.anonymous")
         elif IDENTITY_NEEDS[PetitionKind(kind)].secret:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from bot.conversation import Context, Router, ask
+from bot.conversation import Context, Handler, Router, ask
 from bot.core import Button, Kind, Reply
 from bot.domain.deadlines import TooManyExtensions
 from bot.domain.petition import PetitionKind, PetitionState, mask_phone
@@ -296,6 +297,20 @@ async def pending_cancelled(ctx: Context) -> bool:
     return True
 
 
+async def keep_choice_then_note(
+    ctx: Context, key: str, choices: Mapping[str, str], prompt: Handler
+) -> None:
+    """Keep a pressed choice of the action being prepared, then ask for the note."""
+    if await pending_cancelled(ctx):
+        return
+    if ctx.choice not in choices:
+        ctx.reply(ctx.t("input.press_a_button"))
+        await prompt(ctx)
+        return
+    pending(ctx)[key] = ctx.choice
+    await ask(router, ctx, "o.note")
+
+
 def cancel_row(ctx: Context) -> list[Button]:
     return [ctx.button(ctx.t("nav.cancel"), "cancel")]
 
@@ -311,14 +326,7 @@ async def prompt_refusal_reason(ctx: Context) -> None:
 @router.state("o.refuse", prompt_refusal_reason)
 async def answer_refusal_reason(ctx: Context) -> None:
     """Keeps the reason and asks where the citizen should go instead."""
-    if await pending_cancelled(ctx):
-        return
-    if ctx.choice not in REFUSAL_LABELS:
-        ctx.reply(ctx.t("input.press_a_button"))
-        await prompt_refusal_reason(ctx)
-        return
-    pending(ctx)["reason"] = ctx.choice
-    await ask(router, ctx, "o.note")
+    await keep_choice_then_note(ctx, "reason", REFUSAL_LABELS, prompt_refusal_reason)
 
 
 async def prompt_forward_target(ctx: Context) -> None:
@@ -485,14 +493,7 @@ async def prompt_extension_case(ctx: Context) -> None:
 @router.state("o.extend", prompt_extension_case)
 async def answer_extension_case(ctx: Context) -> None:
     """Keeps the complexity and asks for the reason the head will read."""
-    if await pending_cancelled(ctx):
-        return
-    if ctx.choice not in COMPLEXITY_LABELS:
-        ctx.reply(ctx.t("input.press_a_button"))
-        await prompt_extension_case(ctx)
-        return
-    pending(ctx)["complexity"] = ctx.choice
-    await ask(router, ctx, "o.note")
+    await keep_choice_then_note(ctx, "complexity", COMPLEXITY_LABELS, prompt_extension_case)
 
 
 def extension_for_head(

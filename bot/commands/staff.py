@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import secrets
+import sys
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -77,7 +78,7 @@ def run_invite(args: argparse.Namespace) -> int:
                 await db.close()
                 print(
                     f"error: no active officer {args.handle!r}; see `python -m bot officers`",
-                    file=__import__("sys").stderr,
+                    file=sys.stderr,
                 )
                 return 2
             from handlers.common import invite_hash

@@ -21,6 +21,11 @@ from bot.services.filing import schedule_reminders
 ACCEPTANCE_RULES = frozenset({"kn1.accept", "kn2.accept", "tc.initial", "don.process"})
 
 
+async def citizen_of(store: Store, petition: PetitionDetail) -> Recipient | None:
+    """The chat where the filer of a petition is told what happens to it."""
+    return await store.citizen_chat(petition.citizen_id) if petition.citizen_id else None
+
+
 class NotAllowed(Exception):
     """This officer may not act on this petition; nothing was changed."""
 
@@ -58,7 +63,7 @@ async def accept_petition(
     await store.add_event(
         petition_id, f"officer:{officer.handle}", Action.ACCEPT, None, {"state": state}, now
     )
-    citizen = await store.citizen_chat(petition.citizen_id) if petition.citizen_id else None
+    citizen = await citizen_of(store, petition)
     return Accepted(petition, deadlines, citizen)
 
 
@@ -107,7 +112,7 @@ async def refuse_petition(
         {"reason": chosen.code, "basis": chosen.basis},
         now,
     )
-    citizen = await store.citizen_chat(petition.citizen_id) if petition.citizen_id else None
+    citizen = await citizen_of(store, petition)
     return Refused(petition, chosen, citizen)
 
 
@@ -138,7 +143,7 @@ async def end_with_note(
     await store.set_state(petition_id, state, now)
     await store.settle_deadlines(petition_id, set(ACCEPTANCE_RULES), "met")
     await store.add_event(petition_id, f"officer:{officer.handle}", action, note, {}, now)
-    citizen = await store.citizen_chat(petition.citizen_id) if petition.citizen_id else None
+    citizen = await citizen_of(store, petition)
     return Closed(petition, citizen)
 
 
@@ -178,7 +183,7 @@ async def reroute_petition(
         now,
     )
     assignee = await store.officer_by_handle(chosen.handle) if chosen else None
-    citizen = await store.citizen_chat(petition.citizen_id) if petition.citizen_id else None
+    citizen = await citizen_of(store, petition)
     return Rerouted(petition, unit, assignee, citizen)
 
 
@@ -204,7 +209,7 @@ async def ask_citizen(
     await store.add_event(
         petition_id, f"officer:{officer.handle}", Action.ASK_CITIZEN, question, {}, now
     )
-    citizen = await store.citizen_chat(petition.citizen_id) if petition.citizen_id else None
+    citizen = await citizen_of(store, petition)
     return Asked(petition, citizen)
 
 
@@ -270,7 +275,7 @@ async def answer_petition(
     if petition.summary.kind == PetitionKind.COMPLAINT:
         answered_on = now.astimezone(LOCAL_TZ).date()
         window = due_date(env.rulebook, "kn2.file_window", answered_on, calendar=env.calendar)
-    citizen = await store.citizen_chat(petition.citizen_id) if petition.citizen_id else None
+    citizen = await citizen_of(store, petition)
     return AnswerSent(petition, citizen, window)
 
 
@@ -399,6 +404,6 @@ async def decide_extension(
         {"due": new_due.isoformat() if new_due else None},
         now,
     )
-    citizen = await store.citizen_chat(petition.citizen_id) if petition.citizen_id else None
+    citizen = await citizen_of(store, petition)
     assignee = await store.officer_by_id(petition.assignee_id) if petition.assignee_id else None
     return ExtensionDecided(petition, approve, new_due, citizen if approve else None, assignee)
