@@ -123,7 +123,11 @@ class InviteRefused(Exception):
         self.reason = reason
 
 
-class Store(Protocol):
+class ReceptionStore(Protocol):
+    """Records of citizens received in person (tiếp công dân)."""
+
+
+class Store(ReceptionStore, Protocol):
     """Everything handlers and services read or write, inside the current transaction."""
 
     async def citizen(self, channel: str, chat_id: str) -> CitizenView | None:

@@ -176,6 +176,9 @@ class Petition(Base):
     complex: Mapped[bool] = mapped_column(Boolean, default=False)
     especially_complex: Mapped[bool] = mapped_column(Boolean, default=False)
     group_size: Mapped[int] = mapped_column(Integer, default=1)
+    representatives: Mapped[int] = mapped_column(Integer, default=0)
+    # A second complaint points at the first one (LKN Art. 33).
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("petitions.id"), default=None)
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     filer_name: Mapped[str | None] = mapped_column(String(200), default=None)
     filer_phone: Mapped[str | None] = mapped_column(String(32), default=None)
@@ -347,4 +350,39 @@ class Rating(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id"), unique=True)
     score: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(String(32), default=None)
+    comment: Mapped[str | None] = mapped_column(Text, default=None)
     rated_at: Mapped[datetime]
+
+
+class IdentityGrant(Base):
+    """A head lets one more officer see a denouncer's identity (LEGAL §4); each grant is kept."""
+
+    __tablename__ = "identity_grants"
+    __table_args__ = (UniqueConstraint("petition_id", "officer_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id"), index=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    granted_by: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    granted_at: Mapped[datetime]
+
+
+class Reception(Base):
+    """Tiếp công dân: a visit to the office, recorded by an officer; feeds the reception form."""
+
+    __tablename__ = "receptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"), index=True)
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    received_at: Mapped[datetime] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # regular | scheduled | unscheduled
+    head_in_person: Mapped[bool] = mapped_column(Boolean, default=False)
+    group_size: Mapped[int] = mapped_column(Integer, default=1)
+    visitor_name: Mapped[str | None] = mapped_column(String(200), default=None)
+    visitor_phone: Mapped[str | None] = mapped_column(String(32), default=None)
+    field: Mapped[str | None] = mapped_column(String(32), default=None)
+    content: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String(16))  # guided | explained | petition
+    petition_id: Mapped[int | None] = mapped_column(ForeignKey("petitions.id"), default=None)

@@ -24,9 +24,10 @@ from bot.ports import (
 )
 from storage import models as m
 from storage import queues
+from storage.receptions import ReceptionRecords
 
 
-class SqlStore:
+class SqlStore(ReceptionRecords):
     """Implements `bot.ports.Store` inside the caller's transaction."""
 
     def __init__(self, session: AsyncSession) -> None:
