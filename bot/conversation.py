@@ -112,6 +112,11 @@ class Context:
         locale = await self.store.locale_of(recipient)
         self.outgoing.append(Outgoing(recipient, make(self.env.catalogues.get(locale))))
 
+    async def notify_officer(self, officer_id: int, make: ReplyFactory) -> None:
+        """Queue a message to every chat an officer is bound in."""
+        for chat in await self.store.officer_chats(officer_id):
+            await self.notify(chat, make)
+
 
 @dataclass(frozen=True)
 class StateSpec:

@@ -99,12 +99,14 @@ class Reply:
     remove_keyboard: bool = False
     document_path: str | None = None
     document_name: str | None = None
+    attachment: FileRef | None = None  # a file already on the recipient's platform (its id)
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON for the outbox table."""
         data = {name: getattr(self, name) for name in _REPLY_FIELDS}
         data["buttons"] = [[{"text": b.text, "data": b.data} for b in row] for row in self.buttons]
         data["keys"] = list(self.keys)
+        data["attachment"] = dataclasses.asdict(self.attachment) if self.attachment else None
         return data
 
     @classmethod
@@ -115,6 +117,8 @@ class Reply:
             tuple(Button(**button) for button in row) for row in values.get("buttons", ())
         )
         values["keys"] = tuple(values.get("keys", ()))
+        attachment = values.get("attachment")
+        values["attachment"] = FileRef(**attachment) if attachment else None
         return cls(**values)
 
 

@@ -66,6 +66,40 @@ RULE_LABELS = {
 }
 
 
+EVENT_LABELS = {
+    "received": N_("event.received"),
+    "accept": N_("event.accept"),
+    "refuse": N_("event.refuse"),
+    "reroute": N_("event.reroute"),
+    "forward": N_("event.forward"),
+    "guide": N_("event.guide"),
+    "ask_citizen": N_("event.ask_citizen"),
+    "citizen_answered": N_("event.citizen_answered"),
+    "answer": N_("event.answer"),
+    "rated": N_("event.rated"),
+    "extend": N_("event.extend"),
+    "extension_requested": N_("event.extension_requested"),
+    "extension_declined": N_("event.extension_declined"),
+    "classify": N_("event.classify"),
+    "reassign": N_("event.reassign"),
+    "note": N_("event.note"),
+    "hold_dialogue": N_("event.hold_dialogue"),
+    "dialogue_minutes": N_("event.dialogue_minutes"),
+    "close": N_("event.close"),
+    "appeal": N_("event.appeal"),
+    "reopen": N_("event.reopen"),
+    "answer_proposed": N_("event.answer_proposed"),
+    "answer_returned": N_("event.answer_returned"),
+    "answer_approved": N_("event.answer_approved"),
+    "other": N_("event.other"),
+}
+
+
+def event_label(t: Translator, action: str) -> str:
+    """A step of a petition's history in the reader's language."""
+    return t(EVENT_LABELS.get(action, EVENT_LABELS["other"]))
+
+
 def kind_label(t: Translator, kind: str) -> str:
     """The kind's name in the reader's language."""
     return t(KIND_LABELS.get(kind, kind))

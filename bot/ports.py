@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from bot.core import FileRef, Recipient
+from bot.domain.petition import Case
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,9 @@ class PetitionDetail:
     filer_phone: str | None
     filer_address: str | None
     attachments: int
+    case: Case = dataclasses.field(default_factory=Case)
+    parent_id: int | None = None  # the first complaint, for a second one
+    identity_viewers: frozenset[int] = frozenset()  # officers a head let see a denouncer
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,21 @@ class NewPetition:
     attachments: tuple[FileRef, ...] = ()
     deadlines: tuple[tuple[str, date, date], ...] = ()  # rule id, start, due
     event_payload: dict[str, Any] = dataclasses.field(default_factory=dict)
+    group_size: int = 1  # the people who came together with it (đoàn đông người from 5)
+    instance: int = 1
+    parent_id: int | None = None
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """One event with what officers need to act on it (a proposal awaiting approval)."""
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    reason: str | None
+    payload: dict[str, Any]
 
 
 class InviteRefused(Exception):
@@ -123,8 +142,30 @@ class InviteRefused(Exception):
         self.reason = reason
 
 
+@dataclass(frozen=True)
+class NewReception:
+    """A visit to the office, as an officer recorded it (tiếp công dân); the phone is personal."""
+
+    unit: str  # the People's Committee the visit was to
+    recorded_by: int  # the officer's record id
+    received_at: datetime
+    kind: str  # regular | scheduled | unscheduled
+    head_in_person: bool
+    group_size: int
+    visitor_name: str | None
+    visitor_phone: str | None
+    field: str
+    content: str
+    outcome: str  # guided | explained | petition
+    petition_id: int | None
+
+
 class ReceptionStore(Protocol):
     """Records of citizens received in person (tiếp công dân)."""
+
+    async def add_reception(self, reception: NewReception) -> int:
+        """Keep a visit for the reception form; its record id."""
+        ...
 
 
 class Store(ReceptionStore, Protocol):
@@ -182,6 +223,10 @@ class Store(ReceptionStore, Protocol):
         """Keep a citizen's rating; False when the petition was rated before."""
         ...
 
+    async def explain_rating(self, petition_id: int, reason: str, comment: str | None) -> bool:
+        """Add the reason and comment to a rating that has none; False otherwise."""
+        ...
+
     async def extend_deadline(
         self, petition_id: int, rule_id: str, due: date, extensions: int, complexity: str
     ) -> None:
@@ -214,8 +259,30 @@ class Store(ReceptionStore, Protocol):
         reason: str | None,
         payload: dict[str, Any],
         now: datetime,
-    ) -> None:
-        """Append to the petition's history."""
+    ) -> int:
+        """Append to the petition's history; return the event's id."""
+        ...
+
+    async def last_event(self, petition_id: int, actions: set[str]) -> StoredEvent | None:
+        """The most recent of these events on a petition."""
+        ...
+
+    async def officers_of(self, unit: str) -> list[OfficerView]:
+        """The active officers of a unit."""
+        ...
+
+    async def classify(self, petition_id: int, kind: str, field: str, case: Case) -> None:
+        """Record how the petition is classified."""
+        ...
+
+    async def move_deadline(self, petition_id: int, rule_id: str, due: date) -> None:
+        """Set a new due date on an open deadline (after a reclassification)."""
+        ...
+
+    async def grant_identity(
+        self, petition_id: int, officer_id: int, granted_by: int, now: datetime
+    ) -> bool:
+        """Let one more officer see a denouncer's identity; False if they already may."""
         ...
 
     async def citizen_chat(self, citizen_id: int) -> Recipient | None:

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from bot.conversation import Environment
 from bot.outbox import QueuedMessage
-from bot.services.reminders import deadline_job
+from bot.services.reminders import run_job
 from storage import queues
 from storage.db import Database
 from storage.repository import SqlStore
@@ -88,7 +88,7 @@ class Scheduler:
             for job in jobs:
                 if not await queues.finish_job(session, job.id, self.worker, now):
                     continue  # another worker took it over: it is theirs to send
-                outgoing = await deadline_job(
+                outgoing = await run_job(
                     store,
                     self.env.org,
                     self.env.catalogues,

@@ -7,9 +7,13 @@ rules in pyproject.toml keep messengers and databases out.
 from __future__ import annotations
 
 from bot.conversation import Context, Fallbacks, Router, route
-from handlers import answers, common, filing, mine, officer
+from handlers import answers, casework, common, filing, mine, officer, reception, staff
 
-ROOT = Router().include(common.router, filing.router, mine.router, officer.router, answers.router)
+# The officer features (officer, casework) share the staff router: one asks the other's questions.
+assert officer.router is casework.router is staff.router
+ROOT = Router().include(
+    common.router, filing.router, mine.router, staff.router, answers.router, reception.router
+)
 
 FALLBACKS = Fallbacks(
     idle=common.idle,

@@ -1,24 +1,62 @@
-"""The citizen answers an officer's question in the same chat, with words, photos or papers."""
+"""The citizen's side of the conversation with the office, after filing.
+
+Answering an officer's question; after the answer: rating it (stars, a reason, a comment),
+saying a feedback is not resolved (it reopens), or filing a second complaint (LKN Art. 33).
+Every button names a petition; the server checks it is the pressing citizen's own.
+"""
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Any
-
 from bot.conversation import Context, Router, ask
-from bot.core import Button, FileRef, Kind, Reply
-from bot.domain.petition import MAX_CONTENT_CHARS, PetitionState
+from bot.core import Button, Kind, Reply
+from bot.domain.petition import PetitionState
 from bot.domain.workflow import TransitionRefused
-from bot.services.workflow import NotAllowed, rate_answer, record_citizen_answer
+from bot.i18n import N_
+from bot.ports import CitizenView, PetitionDetail
+from bot.services.answers import (
+    SecondComplaintRefused,
+    file_second_complaint,
+    second_complaint_window,
+)
+from bot.services.casework import reopen_by_citizen
+from bot.services.workflow import (
+    NotAllowed,
+    explain_rating,
+    rate_answer,
+    record_citizen_answer,
+)
 from handlers.common import require_consent, show_menu
+from handlers.compose import Composer
+from handlers.filing import receipt_text, tell_assignee
 
 router = Router()
 
+ANSWER = Composer("answer", N_("answer.send"), N_("answer.noted"))
+APPEAL = Composer("appeal", N_("appeal.send"), N_("appeal.noted"))
+MAX_REASON_CHARS = 1000
 
-def answer_of(ctx: Context) -> dict[str, Any]:
-    """The answer being written, kept in the conversation."""
-    value: dict[str, Any] = ctx.conv.data.setdefault("answer", {"texts": [], "files": []})
-    return value
+RATING_LABELS = {
+    "clear": N_("rating.reason.clear"),
+    "fast": N_("rating.reason.fast"),
+    "courteous": N_("rating.reason.courteous"),
+    "slow": N_("rating.reason.slow"),
+    "unclear": N_("rating.reason.unclear"),
+    "not_solved": N_("rating.reason.not_solved"),
+}
+
+
+async def own_petition(ctx: Context) -> tuple[CitizenView, PetitionDetail] | None:
+    """The citizen and the petition the button names, if it is theirs; else a polite refusal."""
+    citizen = await ctx.store.citizen(ctx.incoming.channel, ctx.incoming.chat_id)
+    choice = (ctx.choice or "").partition(".")[0]
+    petition = await ctx.store.petition(int(choice)) if choice.isdigit() else None
+    if petition is None or citizen is None or petition.citizen_id != citizen.id:
+        ctx.reply(ctx.t("mine.not_yours"))
+        return None
+    return citizen, petition
+
+
+# --- answering an officer's question ------------------------------------------------------------
 
 
 @router.global_button("ca")
@@ -26,103 +64,66 @@ async def start_answer(ctx: Context) -> None:
     """«Trả lời» under an officer's question: only the petition's own filer may answer."""
     if not await require_consent(ctx):
         return
-    citizen = await ctx.store.citizen(ctx.incoming.channel, ctx.incoming.chat_id)
-    choice = ctx.choice or ""
-    petition = await ctx.store.petition(int(choice)) if choice.isdigit() else None
-    if petition is None or citizen is None or petition.citizen_id != citizen.id:
-        ctx.reply(ctx.t("mine.not_yours"))
+    owned = await own_petition(ctx)
+    if owned is None:
         return
+    petition = owned[1]
     if petition.summary.state != PetitionState.WAITING_CITIZEN:
         ctx.reply(ctx.t("answer.not_waiting", code=petition.summary.code))
         return
-    ctx.conv.data["answer"] = {"petition": petition.summary.id, "texts": [], "files": []}
+    ANSWER.start(ctx, petition=petition.summary.id)
     await ask(router, ctx, "c.answer")
 
 
 async def prompt_answer(ctx: Context) -> None:
     """Asks for the answer: text, photos, documents or voice, then Send."""
-    ctx.reply(
-        ctx.t("answer.ask"),
-        [ctx.button(ctx.t("answer.send"), "send")],
-        [ctx.button(ctx.t("nav.cancel"), "cancel")],
-    )
+    ctx.reply(ctx.t("answer.ask"), *ANSWER.buttons(ctx))
 
 
 @router.state("c.answer", prompt_answer)
 async def take_answer(ctx: Context) -> None:
     """Collects the answer; Send delivers it to the officer."""
-    answer = answer_of(ctx)
-    incoming = ctx.incoming
-    if ctx.choice == "cancel":
-        ctx.conv.data.pop("answer", None)
-        await show_menu(ctx, ctx.t("answer.cancelled"))
-    elif ctx.choice == "send":
-        await send_answer(ctx, answer)
-    elif incoming.kind is Kind.TEXT and incoming.text:
-        if sum(len(part) for part in answer["texts"]) + len(incoming.text) > MAX_CONTENT_CHARS:
-            ctx.reply(ctx.t("answer.too_long", limit=MAX_CONTENT_CHARS))
-            return
-        answer["texts"].append(incoming.text.strip())
-        await prompt_noted(ctx)
-    elif incoming.kind is Kind.FILE and incoming.file:
-        answer["files"].append(dataclasses.asdict(incoming.file))
-        if incoming.text:
-            answer["texts"].append(incoming.text.strip())
-        await prompt_noted(ctx)
-    else:
-        ctx.reply(ctx.t("input.unsupported"))
-
-
-async def prompt_noted(ctx: Context) -> None:
-    ctx.reply(
-        ctx.t("answer.noted"),
-        [ctx.button(ctx.t("answer.send"), "send")],
-        [ctx.button(ctx.t("nav.cancel"), "cancel")],
-    )
-
-
-async def send_answer(ctx: Context, answer: dict[str, Any]) -> None:
-    """Attach the answer to the petition and tell its officer."""
-    text = "\n".join(answer["texts"]).strip()
-    if not text and not answer["files"]:
+    written = await ANSWER.take_until_sent(ctx, N_("answer.cancelled"))
+    if written is None:
+        return
+    petition_id = int(written.extra.get("petition", 0))
+    if not written.text and not written.files:
         ctx.reply(ctx.t("answer.empty"))
+        ANSWER.start(ctx, petition=petition_id)
         return
     citizen = await ctx.store.citizen(ctx.incoming.channel, ctx.incoming.chat_id)
-    ctx.conv.data.pop("answer", None)
     try:
         answered = await record_citizen_answer(
             ctx.store,
-            int(answer.get("petition", 0)),
+            petition_id,
             citizen.id if citizen else 0,
             ctx.incoming.channel,
-            text,
-            tuple(FileRef(**item) for item in answer["files"]),
+            written.text,
+            written.files,
             ctx.now,
         )
     except (NotAllowed, TransitionRefused):
         await show_menu(ctx, ctx.t("answer.not_waiting", code=""))
         return
-    code = answered.petition.summary.code
+    code, petition_id = answered.petition.summary.code, answered.petition.summary.id
     await show_menu(ctx, ctx.t("answer.sent", code=code))
     if answered.assignee is not None:
-        for chat in await ctx.store.officer_chats(answered.assignee.id):
-            await ctx.notify(
-                chat,
-                lambda t: Reply(
-                    t(
-                        "officer.answer_received",
-                        code=code,
-                        text=text or "—",
-                        files=len(answer["files"]),
-                    ),
-                    ((Button(t("officer.open"), f"op:{answered.petition.summary.id}"),),),
-                ),
-            )
+        files = len(written.files)
+        await ctx.notify_officer(
+            answered.assignee.id,
+            lambda t: Reply(
+                t("officer.answer_received", code=code, text=written.text or "—", files=files),
+                ((Button(t("officer.open"), f"op:{petition_id}"),),),
+            ),
+        )
+
+
+# --- rating the answer --------------------------------------------------------------------------
 
 
 @router.global_button("cr")
 async def rate(ctx: Context) -> None:
-    """The citizen rates the answer (1-5), once, on their own petition."""
+    """The citizen rates the answer (1-5), once, on their own petition; then says why."""
     citizen = await ctx.store.citizen(ctx.incoming.channel, ctx.incoming.chat_id)
     petition_id, _, score = (ctx.choice or "").partition(".")
     if citizen is None or not petition_id.isdigit() or not score.isdigit():
@@ -133,4 +134,174 @@ async def rate(ctx: Context) -> None:
     except NotAllowed:
         ctx.reply(ctx.t("rating.refused"))
         return
-    ctx.reply(ctx.t("rating.thanks"))
+    ctx.conv.data["rating"] = {"petition": int(petition_id)}
+    await ask(router, ctx, "c.rating.reason")
+
+
+async def prompt_rating_reason(ctx: Context) -> None:
+    rows = [[ctx.button(ctx.t(label), code)] for code, label in RATING_LABELS.items()]
+    ctx.reply(ctx.t("rating.ask_reason"), *rows, [ctx.button(ctx.t("rating.skip"), "skip")])
+
+
+@router.state("c.rating.reason", prompt_rating_reason)
+async def take_rating_reason(ctx: Context) -> None:
+    """A reason from the short list, then an optional comment in the citizen's words."""
+    if ctx.choice == "skip":
+        ctx.conv.data.pop("rating", None)
+        await show_menu(ctx, ctx.t("rating.thanks"))
+        return
+    if ctx.choice not in RATING_LABELS:
+        ctx.reply(ctx.t("input.press_a_button"))
+        await prompt_rating_reason(ctx)
+        return
+    ctx.conv.data.setdefault("rating", {})["reason"] = ctx.choice
+    await ask(router, ctx, "c.rating.comment")
+
+
+async def prompt_rating_comment(ctx: Context) -> None:
+    ctx.reply(ctx.t("rating.ask_comment"), [ctx.button(ctx.t("rating.skip"), "skip")])
+
+
+@router.state("c.rating.comment", prompt_rating_comment)
+async def take_rating_comment(ctx: Context) -> None:
+    """Stores the reason and the comment with the rating."""
+    comment = None
+    if ctx.choice != "skip":
+        comment = " ".join((ctx.incoming.text or "").split())
+        if ctx.incoming.kind is not Kind.TEXT or not 1 <= len(comment) <= MAX_REASON_CHARS:
+            ctx.reply(ctx.t("rating.comment_invalid", limit=MAX_REASON_CHARS))
+            return
+    rating = ctx.conv.data.pop("rating", {})
+    citizen = await ctx.store.citizen(ctx.incoming.channel, ctx.incoming.chat_id)
+    try:
+        await explain_rating(
+            ctx.store,
+            int(rating.get("petition", 0)),
+            citizen.id if citizen else 0,
+            str(rating.get("reason", "")),
+            comment,
+        )
+    except NotAllowed:
+        await show_menu(ctx, ctx.t("rating.refused"))
+        return
+    await show_menu(ctx, ctx.t("rating.thanks"))
+
+
+# --- «not resolved»: a petition or feedback reopens ---------------------------------------------
+
+
+@router.global_button("cn")
+async def start_reopen(ctx: Context) -> None:
+    """«Chưa được giải quyết» under an answer: asks what is still wrong."""
+    owned = await own_petition(ctx)
+    if owned is None:
+        return
+    if owned[1].summary.state not in {PetitionState.ANSWERED, PetitionState.CLOSED}:
+        ctx.reply(ctx.t("reopen.not_possible"))
+        return
+    ctx.conv.data["reopen"] = {"petition": owned[1].summary.id}
+    await ask(router, ctx, "c.reopen")
+
+
+async def prompt_reopen(ctx: Context) -> None:
+    ctx.reply(ctx.t("reopen.ask"), [ctx.button(ctx.t("nav.cancel"), "cancel")])
+
+
+@router.state("c.reopen", prompt_reopen)
+async def take_reopen(ctx: Context) -> None:
+    """Reopens the petition; its officer and the heads above are told, with the reason."""
+    if ctx.choice == "cancel":
+        ctx.conv.data.pop("reopen", None)
+        await show_menu(ctx, ctx.t("reopen.cancelled"))
+        return
+    reason = " ".join((ctx.incoming.text or "").split())
+    if ctx.incoming.kind is not Kind.TEXT or not 5 <= len(reason) <= MAX_REASON_CHARS:
+        ctx.reply(ctx.t("reopen.invalid", limit=MAX_REASON_CHARS))
+        return
+    job = ctx.conv.data.pop("reopen", {})
+    citizen = await ctx.store.citizen(ctx.incoming.channel, ctx.incoming.chat_id)
+    try:
+        reopened = await reopen_by_citizen(
+            ctx.store,
+            ctx.env,
+            int(job.get("petition", 0)),
+            citizen.id if citizen else 0,
+            reason,
+            ctx.now,
+        )
+    except (NotAllowed, TransitionRefused):
+        await show_menu(ctx, ctx.t("reopen.not_possible"))
+        return
+    code, petition_id = reopened.petition.summary.code, reopened.petition.summary.id
+    due = min((d.due_date for d in reopened.deadlines), default=None)
+    await show_menu(ctx, ctx.t("reopen.done", code=code, date=ctx.t.date(due) if due else "—"))
+    officers = [o for o in (reopened.assignee, *reopened.heads) if o is not None]
+    for officer in officers:
+        await ctx.notify_officer(
+            officer.id,
+            lambda t: Reply(
+                t("officer.reopened", code=code, reason=reason),
+                ((Button(t("officer.open"), f"op:{petition_id}"),),),
+            ),
+        )
+
+
+# --- a second complaint (khiếu nại lần hai) -----------------------------------------------------
+
+
+@router.global_button("ap")
+async def start_appeal(ctx: Context) -> None:
+    """«Khiếu nại lần hai» under a first decision: explains where it goes, asks why."""
+    if not await require_consent(ctx):
+        return
+    owned = await own_petition(ctx)
+    if owned is None:
+        return
+    petition = owned[1]
+    until = await second_complaint_window(ctx.store, petition)
+    if until is None or petition.summary.state not in {
+        PetitionState.ANSWERED,
+        PetitionState.CLOSED,
+    }:
+        ctx.reply(ctx.t("appeal.refused.not_open", code=petition.summary.code))
+        return
+    APPEAL.start(ctx, petition=petition.summary.id)
+    ctx.reply(ctx.t("appeal.intro", code=petition.summary.code, date=ctx.t.date(until)))
+    await ask(router, ctx, "c.appeal")
+
+
+async def prompt_appeal(ctx: Context) -> None:
+    ctx.reply(ctx.t("appeal.ask"), *APPEAL.buttons(ctx))
+
+
+@router.state("c.appeal", prompt_appeal)
+async def take_appeal(ctx: Context) -> None:
+    """Files the second complaint to the level above and gives its receipt."""
+    written = await APPEAL.take_until_sent(ctx, N_("appeal.cancelled"))
+    if written is None:
+        return
+    first_id = int(written.extra.get("petition", 0))
+    if len(written.text) < 5:
+        ctx.reply(ctx.t("appeal.too_short"))
+        APPEAL.start(ctx, petition=first_id)
+        return
+    citizen = await ctx.store.citizen(ctx.incoming.channel, ctx.incoming.chat_id)
+    try:
+        appealed = await file_second_complaint(
+            ctx.store,
+            ctx.env,
+            first_id,
+            citizen.id if citizen else 0,
+            written.text,
+            written.files,
+            ctx.incoming.channel,
+            ctx.now,
+        )
+    except SecondComplaintRefused as refused:
+        await show_menu(ctx, ctx.t(refused.reason))
+        return
+    except (NotAllowed, TransitionRefused):
+        await show_menu(ctx, ctx.t("appeal.refused.not_open", code=""))
+        return
+    await show_menu(ctx, receipt_text(ctx, appealed.draft, appealed.filed))
+    await tell_assignee(ctx, appealed.filed, appealed.draft)

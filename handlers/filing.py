@@ -545,17 +545,17 @@ async def answer_address(ctx: Context) -> None:
     await forward(ctx, "f.review")
 
 
-def place_text(ctx: Context, draft: dict[str, Any]) -> str:
+def place_text(ctx: Context, draft: Draft) -> str:
     """Where the matter is, as the citizen told it."""
     org = ctx.env.org
     parts = []
-    if draft.get("area") and draft["area"] in org.areas:
-        parts.append(org.areas[draft["area"]].name)
-    if draft.get("place_note"):
-        parts.append(draft["place_note"])
-    if draft.get("latitude") is not None:
+    if draft.area and draft.area in org.areas:
+        parts.append(org.areas[draft.area].name)
+    if draft.place_note:
+        parts.append(draft.place_note)
+    if draft.latitude is not None:
         parts.append(ctx.t("filing.place.shared_location"))
-    parts.append(org.units[draft["commune"]].name)
+    parts.append(org.units[draft.commune].name)
     return ", ".join(parts)
 
 
@@ -579,7 +579,7 @@ async def prompt_review(ctx: Context) -> None:
             "filing.review",
             kind=kind_label(t, draft["kind"]),
             field=t(ctx.env.org.field(draft["field"]).label),  # type: ignore[union-attr]
-            place=place_text(ctx, draft),
+            place=place_text(ctx, to_draft(draft)),
             content=content if len(content) <= 1500 else content[:1500] + "…",
             files=len(draft.get("files", [])),
             identity=identity,
@@ -597,7 +597,7 @@ async def answer_review(ctx: Context) -> None:
     if ctx.choice != "send":
         await not_a_choice(ctx, prompt_review)
         return
-    draft = draft_of(ctx)
+    draft = to_draft(draft_of(ctx))
     citizen = await ctx.store.ensure_citizen(
         ctx.incoming.channel, ctx.incoming.chat_id, ctx.incoming.user_id, ctx.now
     )
@@ -607,14 +607,14 @@ async def answer_review(ctx: Context) -> None:
         env.org,
         env.rulebook,
         env.calendar,
-        to_draft(draft),
+        draft,
         citizen.id,
         ctx.incoming.channel,
         ctx.now,
     )
     ctx.conv.data.pop("draft", None)
     log.info("petition %s filed on %s, routed to %s", filed.code, ctx.incoming.channel, filed.unit)
-    await show_menu(ctx, receipt_text(ctx, draft["kind"], filed))
+    await show_menu(ctx, receipt_text(ctx, draft, filed))
     await tell_assignee(ctx, filed, draft)
 
 
@@ -638,10 +638,11 @@ def to_draft(draft: dict[str, Any]) -> Draft:
     )
 
 
-def receipt_text(ctx: Context, kind: str, filed: Filed) -> str:
+def receipt_text(ctx: Context, draft: Draft, filed: Filed) -> str:
     """The receipt: code, kind, day received, who handles it, and the legal dates."""
     t = ctx.t
     rulebook = ctx.env.rulebook
+    kind = draft.kind
     lines = [
         t(
             "filing.receipt",
@@ -649,18 +650,10 @@ def receipt_text(ctx: Context, kind: str, filed: Filed) -> str:
             kind=kind_label(t, kind),
             received=t.date(filed.received_on),
             unit=ctx.env.org.units[filed.unit].name,
-        )
+        ),
+        *deadline_lines(ctx, filed),
     ]
-    for deadline in filed.deadlines:
-        lines.append(
-            t(
-                "filing.receipt.deadline",
-                what=rule_label(t, deadline.rule_id),
-                date=t.date(deadline.due_date),
-                source=rulebook.rules[deadline.rule_id].source,
-            )
-        )
-    for rule_id in rulebook.kinds[kind].on_accept:
+    for rule_id in rulebook.kinds[kind].acceptance(draft.instance):
         rule = rulebook.rules[rule_id]
         longer = rule.variants or rule.allowed_extensions("especially_complex")
         lines.append(
@@ -677,25 +670,41 @@ def receipt_text(ctx: Context, kind: str, filed: Filed) -> str:
     return "\n".join(lines)
 
 
-async def tell_assignee(ctx: Context, filed: Filed, draft: dict[str, Any]) -> None:
-    """Send the new petition to the officer it was routed to, without a denouncer's identity."""
+def deadline_lines(ctx: Context, filed: Filed) -> list[str]:
+    """The receipt's statutory dates, one line each with its legal source."""
+    t = ctx.t
+    return [
+        t(
+            "filing.receipt.deadline",
+            what=rule_label(t, deadline.rule_id),
+            date=t.date(deadline.due_date),
+            source=ctx.env.rulebook.rules[deadline.rule_id].source,
+        )
+        for deadline in filed.deadlines
+    ]
+
+
+async def tell_assignee(ctx: Context, filed: Filed, draft: Draft) -> None:
+    """Send the new petition to the officer it was routed to, without a denouncer's identity.
+
+    Shared by every way a petition arrives: filed in chat, or written down at a reception.
+    """
     if filed.assignee is None:
         log.warning("petition %s has no officer to assign in %s", filed.code, filed.unit)
         return
     officer = await ctx.store.officer_by_handle(filed.assignee.handle)
     if officer is None:
         return
-    kind = draft["kind"]
-    content = "\n".join(draft.get("texts", []))
-    summary = content if len(content) <= 300 else content[:300] + "…"
+    kind = draft.kind
+    summary = draft.content if len(draft.content) <= 300 else draft.content[:300] + "…"
 
     def notice(t: Translator) -> Reply:
-        if draft.get("anonymous"):
+        if draft.anonymous:
             filer = t("officer.filer.anonymous")
         elif IDENTITY_NEEDS[PetitionKind(kind)].secret:
             filer = t("officer.filer.protected")
         else:
-            filer = f"{draft.get('name')} · {mask_phone(draft.get('phone'))}"
+            filer = f"{draft.name} · {mask_phone(draft.phone)}"
         deadlines = "\n".join(
             t("officer.deadline", what=rule_label(t, d.rule_id), date=t.date(d.due_date))
             for d in filed.deadlines
@@ -704,10 +713,10 @@ async def tell_assignee(ctx: Context, filed: Filed, draft: dict[str, Any]) -> No
             "officer.new_petition",
             code=filed.code,
             kind=kind_label(t, kind),
-            field=t(ctx.env.org.field(draft["field"]).label),  # type: ignore[union-attr]
+            field=t(ctx.env.org.field(draft.field).label),  # type: ignore[union-attr]
             place=place_text(ctx, draft),
             summary=summary,
-            files=len(draft.get("files", [])),
+            files=len(draft.attachments),
             filer=filer,
             deadlines=deadlines,
         )

@@ -4,30 +4,21 @@ from __future__ import annotations
 
 from bot.conversation import Context, Router
 from bot.core import Button
-from bot.i18n import N_
-from bot.labels import kind_label, rule_label, state_label
+from bot.labels import event_label, kind_label, rule_label, state_label
 from handlers.common import show_menu
 
 router = Router()
 
 LIST_LIMIT = 10
 
-EVENT_LABELS = {
-    "received": N_("event.received"),
-    "accept": N_("event.accept"),
-    "refuse": N_("event.refuse"),
-    "reroute": N_("event.reroute"),
-    "forward": N_("event.forward"),
-    "guide": N_("event.guide"),
-    "ask_citizen": N_("event.ask_citizen"),
-    "citizen_answered": N_("event.citizen_answered"),
-    "answer": N_("event.answer"),
-    "rated": N_("event.rated"),
-    "extend": N_("event.extend"),
-    "extension_requested": N_("event.extension_requested"),
-    "extension_declined": N_("event.extension_declined"),
-    "other": N_("event.other"),
-}
+# The office's own working steps: the citizen is told their outcome, not the steps.
+INTERNAL_EVENTS = frozenset(
+    {"note", "answer_proposed", "answer_returned", "answer_approved", "classify", "reassign"}
+)
+# Events whose words were written for the citizen.
+TOLD_TO_CITIZEN = frozenset(
+    {"refuse", "forward", "guide", "ask_citizen", "answer", "dialogue_minutes"}
+)
 
 
 async def show_my_petitions(ctx: Context) -> None:
@@ -74,9 +65,10 @@ async def show_timeline(ctx: Context) -> None:
         return
     lines = [t("mine.timeline.title", code=petition.summary.code)]
     for event in await ctx.store.petition_events(petition.summary.id):
-        label = t(EVENT_LABELS.get(event.action, EVENT_LABELS["other"]))
-        line = f"• {t.datetime(event.at)}: {label}"
-        if event.action in {"refuse", "forward", "guide", "ask_citizen", "answer"} and event.reason:
+        if event.action in INTERNAL_EVENTS:
+            continue
+        line = f"• {t.datetime(event.at)}: {event_label(t, event.action)}"
+        if event.action in TOLD_TO_CITIZEN and event.reason:
             line += f" — {event.reason}"
         lines.append(line)
     lines += [

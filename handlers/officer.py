@@ -1,7 +1,8 @@
-"""The officer's side in chat, for this first step: the menu, assigned petitions, open one.
+"""The officer's side in chat: the menu, the lists, a petition's card and its action buttons.
 
-Every action checks on the server that this chat belongs to an officer who may see the petition;
-button data only says which petition is meant.
+Every action checks on the server that this chat belongs to an officer who may take it; button
+data only says which petition and action are meant. The intake actions (accept, refuse, forward,
+guide, ask, extend) are here; the work after acceptance is in `handlers.casework`.
 """
 
 from __future__ import annotations
@@ -10,29 +11,28 @@ import functools
 import logging
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
 
-from bot.conversation import Context, Handler, Router, ask
+from bot.conversation import Context, Handler, ask
 from bot.core import Button, Kind, Reply
 from bot.domain.deadlines import TooManyExtensions
-from bot.domain.petition import PetitionKind, PetitionState, mask_phone
+from bot.domain.petition import Case, PetitionKind, PetitionState, mask_phone
 from bot.domain.refusals import reasons_for
 from bot.domain.reminders import urgency
 from bot.domain.workflow import Action, TransitionRefused, allowed_actions
 from bot.i18n import LOCAL_TZ, N_, Translator
-from bot.labels import kind_label, rule_label, state_label
-from bot.ports import OfficerView, PetitionDetail
-from bot.services.access import may_see, may_see_identity, units_under
+from bot.labels import event_label, kind_label, rule_label, state_label
+from bot.ports import DeadlineView, OfficerView, PetitionDetail
+from bot.services.access import may_act, may_see, may_see_identity, units_under
+from bot.services.casework import close_petition
+from bot.services.reception import may_record
 from bot.services.workflow import (
     Accepted,
-    AnswerSent,
     Asked,
     ExtensionRequested,
     NotAllowed,
     Refused,
     Rerouted,
     accept_petition,
-    answer_petition,
     ask_citizen,
     check_action,
     decide_extension,
@@ -42,10 +42,18 @@ from bot.services.workflow import (
     reroute_petition,
 )
 from handlers.common import show_menu
+from handlers.staff import (
+    MAX_NOTE_CHARS,
+    cancel_row,
+    current_officer,
+    pending,
+    pending_cancelled,
+    pending_petition,
+    refuse,
+    router,
+)
 
 log = logging.getLogger(__name__)
-
-router = Router()
 
 LIST_LIMIT = 20
 URGENCY_LABELS = {
@@ -54,18 +62,43 @@ URGENCY_LABELS = {
     "on_track": N_("officer.urgency.on_track"),
 }
 
-# The actions offered in chat so far; the others of the state machine follow.
+# The buttons of a petition's card, in the state machine's order. START is offered only to record
+# a dialogue's minutes: verification starts with the first note.
 ACTION_LABELS = {
     Action.ACCEPT: N_("officer.action.accept"),
     Action.REFUSE: N_("officer.action.refuse"),
     Action.REROUTE: N_("officer.action.reroute"),
     Action.FORWARD: N_("officer.action.forward"),
     Action.GUIDE: N_("officer.action.guide"),
+    Action.START: N_("officer.action.minutes"),
+    Action.NOTE: N_("officer.action.note"),
     Action.ASK_CITIZEN: N_("officer.action.ask_citizen"),
-    Action.ANSWER: N_("officer.action.answer"),
     Action.EXTEND: N_("officer.action.extend"),
+    Action.HOLD_DIALOGUE: N_("officer.action.dialogue"),
+    Action.ANSWER: N_("officer.action.answer"),
+    Action.CLOSE: N_("officer.action.close"),
+    Action.CLASSIFY: N_("officer.action.classify"),
+    Action.REASSIGN: N_("officer.action.reassign"),
 }
-MAX_NOTE_CHARS = 1000
+IDENTITY_ACTION = "identity"  # a head lets another officer know the denouncer (not a state change)
+HEAD_ONLY = frozenset({Action.REASSIGN})
+# The first question of each action that needs words or choices; the others act at once.
+FIRST_QUESTION: dict[str, str] = {
+    IDENTITY_ACTION: "w.identity",
+    Action.REFUSE: "o.refuse",
+    Action.REROUTE: "o.forward",
+    Action.EXTEND: "o.extend",
+    Action.GUIDE: "o.note",
+    Action.FORWARD: "o.note",
+    Action.ASK_CITIZEN: "o.note",
+    Action.ANSWER: "w.answer",
+    Action.NOTE: "w.note",
+    Action.START: "w.minutes",
+    Action.HOLD_DIALOGUE: "w.dialogue.when",
+    Action.CLASSIFY: "w.classify",
+    Action.REASSIGN: "w.reassign",
+}
+TIMELINE_LIMIT = 8
 
 REFUSAL_LABELS = {
     "kn_internal": N_("refusal.kn_internal"),
@@ -99,19 +132,11 @@ async def officer_menu(ctx: Context, officer: OfficerView, intro: str | None) ->
     ctx.reply(
         intro or t("officer.menu", name=officer.name),
         [Button(t("officer.menu.assigned"), "of:list")],
+        *([[Button(t("officer.menu.reception"), "rc:new")]] if may_record(officer) else []),
         *head_rows,
         [Button(t("menu.help"), "m:help"), Button(t("menu.language"), "m:lang")],
         remove_keyboard=True,
     )
-
-
-async def current_officer(ctx: Context) -> OfficerView | None:
-    """The officer bound to this chat, or a polite refusal."""
-    officer = await ctx.store.officer_by_chat(ctx.incoming.channel, ctx.incoming.chat_id)
-    if officer is None:
-        log.warning("officer action refused: %s is not an officer", ctx.actor)
-        ctx.reply(ctx.t("officer.not_officer"))
-    return officer
 
 
 @router.global_button("of")
@@ -169,17 +194,12 @@ async def open_petition(ctx: Context) -> None:
     choice = ctx.choice or ""
     petition = await ctx.store.petition(int(choice)) if choice.isdigit() else None
     if petition is None or not may_see(ctx.env.org, officer, petition):
-        log.warning("officer %s refused petition %s", officer.handle, ctx.choice)
-        ctx.reply(ctx.t("officer.not_allowed"))
+        refuse(ctx, officer, f"petition {ctx.choice}")
         return
-    actions = [
-        Button(ctx.t(ACTION_LABELS[action]), f"pa:{petition.summary.id}.{action.value}")
-        for action in allowed_actions(
-            PetitionState(petition.summary.state), PetitionKind(petition.summary.kind)
-        )
-        if action in ACTION_LABELS
-    ]
-    ctx.reply(petition_text(ctx, officer, petition), *([action] for action in actions))
+    ctx.reply(
+        await petition_text(ctx, officer, petition),
+        *([button] for button in action_buttons(ctx, officer, petition)),
+    )
     if not petition.anonymous and may_see_identity(officer, petition):
         await ctx.store.audit(
             f"officer:{officer.handle}",
@@ -190,35 +210,34 @@ async def open_petition(ctx: Context) -> None:
         )
 
 
-def petition_text(ctx: Context, officer: OfficerView, petition: PetitionDetail) -> str:
+def action_buttons(ctx: Context, officer: OfficerView, petition: PetitionDetail) -> list[Button]:
+    """What this officer may do to the petition now; someone only shown it may do nothing."""
+    if not may_act(ctx.env.org, officer, petition):
+        return []
+    state, kind = PetitionState(petition.summary.state), PetitionKind(petition.summary.kind)
+    head = "head" in officer.roles
+    actions = [
+        action
+        for action in allowed_actions(state, kind)
+        if action in ACTION_LABELS
+        and (head or action not in HEAD_ONLY)
+        and (action != Action.START or state == PetitionState.DIALOGUE)
+    ]
+    buttons = [
+        Button(ctx.t(ACTION_LABELS[action]), f"pa:{petition.summary.id}.{action.value}")
+        for action in actions
+    ]
+    if head and kind == PetitionKind.DENUNCIATION and not petition.anonymous:
+        label = ctx.t("officer.action.identity")
+        buttons.append(Button(label, f"pa:{petition.summary.id}.{IDENTITY_ACTION}"))
+    return buttons
+
+
+async def petition_text(ctx: Context, officer: OfficerView, petition: PetitionDetail) -> str:
     """The petition as an officer reads it; the filer's identity only where the law allows."""
     t = ctx.t
     org = ctx.env.org
     summary = petition.summary
-    if petition.anonymous:
-        filer = t("officer.filer.anonymous")
-    elif not may_see_identity(officer, petition):
-        filer = t("officer.filer.protected")
-    else:
-        phone = (
-            petition.filer_phone
-            if petition.assignee_id == officer.id
-            else mask_phone(petition.filer_phone)
-        )
-        filer = f"{petition.filer_name} · {phone} · {petition.filer_address or '—'}"
-    place = ", ".join(
-        part
-        for part in (
-            org.areas[petition.area].name if petition.area and petition.area in org.areas else None,
-            petition.place_note,
-            t("filing.place.shared_location") if petition.latitude is not None else None,
-        )
-        if part
-    )
-    deadlines = "\n".join(
-        t("officer.deadline", what=rule_label(t, d.rule_id), date=t.date(d.due_date))
-        for d in summary.deadlines
-    )
     field = org.field(summary.field)
     return t(
         "officer.petition",
@@ -228,12 +247,87 @@ def petition_text(ctx: Context, officer: OfficerView, petition: PetitionDetail) 
         state=state_label(t, summary.state),
         received=t.datetime(summary.received_at),
         unit=org.units[petition.unit].name,
-        place=place or "—",
-        filer=filer,
+        place=place_text(ctx, petition) or "—",
+        filer=filer_text(ctx, officer, petition),
+        case=case_text(t, petition.case),
         content=petition.content,
         files=petition.attachments,
-        deadlines=deadlines,
+        deadlines=deadlines_text(ctx, summary.deadlines),
+        timeline=await timeline_text(ctx, petition),
     )
+
+
+def filer_text(ctx: Context, officer: OfficerView, petition: PetitionDetail) -> str:
+    """Who filed: hidden for a denunciation unless this officer may know (LEGAL §4)."""
+    t = ctx.t
+    if petition.anonymous:
+        return t("officer.filer.anonymous")
+    if not may_see_identity(officer, petition):
+        return t("officer.filer.protected")
+    phone = (
+        petition.filer_phone
+        if petition.assignee_id == officer.id
+        else mask_phone(petition.filer_phone)
+    )
+    return f"{petition.filer_name} · {phone} · {petition.filer_address or '—'}"
+
+
+def place_text(ctx: Context, petition: PetitionDetail) -> str:
+    """Where it happened: the village, the citizen's words, a shared location."""
+    org = ctx.env.org
+    return ", ".join(
+        part
+        for part in (
+            org.areas[petition.area].name if petition.area and petition.area in org.areas else None,
+            petition.place_note,
+            ctx.t("filing.place.shared_location") if petition.latitude is not None else None,
+        )
+        if part
+    )
+
+
+def case_text(t: Translator, case: Case) -> str:
+    """The classification in one line: instance, remote area, complexity, group."""
+    parts = [t("officer.case.instance", instance=case.instance)]
+    if case.remote_area:
+        parts.append(t("officer.case.remote"))
+    if case.complexity != "normal":
+        parts.append(t(COMPLEXITY_LABELS[case.complexity]))
+    if case.group_size > 1:
+        parts.append(
+            t("officer.case.group", people=case.group_size, representatives=case.representatives)
+        )
+    return " · ".join(parts)
+
+
+def deadlines_text(ctx: Context, deadlines: tuple[DeadlineView, ...]) -> str:
+    """Open deadlines with the days left (or overdue); settled ones plainly."""
+    t = ctx.t
+    today = ctx.now.astimezone(LOCAL_TZ).date()
+    lines = []
+    for deadline in deadlines:
+        if deadline.status != "open":
+            continue
+        days = (deadline.due_date - today).days
+        left = (
+            t("officer.days.overdue", days=-days)
+            if days < 0
+            else t("officer.days.today")
+            if days == 0
+            else t("officer.days.left", days=days)
+        )
+        what = rule_label(t, deadline.rule_id)
+        lines.append(
+            t("officer.deadline.left", what=what, date=t.date(deadline.due_date), left=left)
+        )
+    return "\n".join(lines)
+
+
+async def timeline_text(ctx: Context, petition: PetitionDetail) -> str:
+    """The latest steps, newest last."""
+    t = ctx.t
+    events = (await ctx.store.petition_events(petition.summary.id))[-TIMELINE_LIMIT:]
+    return "\n".join(f"• {t.datetime(e.at)}: {event_label(t, e.action)}" for e in events)
 
 
 @router.global_button("pa")
@@ -243,29 +337,43 @@ async def act_on_petition(ctx: Context) -> None:
     if officer is None:
         return
     petition_id, _, action = (ctx.choice or "").partition(".")
-    if not petition_id.isdigit() or action not in ACTION_LABELS:
+    known = {a.value for a in ACTION_LABELS} | {IDENTITY_ACTION}
+    if not petition_id.isdigit() or action not in known:
         log.warning("officer %s sent unknown action data", officer.handle)
         ctx.reply(ctx.t("input.unknown_button"))
         return
     try:
+        petition = await check_standing(ctx, officer, int(petition_id), action)
         if action == Action.ACCEPT:
-            await accept(ctx, officer, int(petition_id))
+            await accept(ctx, officer, petition.summary.id)
             return
-        petition = await check_action(ctx.store, ctx.env, int(petition_id), officer, Action(action))
+        if action == Action.CLOSE:
+            await close(ctx, officer, petition.summary.id)
+            return
     except NotAllowed:
-        log.warning("officer %s refused action on petition %s", officer.handle, petition_id)
-        ctx.reply(ctx.t("officer.not_allowed"))
+        refuse(ctx, officer, f"{action} on petition {petition_id}")
         return
     except TransitionRefused:
         ctx.reply(ctx.t("officer.action.not_possible"))
         return
     ctx.conv.data["pending"] = {"petition": petition.summary.id, "action": action}
-    first_question = {
-        Action.REFUSE: "o.refuse",
-        Action.REROUTE: "o.forward",
-        Action.EXTEND: "o.extend",
-    }
-    await ask(router, ctx, first_question.get(Action(action), "o.note"))
+    await ask(router, ctx, FIRST_QUESTION[action])
+
+
+async def check_standing(
+    ctx: Context, officer: OfficerView, petition_id: int, action: str
+) -> PetitionDetail:
+    """The petition, if the officer may start this action on it; raise otherwise."""
+    if action == IDENTITY_ACTION:
+        petition = await ctx.store.petition(petition_id)
+        if petition is None or "head" not in officer.roles:
+            raise NotAllowed(f"{officer.handle} designating on {petition_id}")
+        if not may_act(ctx.env.org, officer, petition):
+            raise NotAllowed(f"{officer.handle} designating on {petition_id}")
+        return petition
+    if Action(action) in HEAD_ONLY and "head" not in officer.roles:
+        raise NotAllowed(f"{officer.handle} is not a head")
+    return await check_action(ctx.store, ctx.env, petition_id, officer, Action(action))
 
 
 async def accept(ctx: Context, officer: OfficerView, petition_id: int) -> None:
@@ -282,19 +390,13 @@ async def accept(ctx: Context, officer: OfficerView, petition_id: int) -> None:
         await ctx.notify(accepted.citizen, lambda tc: citizen_accepted(tc, accepted, ctx))
 
 
-def pending(ctx: Context) -> dict[str, Any]:
-    """The action being prepared in this officer's chat."""
-    value: dict[str, Any] = ctx.conv.data.get("pending", {})
-    return value
-
-
-async def pending_cancelled(ctx: Context) -> bool:
-    """Cancel leaves the petition as it was; True when it was pressed."""
-    if ctx.choice != "cancel":
-        return False
-    ctx.conv.data.pop("pending", None)
-    await show_menu(ctx, ctx.t("officer.pending.cancelled"))
-    return True
+async def close(ctx: Context, officer: OfficerView, petition_id: int) -> None:
+    """Kết thúc hồ sơ after the answer; the citizen is told the file is closed."""
+    closed = await close_petition(ctx.store, ctx.env, petition_id, officer, ctx.now)
+    code = closed.petition.summary.code
+    ctx.reply(ctx.t("officer.closed", code=code))
+    if closed.citizen is not None:
+        await ctx.notify(closed.citizen, lambda t: Reply(t("citizen.closed", code=code)))
 
 
 async def keep_choice_then_note(
@@ -311,13 +413,9 @@ async def keep_choice_then_note(
     await ask(router, ctx, "o.note")
 
 
-def cancel_row(ctx: Context) -> list[Button]:
-    return [ctx.button(ctx.t("nav.cancel"), "cancel")]
-
-
 async def prompt_refusal_reason(ctx: Context) -> None:
     """Asks which legal reason applies, from the list for this kind."""
-    petition = await ctx.store.petition(int(pending(ctx).get("petition", 0)))
+    petition = await ctx.store.petition(pending_petition(ctx))
     kind = PetitionKind(petition.summary.kind) if petition else PetitionKind.FEEDBACK
     rows = [[ctx.button(ctx.t(REFUSAL_LABELS[item.code]), item.code)] for item in reasons_for(kind)]
     ctx.reply(ctx.t("officer.refuse.ask_reason"), *rows, cancel_row(ctx))
@@ -331,7 +429,7 @@ async def answer_refusal_reason(ctx: Context) -> None:
 
 async def prompt_forward_target(ctx: Context) -> None:
     """Asks which unit of the system should handle the petition instead."""
-    petition = await ctx.store.petition(int(pending(ctx).get("petition", 0)))
+    petition = await ctx.store.petition(pending_petition(ctx))
     current = petition.unit if petition else ""
     units = [u for u in ctx.env.org.units.values() if u.code != current]
     rows = [[ctx.button(unit.name, unit.code)] for unit in units]
@@ -361,8 +459,7 @@ async def answer_forward_target(ctx: Context) -> None:
     code = moved.petition.summary.code
     await show_menu(ctx, ctx.t("officer.rerouted", code=code, unit=unit))
     if moved.assignee is not None:
-        for chat in await ctx.store.officer_chats(moved.assignee.id):
-            await ctx.notify(chat, lambda tc: rerouted_to_you(tc, moved, unit))
+        await ctx.notify_officer(moved.assignee.id, lambda tc: rerouted_to_you(tc, moved, unit))
     if moved.citizen is not None:
         await ctx.notify(
             moved.citizen, lambda t: Reply(t("citizen.rerouted", code=code, unit=unit))
@@ -383,7 +480,6 @@ NOTE_QUESTIONS = {
     Action.GUIDE: N_("officer.guide.ask_note"),
     Action.FORWARD: N_("officer.forward.ask_note"),
     Action.ASK_CITIZEN: N_("officer.ask.ask_question"),
-    Action.ANSWER: N_("officer.answer.ask_text"),
     Action.EXTEND: N_("officer.extend.ask_reason"),
 }
 
@@ -422,21 +518,16 @@ async def answer_note(ctx: Context) -> None:
             code, citizen = requested.petition.summary.code, None
             told = None
             for head in requested.heads:
-                for chat in await ctx.store.officer_chats(head.id):
-                    await ctx.notify(
-                        chat,
-                        functools.partial(
-                            extension_for_head,
-                            requested=requested,
-                            complexity=str(job.get("complexity", "")),
-                            note=note,
-                            officer=officer.name,
-                        ),
-                    )
-        elif action == Action.ANSWER:
-            sent = await answer_petition(ctx.store, ctx.env, petition_id, officer, note, ctx.now)
-            code, citizen = sent.petition.summary.code, sent.citizen
-            told = functools.partial(answer_for_citizen, sent=sent, text=note)
+                await ctx.notify_officer(
+                    head.id,
+                    functools.partial(
+                        extension_for_head,
+                        requested=requested,
+                        complexity=str(job.get("complexity", "")),
+                        note=note,
+                        officer=officer.name,
+                    ),
+                )
         elif action == Action.ASK_CITIZEN:
             asked = await ask_citizen(ctx.store, ctx.env, petition_id, officer, note, ctx.now)
             code, citizen = asked.petition.summary.code, asked.citizen
@@ -472,7 +563,6 @@ DONE_MESSAGES = {
     Action.GUIDE: N_("officer.guided"),
     Action.FORWARD: N_("officer.forwarded"),
     Action.ASK_CITIZEN: N_("officer.asked"),
-    Action.ANSWER: N_("officer.answered"),
     Action.EXTEND: N_("officer.extension_requested"),
 }
 CITIZEN_NOTES = {Action.GUIDE: N_("citizen.guided"), Action.FORWARD: N_("citizen.forwarded")}
@@ -552,8 +642,7 @@ async def decide_on_extension(ctx: Context) -> None:
         if decided.citizen is not None:
             await ctx.notify(decided.citizen, message)
     if decided.assignee is not None:
-        for chat in await ctx.store.officer_chats(decided.assignee.id):
-            await ctx.notify(chat, message)
+        await ctx.notify_officer(decided.assignee.id, message)
 
 
 def extension_approved(t: Translator, code: str, due: date) -> Reply:
@@ -564,17 +653,6 @@ def extension_approved(t: Translator, code: str, due: date) -> Reply:
 def extension_declined(t: Translator, code: str) -> Reply:
     """The resolver learns the head did not agree."""
     return Reply(t("officer.extend.declined", code=code))
-
-
-def answer_for_citizen(t: Translator, sent: AnswerSent, text: str) -> Reply:
-    """The answer, where to go next for a complaint, and five buttons to rate it."""
-    code, petition_id = sent.petition.summary.code, sent.petition.summary.id
-    lines = [t("citizen.answer", code=code, text=text)]
-    if sent.second_complaint_until is not None:
-        lines.append(t("citizen.answer.second_complaint", date=t.date(sent.second_complaint_until)))
-    lines.append(t("citizen.answer.rate"))
-    stars = tuple(Button("⭐" * score, f"cr:{petition_id}.{score}") for score in range(1, 6))
-    return Reply("\n".join(lines), (stars[:3], stars[3:]))
 
 
 def question_for_citizen(t: Translator, asked: Asked, question: str) -> Reply:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import FileRef, Recipient
 from bot.domain.org import Organisation, Unit
-from bot.domain.petition import OPEN_STATES, PetitionState
+from bot.domain.petition import OPEN_STATES, Case, PetitionState
 from bot.ports import (
     CitizenView,
     DeadlineView,
@@ -21,6 +21,7 @@ from bot.ports import (
     OfficerView,
     PetitionDetail,
     PetitionSummary,
+    StoredEvent,
 )
 from storage import models as m
 from storage import queues
@@ -160,6 +161,13 @@ class SqlStore(ReceptionRecords):
         self.session.add(m.Rating(petition_id=petition_id, score=score, rated_at=now))
         return True
 
+    async def explain_rating(self, petition_id: int, reason: str, comment: str | None) -> bool:
+        row = await self.session.scalar(select(m.Rating).where(m.Rating.petition_id == petition_id))
+        if row is None or row.reason is not None:
+            return False
+        row.reason, row.comment = reason, comment
+        return True
+
     async def extend_deadline(
         self, petition_id: int, rule_id: str, due: date, extensions: int, complexity: str
     ) -> None:
@@ -223,29 +231,86 @@ class SqlStore(ReceptionRecords):
         reason: str | None,
         payload: dict[str, Any],
         now: datetime,
-    ) -> None:
-        self.session.add(
-            m.PetitionEvent(
-                petition_id=petition_id,
-                at=now,
-                actor=actor,
-                action=action,
-                reason=reason,
-                payload=payload,
+    ) -> int:
+        row = m.PetitionEvent(
+            petition_id=petition_id,
+            at=now,
+            actor=actor,
+            action=action,
+            reason=reason,
+            payload=payload,
+        )
+        self.session.add(row)
+        await self.session.flush()
+        return row.id
+
+    async def last_event(self, petition_id: int, actions: set[str]) -> StoredEvent | None:
+        row = await self.session.scalar(
+            select(m.PetitionEvent)
+            .where(
+                m.PetitionEvent.petition_id == petition_id,
+                m.PetitionEvent.action.in_(sorted(actions)),
+            )
+            .order_by(m.PetitionEvent.id.desc())
+            .limit(1)
+        )
+        if row is None:
+            return None
+        return StoredEvent(row.id, row.at, row.actor, row.action, row.reason, dict(row.payload))
+
+    async def classify(self, petition_id: int, kind: str, field: str, case: Case) -> None:
+        row = await self.session.get_one(m.Petition, petition_id)
+        row.kind, row.field, row.instance = kind, field, case.instance
+        row.remote_area, row.complex = case.remote_area, case.complex
+        row.especially_complex = case.especially_complex
+        row.group_size, row.representatives = case.group_size, case.representatives
+
+    async def move_deadline(self, petition_id: int, rule_id: str, due: date) -> None:
+        await self.session.execute(
+            update(m.Deadline)
+            .where(
+                m.Deadline.petition_id == petition_id,
+                m.Deadline.rule_id == rule_id,
+                m.Deadline.status == "open",
+            )
+            .values(due_date=due)
+        )
+
+    async def grant_identity(
+        self, petition_id: int, officer_id: int, granted_by: int, now: datetime
+    ) -> bool:
+        existing = await self.session.scalar(
+            select(m.IdentityGrant.id).where(
+                m.IdentityGrant.petition_id == petition_id,
+                m.IdentityGrant.officer_id == officer_id,
             )
         )
+        if existing is not None:
+            return False
+        self.session.add(
+            m.IdentityGrant(
+                petition_id=petition_id,
+                officer_id=officer_id,
+                granted_by=granted_by,
+                granted_at=now,
+            )
+        )
+        return True
 
     async def citizen_chat(self, citizen_id: int) -> Recipient | None:
         row = await self.session.get(m.Citizen, citizen_id)
         return Recipient(row.channel, row.chat_id) if row else None
 
     async def heads_of(self, unit: str) -> list[OfficerView]:
+        return [view for view in await self.officers_of(unit) if "head" in view.roles]
+
+    async def officers_of(self, unit: str) -> list[OfficerView]:
         rows = await self.session.scalars(
             select(m.Officer)
             .where(m.Officer.unit_code == unit, m.Officer.active.is_(True))
             .order_by(m.Officer.handle)
         )
-        return [view for view in map(_officer_view, rows) if "head" in view.roles]
+        return list(map(_officer_view, rows))
 
     async def schedule(
         self, kind: str, due_at: datetime, payload: dict[str, Any], petition_id: int | None
@@ -294,6 +359,9 @@ class SqlStore(ReceptionRecords):
             longitude=petition.longitude,
             channel=petition.channel,
             received_at=petition.received_at,
+            group_size=petition.group_size,
+            instance=petition.instance,
+            parent_id=petition.parent_id,
         )
         self.session.add(row)
         await self.session.flush()
@@ -406,6 +474,20 @@ class SqlStore(ReceptionRecords):
             filer_phone=row.filer_phone,
             filer_address=row.filer_address,
             attachments=attachments or 0,
+            case=Case(
+                instance=row.instance,
+                remote_area=row.remote_area,
+                complex=row.complex,
+                especially_complex=row.especially_complex,
+                group_size=row.group_size,
+                representatives=row.representatives,
+            ),
+            parent_id=row.parent_id,
+            identity_viewers=frozenset(
+                await self.session.scalars(
+                    select(m.IdentityGrant.officer_id).where(m.IdentityGrant.petition_id == row.id)
+                )
+            ),
         )
 
     async def officer_chats(self, officer_id: int) -> list[Recipient]:

@@ -238,21 +238,31 @@ async def test_a_complaint_is_answered_shown_its_second_complaint_window_and_rat
     sandbox_app: Application, http: aiohttp.ClientSession
 ) -> None:
     citizen, officer = await accepted_then(sandbox_app, http, "Trả lời / ra quyết định")
-    done = texts(await officer.say("Quyết định số 12/QĐ-UBND ngày 02/03/2026: công nhận một phần."))
+    noted = await officer.say("Quyết định số 12/QĐ-UBND ngày 02/03/2026: công nhận một phần.")
+    assert not texts(await citizen.new_lines()), "nothing leaves before Send"
+    done = texts(await officer.press("Gửi trả lời", noted))
     assert "Đã gửi trả lời đơn SP-2026-000001" in done
 
     answer = await citizen.new_lines()
     # kn2.file_window: 30 days from Mon 02/03/2026 → Wed 01/04/2026 (Điều 33 Luật Khiếu nại).
     assert "Quyết định số 12/QĐ-UBND" in texts(answer) and "01/04/2026" in texts(answer)
-    assert "Cảm ơn" in texts(await citizen.press("⭐⭐⭐⭐", answer))
+    why = await citizen.press("⭐⭐⭐⭐", answer)
+    assert "Điều gì khiến" in texts(why)
+    comment = await citizen.press("Trả lời rõ ràng", why)
+    assert "Cảm ơn" in texts(await citizen.say("Cán bộ giải thích dễ hiểu."))
+    assert "góp ý thêm" in texts(comment)
     assert "đã được đánh giá" in texts(await citizen.press("⭐⭐⭐⭐⭐", answer))
     intruder = SandboxPerson(sandbox_app, http, "citizen-3")
     await consent(intruder)
     assert "đã được đánh giá" in texts(await intruder.act({"kind": "callback", "data": "cr:1.1"}))
     async with sandbox_app.db.transaction() as session:
-        ratings = [(r.petition_id, r.score) for r in await session.scalars(select(m.Rating))]
+        ratings = [
+            (r.petition_id, r.score, r.reason, r.comment)
+            for r in await session.scalars(select(m.Rating))
+        ]
         petition = await session.get_one(m.Petition, 1)
-    assert ratings == [(1, 4)] and petition.state == "answered"
+    assert ratings == [(1, 4, "clear", "Cán bộ giải thích dễ hiểu.")]
+    assert petition.state == "answered"
 
 
 async def test_a_denunciation_is_extended_once_by_a_head_and_the_denouncer_told(

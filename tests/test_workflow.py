@@ -13,36 +13,38 @@ from bot.domain.workflow import TransitionRefused, allowed_actions, next_state
 
 # The whole table, written out by hand from DESIGN §6 and LEGAL §3: for each kind and state,
 # the actions an officer (or citizen) may take. Anything not listed must be refused.
-WORKING_COMMON = {A.ASK_CITIZEN, A.ANSWER}
+WORKING_COMMON = {A.ASK_CITIZEN, A.ANSWER, A.NOTE, A.CLASSIFY, A.REASSIGN}
+INTAKE = {A.ACCEPT, A.REFUSE, A.FORWARD, A.REROUTE, A.GUIDE, A.CLASSIFY, A.REASSIGN}
+WAITING = {A.CITIZEN_ANSWERED, A.NOTE, A.CLASSIFY, A.REASSIGN}
 EXPECTED: dict[K, dict[S, set[A]]] = {
     K.COMPLAINT: {
-        S.RECEIVED: {A.ACCEPT, A.REFUSE, A.FORWARD, A.REROUTE, A.GUIDE},
+        S.RECEIVED: INTAKE,
         S.ACCEPTED: {A.START, A.HOLD_DIALOGUE} | WORKING_COMMON,
         S.IN_PROGRESS: {A.HOLD_DIALOGUE} | WORKING_COMMON,
         S.EXTENDED: WORKING_COMMON,
         S.DIALOGUE: {A.START} | WORKING_COMMON,
-        S.WAITING_CITIZEN: {A.CITIZEN_ANSWERED},
+        S.WAITING_CITIZEN: WAITING,
         S.ANSWERED: {A.CLOSE, A.APPEAL},
         S.CLOSED: {A.APPEAL},
     },
     K.DENUNCIATION: {
-        S.RECEIVED: {A.ACCEPT, A.REFUSE, A.FORWARD, A.REROUTE, A.GUIDE},
+        S.RECEIVED: INTAKE,
         S.ACCEPTED: {A.START, A.EXTEND} | WORKING_COMMON,
         S.IN_PROGRESS: {A.EXTEND} | WORKING_COMMON,
         S.EXTENDED: {A.EXTEND} | WORKING_COMMON,
         S.DIALOGUE: {A.START} | WORKING_COMMON,
-        S.WAITING_CITIZEN: {A.CITIZEN_ANSWERED},
+        S.WAITING_CITIZEN: WAITING,
         S.ANSWERED: {A.CLOSE},
     },
 }
 for kind in (K.PETITION, K.FEEDBACK):
     EXPECTED[kind] = {
-        S.RECEIVED: {A.ACCEPT, A.REFUSE, A.FORWARD, A.REROUTE, A.GUIDE},
+        S.RECEIVED: INTAKE,
         S.ACCEPTED: {A.START} | WORKING_COMMON,
         S.IN_PROGRESS: set(WORKING_COMMON),
         S.EXTENDED: set(WORKING_COMMON),
         S.DIALOGUE: {A.START} | WORKING_COMMON,
-        S.WAITING_CITIZEN: {A.CITIZEN_ANSWERED},
+        S.WAITING_CITIZEN: WAITING,
         S.ANSWERED: {A.CLOSE, A.REOPEN},
         S.CLOSED: {A.REOPEN},
     }
@@ -80,4 +82,6 @@ def test_finished_petitions_offer_nothing_but_what_the_law_keeps_open() -> None:
         A.FORWARD,
         A.REROUTE,
         A.GUIDE,
+        A.CLASSIFY,
+        A.REASSIGN,
     ]

@@ -103,7 +103,8 @@ class SandboxChannel:
                 "ask_contact": reply.ask_contact,
                 "ask_location": reply.ask_location,
                 "keys": reply.keys,
-                "document": reply.document_name,
+                "document": reply.document_name
+                or (reply.attachment.name or reply.attachment.media if reply.attachment else None),
             },
         )
         return SendResult(str(entry.id))

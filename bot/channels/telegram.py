@@ -13,7 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from aiohttp import web
 from telegram import (
@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
 TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "callback_query"]
 POLL_TIMEOUT_SECONDS = 25
@@ -194,14 +195,10 @@ class TelegramChannel:
         try:
             if reply.document_path:
                 with Path(reply.document_path).open("rb") as handle:
-                    message = await self.bot.send_document(
-                        chat_id,
-                        handle,
-                        filename=reply.document_name,
-                        caption=reply.text[:1024] or None,
-                        reply_markup=render_markup(reply),
-                    )
-                return SendResult(str(message.message_id))
+                    return await self._send_file(chat_id, reply, "document", handle)
+            if reply.attachment:
+                media = "photo" if reply.attachment.media == "photo" else "document"
+                return await self._send_file(chat_id, reply, media, reply.attachment.file_id)
             parts = split_text(reply.text)
             for part in parts[:-1]:
                 await self.bot.send_message(chat_id, part)
@@ -219,6 +216,30 @@ class TelegramChannel:
             raise Undeliverable(error.message) from error
         except NetworkError as error:
             raise RetryLater(5.0, f"telegram network: {error.message}") from error
+
+    async def _send_file(
+        self, chat_id: str, reply: Reply, media: str, file: BinaryIO | str
+    ) -> SendResult:
+        """A photo or document with the text as its caption, or after the text when it is long."""
+        caption: str | None = reply.text
+        if utf16_length(reply.text) > CAPTION_LIMIT:
+            for part in split_text(reply.text):
+                await self.bot.send_message(chat_id, part)
+            caption = None
+        markup = render_markup(reply)
+        if media == "photo":
+            message = await self.bot.send_photo(
+                chat_id, file, caption=caption or None, reply_markup=markup
+            )
+        else:
+            message = await self.bot.send_document(
+                chat_id,
+                file,
+                filename=reply.document_name,
+                caption=caption or None,
+                reply_markup=markup,
+            )
+        return SendResult(str(message.message_id))
 
     async def download(self, file: FileRef, destination: str) -> int:
         """Fetch a file the user sent (Telegram's limit for bots is 20 MB)."""

@@ -26,6 +26,7 @@ STATUSES: Final = ("verified", "to verify", "policy")
 VARIANT_KEYS: Final = ("complex", "remote", "remote+complex")
 CASES: Final = ("normal", "complex", "especially_complex")
 PETITION_KINDS: Final = ("khieu_nai", "to_cao", "kien_nghi", "phan_anh")
+KIND_FIELDS: Final = ("on_receipt", "on_accept", "second_on_receipt", "second_on_accept")
 
 _EMPTY: Final[Mapping[str, int]] = MappingProxyType({})
 
@@ -76,10 +77,25 @@ class Rule:
 
 @dataclass(frozen=True)
 class KindRules:
-    """Which rules start running for a petition kind when it is received and when accepted."""
+    """Which rules start running for a petition kind when it is received and when accepted.
+
+    A second complaint (LKN Art. 33) runs on its own rules; kinds without them use the first's.
+    """
 
     on_receipt: tuple[str, ...] = ()
     on_accept: tuple[str, ...] = ()
+    second_on_receipt: tuple[str, ...] = ()
+    second_on_accept: tuple[str, ...] = ()
+
+    def receipt(self, instance: int = 1) -> tuple[str, ...]:
+        """The rules started by the day a petition of this instance is received."""
+        return (
+            self.second_on_receipt if instance == 2 and self.second_on_receipt else self.on_receipt
+        )
+
+    def acceptance(self, instance: int = 1) -> tuple[str, ...]:
+        """The rules started by acceptance (thụ lý) of a petition of this instance."""
+        return self.second_on_accept if instance == 2 and self.second_on_accept else self.on_accept
 
 
 @dataclass(frozen=True)
@@ -335,12 +351,11 @@ def parse_rulebook(data: Mapping[str, Any]) -> RuleBook:
         _choice(kind, PETITION_KINDS, "kinds")
         if not isinstance(raw, Mapping):
             raise ValueError(_where(path) + "must be a table")
-        unknown = sorted(set(raw) - {"on_receipt", "on_accept"})
+        unknown = sorted(set(raw) - set(KIND_FIELDS))
         if unknown:
             raise ValueError(_where(path) + f"unknown field(s) {unknown}")
         kinds[kind] = KindRules(
-            on_receipt=_rule_ids(raw, "on_receipt", path, rules),
-            on_accept=_rule_ids(raw, "on_accept", path, rules),
+            **{name: _rule_ids(raw, name, path, rules) for name in KIND_FIELDS if name in raw}
         )
     missing = [k for k in PETITION_KINDS if k not in kinds]
     if missing:

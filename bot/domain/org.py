@@ -21,6 +21,7 @@ class Unit:
     kind: str
     parent: str | None = None
     petition_prefix: str | None = None
+    answer_approval: bool = False  # answers drafted here are sent only once a head approves
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,14 @@ def _list(data: Mapping[str, Any], key: str) -> Sequence[Mapping[str, Any]]:
 
 
 def _unit(item: Mapping[str, Any]) -> Unit:
-    return Unit(item["code"], item["name"], item["kind"], item.get("parent"), item.get("prefix"))
+    return Unit(
+        item["code"],
+        item["name"],
+        item["kind"],
+        item.get("parent"),
+        item.get("prefix"),
+        bool(item.get("answer_approval", False)),
+    )
 
 
 def _officer(item: Mapping[str, Any]) -> OfficerRecord:

@@ -71,6 +71,33 @@ IDENTITY_NEEDS: dict[PetitionKind, IdentityNeeds] = {
     ),
 }
 
+GROUP_THRESHOLD = 5  # đơn đông người: five or more people (Nghị định 124/2020, Thông tư 05/2021)
+
+
+@dataclass(frozen=True)
+class Case:
+    """How a petition is classified (phân loại): what drives its deadlines and its statistics."""
+
+    instance: int = 1  # a complaint's first or second instance (LKN Art. 33)
+    remote_area: bool = False  # vùng sâu, vùng xa đi lại khó khăn
+    complex: bool = False
+    especially_complex: bool = False
+    group_size: int = 1
+    representatives: int = 0
+
+    @property
+    def complexity(self) -> str:
+        """normal | complex | especially_complex, as the rule book names the cases."""
+        if self.especially_complex:
+            return "especially_complex"
+        return "complex" if self.complex else "normal"
+
+    @property
+    def is_group(self) -> bool:
+        """A group petition, counted apart in the reports."""
+        return self.group_size >= GROUP_THRESHOLD
+
+
 MAX_CONTENT_CHARS = 10_000
 MAX_ATTACHMENTS = 10
 MAX_NAME_CHARS = 120

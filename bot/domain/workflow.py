@@ -23,6 +23,7 @@ class Action(StrEnum):
     REROUTE = "reroute"  # to another unit inside the system, which then handles it
     GUIDE = "guide"  # hướng dẫn: tell the citizen where to go
     START = "start"  # begin verification
+    NOTE = "note"  # ghi nhận kết quả xác minh: for the file, not for the citizen
     ASK_CITIZEN = "ask_citizen"
     CITIZEN_ANSWERED = "citizen_answered"
     EXTEND = "extend"  # gia hạn (denunciations, LTC Art. 30)
@@ -31,17 +32,24 @@ class Action(StrEnum):
     CLOSE = "close"
     APPEAL = "appeal"  # second complaint (LKN Art. 33)
     REOPEN = "reopen"  # "not resolved" on a feedback or petition
+    CLASSIFY = "classify"  # phân loại: kind, field, remote area, complexity, group
+    REASSIGN = "reassign"  # another officer of the same unit
 
 
 WORKING = frozenset({S.ACCEPTED, S.IN_PROGRESS, S.EXTENDED, S.DIALOGUE})
+STILL_OPEN = WORKING | {S.RECEIVED, S.WAITING_CITIZEN}
 
-TRANSITIONS: dict[Action, tuple[frozenset[PetitionState], PetitionState]] = {
+# The target None means the action leaves the state as it is.
+TRANSITIONS: dict[Action, tuple[frozenset[PetitionState], PetitionState | None]] = {
+    Action.CLASSIFY: (STILL_OPEN, None),
+    Action.REASSIGN: (STILL_OPEN, None),
     Action.ACCEPT: (frozenset({S.RECEIVED}), S.ACCEPTED),
     Action.REFUSE: (frozenset({S.RECEIVED}), S.REFUSED),
     Action.FORWARD: (frozenset({S.RECEIVED}), S.FORWARDED),
     Action.REROUTE: (frozenset({S.RECEIVED}), S.RECEIVED),
     Action.GUIDE: (frozenset({S.RECEIVED}), S.GUIDED),
     Action.START: (frozenset({S.ACCEPTED, S.DIALOGUE}), S.IN_PROGRESS),
+    Action.NOTE: (WORKING | {S.WAITING_CITIZEN}, None),
     Action.ASK_CITIZEN: (WORKING, S.WAITING_CITIZEN),
     Action.CITIZEN_ANSWERED: (frozenset({S.WAITING_CITIZEN}), S.IN_PROGRESS),
     # A second extension (especially complex) starts from EXTENDED; the deadline engine refuses
@@ -74,7 +82,7 @@ def next_state(state: PetitionState, action: Action, kind: PetitionKind) -> Peti
     sources, target = TRANSITIONS[action]
     if state not in sources:
         raise TransitionRefused(f"{action} is not possible while the petition is {state}")
-    return target
+    return state if target is None else target
 
 
 def allowed_actions(state: PetitionState, kind: PetitionKind) -> list[Action]:

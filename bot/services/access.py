@@ -23,19 +23,19 @@ def units_under(org: Organisation, unit_code: str) -> list[str]:
 
 
 def may_see(org: Organisation, officer: OfficerView, petition: PetitionDetail) -> bool:
+    """The assignee, a head of the petition's unit or above, or someone a head brought in."""
+    return may_act(org, officer, petition) or officer.id in petition.identity_viewers
+
+
+def may_act(org: Organisation, officer: OfficerView, petition: PetitionDetail) -> bool:
     """The assignee, or a head of the petition's unit or of a unit above it."""
     if petition.assignee_id == officer.id:
         return True
     return "head" in officer.roles and officer.unit in unit_chain(org, petition.unit)
 
 
-def may_act(org: Organisation, officer: OfficerView, petition: PetitionDetail) -> bool:
-    """Acting needs the same standing as seeing: the assignee or a head above."""
-    return may_see(org, officer, petition)
-
-
 def may_see_identity(officer: OfficerView, petition: PetitionDetail) -> bool:
-    """A denouncer is known only to the person resolving the denunciation (LEGAL §4)."""
+    """A denouncer is known only to the resolver and those a head designates (LEGAL §4)."""
     if not IDENTITY_NEEDS[PetitionKind(petition.summary.kind)].secret:
         return True
-    return petition.assignee_id == officer.id
+    return petition.assignee_id == officer.id or officer.id in petition.identity_viewers

@@ -36,6 +36,10 @@ class Draft:
     address: str | None
     anonymous: bool
     accused: str | None = None  # for a denunciation: staff | leader | other
+    instance: int = 1  # 2: a second complaint (LKN Art. 33)
+    parent_id: int | None = None  # the first complaint, for a second one
+    unit: str | None = None  # set when the law names the unit (a second complaint)
+    group_size: int = 1  # people who came in person together (tiếp công dân)
 
 
 @dataclass(frozen=True)
@@ -51,12 +55,12 @@ class Filed:
 
 
 def receipt_deadlines(
-    rulebook: RuleBook, calendar: WorkingCalendar, kind: str, received_on: date
+    rulebook: RuleBook, calendar: WorkingCalendar, kind: str, received_on: date, instance: int = 1
 ) -> tuple[DeadlineView, ...]:
     """The dates the law sets from the day a petition of this kind is received."""
     return tuple(
         DeadlineView(rule_id, due_date(rulebook, rule_id, received_on, calendar=calendar))
-        for rule_id in rulebook.kinds[kind].on_receipt
+        for rule_id in rulebook.kinds[kind].receipt(instance)
     )
 
 
@@ -72,14 +76,14 @@ async def file_petition(
 ) -> Filed:
     """Tiếp nhận đơn: route, number, date and store a confirmed draft in the open transaction."""
     kind = PetitionKind(draft.kind)
-    unit = route_unit(org, draft.commune, kind, draft.field, draft.accused)
+    unit = draft.unit or route_unit(org, draft.commune, kind, draft.field, draft.accused)
     assignee = pick_officer(
         org, unit, kind, await store.open_load(unit), await store.reachable_officers(unit)
     )
     received_on = now.astimezone(LOCAL_TZ).date()
     number = await store.next_petition_number(org.prefix_of(unit), received_on.year)
     code = format_code(org.prefix_of(unit), received_on.year, number)
-    deadlines = receipt_deadlines(rulebook, calendar, kind, received_on)
+    deadlines = receipt_deadlines(rulebook, calendar, kind, received_on, draft.instance)
     keep_identity = not (draft.anonymous and IDENTITY_NEEDS[kind].anonymous_allowed)
     petition_id = await store.add_petition(
         NewPetition(
@@ -103,6 +107,9 @@ async def file_petition(
             attachments=draft.attachments,
             deadlines=tuple((d.rule_id, received_on, d.due_date) for d in deadlines),
             event_payload={"unit": unit, "assignee": assignee.handle if assignee else None},
+            group_size=draft.group_size,
+            instance=draft.instance,
+            parent_id=draft.parent_id,
         )
     )
     await schedule_reminders(store, calendar, petition_id, received_on, deadlines)

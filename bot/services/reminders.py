@@ -16,6 +16,8 @@ from bot.i18n import LOCAL_TZ, N_, Catalogues, Translator
 from bot.labels import kind_label, rule_label
 from bot.ports import DeadlineView, OfficerView, PetitionDetail, Store
 
+DIALOGUE_REMINDER = "dialogue.remind"
+
 MESSAGES = {
     ("deadline.remind", "half"): N_("reminder.half"),
     ("deadline.remind", "3wd"): N_("reminder.soon"),
@@ -23,6 +25,47 @@ MESSAGES = {
     ("deadline.overdue", "overdue"): N_("reminder.overdue"),
     ("deadline.escalate", "escalate"): N_("reminder.escalate"),
 }
+
+
+async def run_job(
+    store: Store,
+    org: Organisation,
+    catalogues: Catalogues,
+    kind: str,
+    payload: dict[str, str],
+    petition_id: int | None,
+    now: datetime,
+) -> list[Outgoing]:
+    """The messages one scheduled job sends."""
+    if kind == DIALOGUE_REMINDER:
+        return await dialogue_reminder(store, catalogues, payload, petition_id)
+    return await deadline_job(store, org, catalogues, kind, payload, petition_id, now)
+
+
+async def dialogue_reminder(
+    store: Store, catalogues: Catalogues, payload: dict[str, str], petition_id: int | None
+) -> list[Outgoing]:
+    """The day before a dialogue: the complainant and the officer, unless it was moved or held."""
+    petition = await store.petition(petition_id) if petition_id else None
+    if petition is None or petition.summary.state != PetitionState.DIALOGUE:
+        return []
+    latest = await store.last_event(petition.summary.id, {"hold_dialogue"})
+    if latest is None or latest.payload.get("at") != payload.get("at"):
+        return []  # rescheduled since: the newer invitation has its own reminder
+    at = datetime.fromisoformat(payload["at"])
+    place, code = payload.get("place", ""), petition.summary.code
+    chats = [await store.citizen_chat(petition.citizen_id)] if petition.citizen_id else []
+    assignee = await _assignee(store, petition)
+    if assignee is not None:
+        chats += await store.officer_chats(assignee.id)
+    outgoing = []
+    for chat in chats:
+        if chat is None:
+            continue
+        t = catalogues.get(await store.locale_of(chat))
+        text = t("dialogue.reminder", code=code, time=t.datetime(at), place=place)
+        outgoing.append(Outgoing(chat, Reply(text)))
+    return outgoing
 
 
 async def deadline_job(

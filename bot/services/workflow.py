@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.conversation import Environment
 from bot.core import FileRef, Recipient
 from bot.domain.deadlines import due_date
-from bot.domain.petition import PetitionKind, PetitionState
+from bot.domain.petition import Case, PetitionKind, PetitionState
 from bot.domain.refusals import RefusalReason, reason
 from bot.domain.routing import pick_officer
 from bot.domain.workflow import Action, next_state
@@ -19,6 +20,25 @@ from bot.services.filing import schedule_reminders
 
 # The deadlines that acceptance meets: the letter has been handled (LEGAL §3).
 ACCEPTANCE_RULES = frozenset({"kn1.accept", "kn2.accept", "tc.initial", "don.process"})
+# The deadlines that telling the filer of the acceptance meets (LTC Art. 29): the bot tells them
+# in the same step when they filed in chat.
+NOTICE_RULES = frozenset({"tc.notify"})
+
+
+def case_due_date(
+    env: Environment, rule_id: str, start: date, case: Case, extensions: int = 0
+) -> date:
+    """A rule's due date for this petition's case: remote area and complexity lengthen some."""
+    return due_date(
+        env.rulebook,
+        rule_id,
+        start,
+        calendar=env.calendar,
+        complex=case.complex,
+        especially_complex=case.especially_complex,
+        remote=case.remote_area,
+        extensions=extensions,
+    )
 
 
 async def citizen_of(store: Store, petition: PetitionDetail) -> Recipient | None:
@@ -47,23 +67,24 @@ async def accept_petition(
     kind = PetitionKind(petition.summary.kind)
     state = PetitionState.ACCEPTED
     accepted_on = now.astimezone(LOCAL_TZ).date()
+    case = petition.case
     deadlines = tuple(
-        DeadlineView(
-            rule_id,
-            due_date(env.rulebook, rule_id, accepted_on, calendar=env.calendar),
-        )
-        for rule_id in env.rulebook.kinds[kind].on_accept
+        DeadlineView(rule_id, case_due_date(env, rule_id, accepted_on, case))
+        for rule_id in env.rulebook.kinds[kind].acceptance(case.instance)
     )
     await store.set_state(petition_id, state, now)
     await store.settle_deadlines(petition_id, set(ACCEPTANCE_RULES), "met")
     await store.add_deadlines(
         petition_id, [(d.rule_id, accepted_on, d.due_date) for d in deadlines]
     )
-    await schedule_reminders(store, env.calendar, petition_id, accepted_on, deadlines)
+    citizen = await citizen_of(store, petition)
+    if citizen is not None:  # the acceptance notice goes out with this action
+        await store.settle_deadlines(petition_id, set(NOTICE_RULES), "met")
+    still_open = tuple(d for d in deadlines if citizen is None or d.rule_id not in NOTICE_RULES)
+    await schedule_reminders(store, env.calendar, petition_id, accepted_on, still_open)
     await store.add_event(
         petition_id, f"officer:{officer.handle}", Action.ACCEPT, None, {"state": state}, now
     )
-    citizen = await citizen_of(store, petition)
     return Accepted(petition, deadlines, citizen)
 
 
@@ -253,6 +274,9 @@ class AnswerSent:
     """The answer the citizen receives, and for a complaint the second-complaint window."""
 
     petition: PetitionDetail
+    text: str
+    document: FileRef | None
+    document_channel: str
     citizen: Recipient | None
     second_complaint_until: date | None
 
@@ -264,19 +288,33 @@ async def answer_petition(
     officer: OfficerView,
     text: str,
     now: datetime,
+    document: FileRef | None = None,
+    channel: str = "",
 ) -> AnswerSent:
     """The decision, conclusion or reply is sent: the open deadlines are met."""
     petition = await check_action(store, env, petition_id, officer, Action.ANSWER)
     await store.set_state(petition_id, PetitionState.ANSWERED, now)
     open_rules = {d.rule_id for d in petition.summary.deadlines if d.status == "open"}
     await store.settle_deadlines(petition_id, open_rules, "met")
-    await store.add_event(petition_id, f"officer:{officer.handle}", Action.ANSWER, text, {}, now)
+    if document is not None:
+        await store.add_attachments(petition_id, channel, (document,))
     window = None
-    if petition.summary.kind == PetitionKind.COMPLAINT:
+    if petition.summary.kind == PetitionKind.COMPLAINT and petition.case.instance == 1:
         answered_on = now.astimezone(LOCAL_TZ).date()
-        window = due_date(env.rulebook, "kn2.file_window", answered_on, calendar=env.calendar)
+        window = case_due_date(env, "kn2.file_window", answered_on, petition.case)
+    await store.add_event(
+        petition_id,
+        f"officer:{officer.handle}",
+        Action.ANSWER,
+        text,
+        {
+            "document": document.name if document else None,
+            "second_complaint_until": window.isoformat() if window else None,
+        },
+        now,
+    )
     citizen = await citizen_of(store, petition)
-    return AnswerSent(petition, citizen, window)
+    return AnswerSent(petition, text, document, channel, citizen, window)
 
 
 async def rate_answer(
@@ -296,6 +334,20 @@ async def rate_answer(
         raise NotAllowed(f"petition {petition_id} is rated already")
     await store.add_event(petition_id, "citizen", "rated", None, {"score": score}, now)
     return petition
+
+
+RATING_REASONS = ("clear", "fast", "courteous", "slow", "unclear", "not_solved")
+
+
+async def explain_rating(
+    store: Store, petition_id: int, citizen_id: int, reason: str, comment: str | None
+) -> None:
+    """The reason (from the short list) and the citizen's words, added to their rating once."""
+    petition = await store.petition(petition_id)
+    if petition is None or petition.citizen_id != citizen_id or reason not in RATING_REASONS:
+        raise NotAllowed(f"explaining the rating of petition {petition_id}")
+    if not await store.explain_rating(petition_id, reason, comment):
+        raise NotAllowed(f"petition {petition_id} has no rating to explain")
 
 
 EXTENSION_RULE = "tc.resolve"  # LTC Art. 30: only the conclusion of a denunciation is extended
@@ -378,15 +430,13 @@ async def decide_extension(
     new_due = None
     if approve:
         extensions = deadline.extensions + 1
-        new_due = due_date(
-            env.rulebook,
-            EXTENSION_RULE,
-            deadline.start_date,
-            calendar=env.calendar,
+        case = dataclasses.replace(
+            petition.case,
             complex=complexity == "complex",
             especially_complex=complexity == "especially_complex",
-            extensions=extensions,
-        )  # raises TooManyExtensions beyond what the case allows
+        )
+        # raises TooManyExtensions beyond what the case allows
+        new_due = case_due_date(env, EXTENSION_RULE, deadline.start_date, case, extensions)
         await store.extend_deadline(petition_id, EXTENSION_RULE, new_due, extensions, complexity)
         await store.set_state(petition_id, PetitionState.EXTENDED, now)
         await schedule_reminders(

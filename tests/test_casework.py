@@ -1,0 +1,454 @@
+"""The work after intake, in the sandbox: classify, reassign, verify, dialogue, approve, close,
+reopen, second complaint, and a head letting someone know a denouncer."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import aiohttp
+import pytest
+from sqlalchemy import select
+
+from bot.app import Application
+from handlers.officer import ACTION_LABELS, IDENTITY_ACTION
+from storage import models as m
+from tests.conftest import FakeClock
+from tests.sandbox_client import SandboxPerson, texts
+from tests.test_filing_sandbox import consent, file_denunciation
+from tests.test_officer_actions import complaint_opened_by_assignee
+
+
+async def petition_row(app: Application, petition_id: int = 1) -> m.Petition:
+    async with app.db.transaction() as session:
+        return await session.get_one(m.Petition, petition_id)
+
+
+async def open_deadlines(app: Application, petition_id: int = 1) -> dict[str, str]:
+    async with app.db.transaction() as session:
+        rows = await session.scalars(
+            select(m.Deadline).where(
+                m.Deadline.petition_id == petition_id, m.Deadline.status == "open"
+            )
+        )
+        return {row.rule_id: row.due_date.strftime("%d/%m/%Y") for row in rows}
+
+
+async def events(app: Application, petition_id: int = 1) -> list[str]:
+    async with app.db.transaction() as session:
+        rows = await session.scalars(
+            select(m.PetitionEvent)
+            .where(m.PetitionEvent.petition_id == petition_id)
+            .order_by(m.PetitionEvent.id)
+        )
+        return [row.action for row in rows]
+
+
+async def file_feedback(person: SandboxPerson, field: str, story: str) -> list[dict]:
+    """A named feedback (phản ánh) about `field` in Sơn Phú."""
+    lines = await consent(person)
+    for label in ("Gửi đơn", "Phản ánh", field, "Sơn Phú", "Na Mao"):
+        lines = await person.press(label, lines)
+    lines = await person.say(story)
+    lines = await person.press("Xong", lines)
+    lines = await person.press("Gửi kèm họ tên", lines)
+    lines = await person.say("Lục Thị Mai")
+    lines = await person.act({"kind": "contact", "phone": "+84913222333"})
+    lines = await person.press("Bỏ qua", lines)  # the address is optional for feedback
+    return await person.press("Gửi đơn", lines)
+
+
+async def accepted_then(
+    app: Application, http: aiohttp.ClientSession, action: str
+) -> tuple[SandboxPerson, SandboxPerson, list[dict]]:
+    """The assignee accepts the complaint, reopens it and presses `action`; its first question."""
+    citizen, officer, opened = await complaint_opened_by_assignee(app, http)
+    await officer.press("Thụ lý", opened)
+    await citizen.new_lines()
+    asked = await officer.press(action, await opened_by(officer))
+    return citizen, officer, asked
+
+
+async def opened_by(person: SandboxPerson, petition_id: int = 1) -> list[dict]:
+    await person.new_lines()
+    return await person.act({"kind": "callback", "data": f"op:{petition_id}"})
+
+
+# --- classification ------------------------------------------------------------------------------
+
+
+async def test_marking_remote_then_complex_moves_the_decision_date_and_tells_the_citizen(
+    sandbox_app: Application, http: aiohttp.ClientSession
+) -> None:
+    citizen, officer, asked = await accepted_then(sandbox_app, http, "Phân loại")
+    assert await open_deadlines(sandbox_app) == {"kn1.resolve": "01/04/2026"}
+    # kn1.resolve remote: 45 days from Mon 02/03/2026 → Thu 16/04/2026 (Điều 28 LKN).
+    done = texts(await officer.press("vùng sâu", asked))
+    assert "Đã lưu phân loại" in done and "16/04/2026" in done
+    told = texts(await citizen.new_lines())
+    assert "đã được phân loại" in told and "16/04/2026" in told
+
+    lines = await opened_by(officer)
+    lines = await officer.press("Phân loại", lines)
+    lines = await officer.press("Tính chất", lines)
+    done = texts(await officer.press("Phức tạp", lines))
+    # remote + complex: 60 days → Fri 01/05/2026, a holiday; weekend; → Mon 04/05/2026.
+    assert "04/05/2026" in done
+    assert await open_deadlines(sandbox_app) == {"kn1.resolve": "04/05/2026"}
+    card = texts(await opened_by(officer))
+    assert "vùng sâu, vùng xa" in card and "Phức tạp" in card and "Phân loại đơn" in card
+    row = await petition_row(sandbox_app)
+    assert row.remote_area and row.complex and not row.especially_complex
+
+
+async def test_a_group_petition_records_its_people_and_representatives(
+    sandbox_app: Application, http: aiohttp.ClientSession
+) -> None:
+    citizen, officer, asked = await accepted_then(sandbox_app, http, "Phân loại")
+    lines = await officer.press("Số người", asked)
+    assert "số người đứng đơn" in texts(lines)
+    assert "Chưa đúng" in texts(await officer.say("mười hai người"))
+    assert "Chưa đúng" in texts(await officer.say("3 12")), "more representatives than people"
+    assert "Đã lưu phân loại" in texts(await officer.say("12 3"))
+    row = await petition_row(sandbox_app)
+    assert (row.group_size, row.representatives) == (12, 3)
+    assert "đông người: 12 người, 3 đại diện" in texts(await opened_by(officer))
+    assert not texts(await citizen.new_lines()), "no date moved: the citizen is not disturbed"
+
+
+async def test_before_acceptance_a_complaint_can_become_feedback_with_its_own_dates(
+    sandbox_app: Application, http: aiohttp.ClientSession
+) -> None:
+    citizen, officer, opened = await complaint_opened_by_assignee(sandbox_app, http)
+    await citizen.new_lines()
+    lines = await officer.press("Phân loại", opened)
+    lines = await officer.press("Loại đơn", lines)
+    done = texts(await officer.press("Phản ánh", lines))
+    # pakn.answer: 15 working days after Mon 02/03/2026 → Mon 23/03/2026.
+    assert "23/03/2026" in done
+    assert (await petition_row(sandbox_app)).kind == "phan_anh"
+    assert set(await open_deadlines(sandbox_app)) == {"don.process", "pakn.answer"}
+    told = texts(await citizen.new_lines())
+    assert "Phản ánh" in told and "23/03/2026" in told
+
+
+async def test_a_denunciation_cannot_be_turned_into_another_kind(
+    sandbox_app: Application, http: aiohttp.ClientSession
+) -> None:
+    await file_denunciation(
+        SandboxPerson(sandbox_app, http, "citizen-2"), "Hoàng Văn Tố", "0987654321", "Bản Trang"
+    )
+    head = SandboxPerson(sandbox_app, http, "officer-sp.chutich")
+    lines = await head.press("Phân loại", await opened_by(head))
+    lines = await head.press("Loại đơn", lines)
+    refused = texts(await head.press("Khiếu nại", lines))
+    assert "giữ bí mật người tố cáo" in refused
+    assert (await petition_row(sandbox_app)).kind == "to_cao"
+
+
+# --- reassignment, verification ------------------------------------------------------------------
+
+
+async def test_a_head_hands_a_petition_to_another_officer_of_the_unit(
+    sandbox_app: Application, http: aiohttp.ClientSession
+) -> None:
+    citizen = SandboxPerson(sandbox_app, http, "citizen-1")
+    await file_feedback(
+        citizen, "Đất đai", "Mương thoát nước xóm Na Mao bị lấp, nước tràn vào nhà."
+    )
+    first = SandboxPerson(sandbox_app, http, "officer-sp.kinhte")
+    assert "Đơn mới" in texts(await first.new_lines())
+    other = SandboxPerson(sandbox_app, http, "officer-sp.diachinh")
+    assert "không có quyền" in texts(await opened_by(other)), "same unit, not assigned"
+    offered = [b["text"] for line in await opened_by(first) for row in line["buttons"] for b in row]
+    assert not [label for label in offered if "Giao cán bộ khác" in label], "only heads reassign"
+
+    head = SandboxPerson(sandbox_app, http, "officer-sp.truongkt")
+    lines = await head.press("Giao cán bộ khác", await opened_by(head))
+    done = texts(await head.press("Lường Văn Sơn", lines))
+    assert "Lường Văn Sơn" in done
+    assert "được giao xử lý đơn SP-2026-000001" in texts(await other.new_lines())
+    assert "Lường Văn Sơn" in texts(await first.new_lines())
+    assert "cán bộ khác" in texts(await citizen.new_lines())
+    assert "Mương thoát nước" in texts(await opened_by(other))
+    assert "không có quyền" in texts(await opened_by(first)), "the former assignee lets go"
+
+
+async def test_a_verification_note_stays_on_file_and_the_citizen_only_learns_it_began(
+    sandbox_app: Application, http: aiohttp.ClientSession
+) -> None:
+    citizen, officer, _ = await accepted_then(sandbox_app, http, "Ghi nhận xác minh")
+    await officer.say("Đã làm việc với trưởng xóm Na Mao: diện tích thu hồi thực tế 180m2.")
+    noted = await officer.upload(b"\x89PNG fake", "bien-ban-xac-minh.png", "image/png")
+    saved = texts(await officer.press("Lưu ghi nhận", noted))
+    assert "Đã lưu kết quả xác minh" in saved and "1 tệp" in saved
+    told = texts(await citizen.new_lines())
+    assert "đang được xác minh" in told and "180m2" not in told
+    assert (await petition_row(sandbox_app)).state == "in_progress"
+    timeline = await citizen.act({"kind": "callback", "data": "mp:1"})
+    assert "180m2" not in texts(timeline) and "xác minh" not in texts(timeline)
+
+
+# --- dialogue -----------------------------------------------------------------------------------
+
+
+async def test_a_dialogue_is_scheduled_reminded_the_day_before_and_its_minutes_sent(
+    sandbox_app: Application, http: aiohttp.ClientSession, clock: FakeClock
+) -> None:
+    citizen, officer, _ = await accepted_then(sandbox_app, http, "Hẹn đối thoại")
+    assert "Chưa đúng" in texts(await officer.say("01/03/2026 09:00")), "in the past"
+    assert "Chưa đúng" in texts(await officer.say("thứ sáu tuần sau"))
+    await officer.say("10/03/2026 14:00")
+    done = texts(await officer.say("Phòng tiếp công dân UBND xã Sơn Phú"))
+    assert "14:00 10/03/2026" in done
+    invitation = texts(await citizen.new_lines())
+    assert "Giấy mời đối thoại" in invitation and "14:00 10/03/2026" in invitation
+    assert (await petition_row(sandbox_app)).state == "dialogue"
+
+    clock.now = datetime(2026, 3, 9, 7, 0, tzinfo=UTC)  # 14:00 the day before, in Hà Nội
+    await sandbox_app.scheduler.run_due()
+    await sandbox_app.scheduler.run_due()
+    await sandbox_app.outbox.flush()
+    reminded = texts(await citizen.new_lines())
+    assert reminded.count("Nhắc lịch đối thoại") == 1 and "Phòng tiếp công dân" in reminded
+    assert "Nhắc lịch đối thoại" in texts(await officer.new_lines())
+
+    clock.now = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
+    await officer.press("Biên bản đối thoại", await opened_by(officer))
+    noted = await officer.say("Hai bên thống nhất đo đạc lại ranh giới trong tháng 3.")
+    sent = texts(await officer.press("Gửi biên bản", noted))
+    assert "Đã lưu biên bản" in sent
+    assert "đo đạc lại ranh giới" in texts(await citizen.new_lines())
+    assert (await petition_row(sandbox_app)).state == "in_progress"
+
+
+# --- approval, closing, reopening ----------------------------------------------------------------
+
+
+async def test_an_answer_waits_for_the_head_who_returns_it_then_approves_the_new_draft(
+    sandbox_app: Application, http: aiohttp.ClientSession
+) -> None:
+    citizen = SandboxPerson(sandbox_app, http, "citizen-1")
+    await file_feedback(citizen, "Y tế", "Trạm y tế xã đóng cửa giờ hành chính nhiều ngày.")
+    officer = SandboxPerson(sandbox_app, http, "officer-sp.vhxh")
+    await officer.press("Thụ lý", await opened_by(officer))
+    await citizen.new_lines()
+
+    await officer.press("Trả lời", await opened_by(officer))
+    noted = await officer.say("Trạm y tế đã bố trí trực đủ giờ từ tuần này.")
+    submitted = texts(await officer.press("Gửi trả lời", noted))
+    assert "trình lãnh đạo duyệt" in submitted
+    assert not texts(await citizen.new_lines()), "nothing reaches the citizen before approval"
+
+    head = SandboxPerson(sandbox_app, http, "officer-sp.truongvhxh")
+    request = await head.new_lines()
+    assert "Trạm y tế đã bố trí trực" in texts(request)
+    await head.press("Trả lại", request)
+    returned = texts(await head.say("Ghi rõ lịch trực và số điện thoại trạm."))
+    assert "Đã trả lại" in returned
+    assert "Ghi rõ lịch trực" in texts(await officer.new_lines())
+
+    await officer.press("Trả lời", await opened_by(officer))
+    noted = await officer.say("Trạm y tế trực 7h-17h hằng ngày, điện thoại 0208 3800 115.")
+    await officer.press("Gửi trả lời", noted)
+    second = await head.new_lines()
+    stale = texts(await head.press("Duyệt", request))
+    assert "không có quyền" in stale, "the first draft's button no longer sends anything"
+    assert "Đã gửi trả lời" in texts(await head.press("Duyệt", second))
+    answer = texts(await citizen.new_lines())
+    assert "7h-17h" in answer and "bố trí trực đủ giờ" not in answer
+    assert "đã được duyệt" in texts(await officer.new_lines())
+    assert (await petition_row(sandbox_app)).state == "answered"
+    assert (await events(sandbox_app))[-4:] == [
+        "answer_returned",
+        "answer_proposed",
+        "answer",
+        "answer_approved",
+    ]
+
+
+async def test_not_resolved_reopens_a_feedback_and_the_heads_hear_why(
+    sandbox_app: Application, http: aiohttp.ClientSession, clock: FakeClock
+) -> None:
+    citizen = SandboxPerson(sandbox_app, http, "citizen-1")
+    await file_feedback(
+        citizen, "Đất đai", "Mương thoát nước xóm Na Mao bị lấp, nước tràn vào nhà."
+    )
+    officer = SandboxPerson(sandbox_app, http, "officer-sp.kinhte")
+    await officer.press("Thụ lý", await opened_by(officer))
+    await officer.press("Trả lời", await opened_by(officer))
+    noted = await officer.say("Xã đã nạo vét mương ngày 05/03.")
+    await officer.press("Gửi trả lời", noted)
+    answer = await citizen.new_lines()
+
+    clock.now = datetime(2026, 3, 9, 3, 0, tzinfo=UTC)  # Mon 09/03/2026
+    asked = await citizen.press("Chưa được giải quyết", answer)
+    assert "chưa được giải quyết" in texts(asked)
+    done = texts(await citizen.say("Mương vẫn bị lấp đoạn trước nhà số 12."))
+    # pakn.answer again: 15 working days after Mon 09/03/2026 → Mon 30/03/2026.
+    assert "Đã mở lại" in done and "30/03/2026" in done
+    assert (await petition_row(sandbox_app)).state == "in_progress"
+    assert "trước nhà số 12" in texts(await officer.new_lines())
+    for head in ("officer-sp.truongkt", "officer-sp.chutich"):
+        assert "trước nhà số 12" in texts(await SandboxPerson(sandbox_app, http, head).new_lines())
+    again = texts(await citizen.press("Chưa được giải quyết", answer))
+    assert "không thể mở lại" in again, "an old button cannot reopen a petition at work"
+
+
+async def test_the_file_is_closed_after_the_answer(
+    sandbox_app: Application, http: aiohttp.ClientSession
+) -> None:
+    citizen, officer, _ = await accepted_then(sandbox_app, http, "Trả lời")
+    noted = await officer.say("Quyết định số 12/QĐ-UBND: công nhận một phần.")
+    await officer.press("Gửi trả lời", noted)
+    await citizen.new_lines()
+    done = texts(await officer.press("Kết thúc hồ sơ", await opened_by(officer)))
+    assert "Đã kết thúc hồ sơ" in done
+    assert "đã kết thúc" in texts(await citizen.new_lines())
+    assert (await petition_row(sandbox_app)).state == "closed"
+
+
+# --- second complaint ---------------------------------------------------------------------------
+
+
+async def answered_complaint(
+    app: Application, http: aiohttp.ClientSession
+) -> tuple[SandboxPerson, list[dict]]:
+    citizen, officer, _ = await accepted_then(app, http, "Trả lời")
+    noted = await officer.say("Quyết định số 12/QĐ-UBND: không công nhận nội dung khiếu nại.")
+    await officer.press("Gửi trả lời", noted)
+    return citizen, await citizen.new_lines()
+
+
+async def test_a_second_complaint_goes_to_the_province_linked_to_the_first(
+    sandbox_app: Application, http: aiohttp.ClientSession, clock: FakeClock
+) -> None:
+    citizen, answer = await answered_complaint(sandbox_app, http)
+    clock.now = datetime(2026, 3, 16, 3, 0, tzinfo=UTC)  # Mon 16/03/2026
+    lines = await citizen.press("Khiếu nại lần hai", answer)
+    assert "Điều 33" in texts(lines) and "01/04/2026" in texts(lines)
+    noted = await citizen.say("Quyết định lần đầu không xem xét biên bản đo đạc năm 2019.")
+    receipt = texts(await citizen.press("Gửi khiếu nại lần hai", noted))
+    # kn2.accept: 10 days from Mon 16/03/2026 → Thu 26/03/2026 (Điều 36 LKN).
+    assert "TN-2026-000001" in receipt and "26/03/2026" in receipt
+    assert "UBND tỉnh Thái Nguyên" in receipt
+
+    second = await petition_row(sandbox_app, 2)
+    assert (second.instance, second.parent_id, second.unit_code) == (2, 1, "TN")
+    assert (await petition_row(sandbox_app)).state == "appealed"
+    assert await open_deadlines(sandbox_app, 2) == {"kn2.accept": "26/03/2026"}
+    province = SandboxPerson(sandbox_app, http, "officer-tn.chutich")
+    assert "TN-2026-000001" in texts(await province.new_lines())
+    again = texts(await citizen.press("Khiếu nại lần hai", answer))
+    assert "không thể khiếu nại lần hai" in again
+
+
+async def test_a_second_complaint_after_the_window_is_refused_with_guidance(
+    sandbox_app: Application, http: aiohttp.ClientSession, clock: FakeClock
+) -> None:
+    citizen, answer = await answered_complaint(sandbox_app, http)
+    await citizen.press("Khiếu nại lần hai", answer)
+    clock.now = datetime(2026, 4, 2, 3, 0, tzinfo=UTC)  # the day after 01/04/2026
+    noted = await citizen.say("Tôi không đồng ý với quyết định.")
+    refused = texts(await citizen.press("Gửi khiếu nại lần hai", noted))
+    assert "quá thời hạn" in refused
+    async with sandbox_app.db.transaction() as session:
+        assert len((await session.scalars(select(m.Petition))).all()) == 1
+
+
+async def test_another_citizen_cannot_appeal_or_reopen_someone_elses_petition(
+    sandbox_app: Application, http: aiohttp.ClientSession
+) -> None:
+    await answered_complaint(sandbox_app, http)
+    intruder = SandboxPerson(sandbox_app, http, "citizen-3")
+    await consent(intruder)
+    for data in ("ap:1", "cn:1"):
+        assert "Không tìm thấy" in texts(await intruder.act({"kind": "callback", "data": data}))
+    assert (await petition_row(sandbox_app)).state == "answered"
+
+
+# --- a denouncer's identity, by designation -----------------------------------------------------
+
+
+async def test_a_head_lets_one_officer_know_the_denouncer_and_each_view_is_logged(
+    sandbox_app: Application, http: aiohttp.ClientSession
+) -> None:
+    await file_denunciation(
+        SandboxPerson(sandbox_app, http, "citizen-2"), "Hoàng Văn Tố", "0987654321", "Bản Trang"
+    )
+    deputy = SandboxPerson(sandbox_app, http, "officer-sp.phochutich")
+    assert "Hoàng Văn Tố" not in texts(await opened_by(deputy)), "a head, but not designated"
+
+    head = SandboxPerson(sandbox_app, http, "officer-sp.chutich")
+    lines = await head.press("Cho phép biết người tố cáo", await opened_by(head))
+    done = texts(await head.press("Hoàng Thị Lan", lines))
+    assert "Đã cho phép" in done
+    assert "được biết danh tính" in texts(await deputy.new_lines())
+    assert "Hoàng Văn Tố" in texts(await opened_by(deputy))
+
+    clerk = SandboxPerson(sandbox_app, http, "officer-sp.tiepdan")
+    assert "không có quyền" in texts(await opened_by(clerk))
+    async with sandbox_app.db.transaction() as session:
+        audit = [(a.actor, a.action) for a in await session.scalars(select(m.AuditEntry))]
+        grants = (await session.scalars(select(m.IdentityGrant))).all()
+    assert ("officer:sp.chutich", "petition.identity_granted") in audit
+    assert ("officer:sp.phochutich", "petition.identity_viewed") in audit
+    assert len(grants) == 1
+
+
+# --- authorisation: every officer action, by everyone who may not take it -----------------------
+
+EVERY_OFFICER_BUTTON = [
+    *(f"pa:1.{action}" for action in [*ACTION_LABELS, IDENTITY_ACTION]),
+    "xa:1.complex.yes",
+    "ad:1.1.yes",
+    "op:1",
+]
+
+
+@pytest.mark.parametrize(
+    ("intruder", "refusal"),
+    [
+        ("citizen-2", "dành cho cán bộ"),  # a citizen forging officers' buttons
+        ("officer-tx.tiepdan", "không có quyền"),  # an officer of another commune
+        ("officer-sp.vhxh", "không có quyền"),  # another office of the same commune
+        ("officer-sp.diachinh", "không có quyền"),  # the same office, not assigned
+    ],
+)
+async def test_every_officer_action_is_refused_to_anyone_without_standing(
+    sandbox_app: Application, http: aiohttp.ClientSession, intruder: str, refusal: str
+) -> None:
+    citizen = SandboxPerson(sandbox_app, http, "citizen-1")
+    await file_feedback(
+        citizen, "Đất đai", "Mương thoát nước xóm Na Mao bị lấp, nước tràn vào nhà."
+    )
+    officer = SandboxPerson(sandbox_app, http, "officer-sp.kinhte")
+    await officer.press("Thụ lý", await opened_by(officer))
+    before = (await petition_row(sandbox_app)).state, await events(sandbox_app)
+
+    person = SandboxPerson(sandbox_app, http, intruder)
+    if intruder.startswith("citizen"):
+        await consent(person)
+    for data in EVERY_OFFICER_BUTTON:
+        answer = texts(await person.act({"kind": "callback", "data": data}))
+        assert refusal in answer, f"{data} by {intruder}: {answer!r}"
+    assert ((await petition_row(sandbox_app)).state, await events(sandbox_app)) == before
+
+
+async def test_a_forged_choice_of_officer_is_refused_on_the_server(
+    sandbox_app: Application, http: aiohttp.ClientSession
+) -> None:
+    citizen = SandboxPerson(sandbox_app, http, "citizen-1")
+    await file_feedback(
+        citizen, "Đất đai", "Mương thoát nước xóm Na Mao bị lấp, nước tràn vào nhà."
+    )
+    head = SandboxPerson(sandbox_app, http, "officer-sp.truongkt")
+    choices = await head.press("Giao cán bộ khác", await opened_by(head))
+    real = next(b["data"] for line in choices for row in line["buttons"] for b in row)
+    step = real.partition(".")[0]
+    forged = texts(await head.act({"kind": "callback", "data": f"{step}.tx.tiepdan"}))
+    assert "không có quyền" in forged
+    async with sandbox_app.db.transaction() as session:
+        assignee = await session.scalar(
+            select(m.Officer.handle).join(m.Petition, m.Petition.assignee_id == m.Officer.id)
+        )
+    assert assignee == "sp.kinhte"
