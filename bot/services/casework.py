@@ -20,7 +20,13 @@ from bot.ports import DeadlineView, OfficerView, PetitionDetail, Store
 from bot.services.access import may_act, units_under
 from bot.services.filing import schedule_reminders
 from bot.services.reminders import DIALOGUE_REMINDER
-from bot.services.workflow import NotAllowed, case_due_date, check_action, citizen_of
+from bot.services.workflow import (
+    ACCEPTANCE_RULES,
+    NotAllowed,
+    case_due_date,
+    check_action,
+    citizen_of,
+)
 
 
 class ClassificationRefused(ValueError):
@@ -370,9 +376,6 @@ class Reopened:
     heads: list[OfficerView]
 
 
-REOPEN_RULES = ("pakn.answer",)
-
-
 async def reopen_by_citizen(
     store: Store,
     env: Environment,
@@ -389,9 +392,11 @@ async def reopen_by_citizen(
         PetitionState(petition.summary.state), Action.REOPEN, PetitionKind(petition.summary.kind)
     )
     today = now.astimezone(LOCAL_TZ).date()
+    rules = env.rulebook.kinds[petition.summary.kind]
     deadlines = tuple(
         DeadlineView(rule_id, case_due_date(env, rule_id, today, petition.case))
-        for rule_id in REOPEN_RULES
+        for rule_id in (*rules.receipt(), *rules.acceptance())
+        if rule_id not in ACCEPTANCE_RULES  # the answer periods run again, not the intake
     )
     await store.set_state(petition_id, state, now)
     await store.add_deadlines(petition_id, [(d.rule_id, today, d.due_date) for d in deadlines])
