@@ -168,7 +168,15 @@ class ReceptionStore(Protocol):
         ...
 
 
-class Store(ReceptionStore, Protocol):
+class DialogueStore(Protocol):
+    """Subscriptions, dialogue sessions, registrations and questions sent ahead."""
+
+
+class ReceptionDayStore(Protocol):
+    """Regular reception days (tiếp công dân định kỳ): schedules and booked slots."""
+
+
+class Store(ReceptionStore, DialogueStore, ReceptionDayStore, Protocol):
     """Everything handlers and services read or write, inside the current transaction."""
 
     async def citizen(self, channel: str, chat_id: str) -> CitizenView | None:

@@ -26,6 +26,7 @@ def menu_buttons(ctx: Context) -> list[list[Button]]:
     return [
         [Button(t("menu.file"), "m:file")],
         [Button(t("menu.mine"), "m:mine")],
+        [Button(t("menu.meet"), "dg:home")],
         [Button(t("menu.help"), "m:help"), Button(t("menu.language"), "m:lang")],
     ]
 

@@ -134,6 +134,21 @@ async def officer_menu(ctx: Context, officer: OfficerView, intro: str | None) ->
         [Button(t("officer.menu.assigned"), "of:list")],
         *([[Button(t("officer.menu.reception"), "rc:new")]] if may_record(officer) else []),
         *head_rows,
+        *(
+            [
+                [
+                    Button(t("officer.menu.dialogues"), "dm:home"),
+                    Button(t("officer.menu.reception_days"), "rs:home"),
+                ]
+            ]
+            if may_record(officer)
+            else []
+        ),
+        *(
+            [[Button(t("officer.menu.indicators"), "ki:show")]]
+            if officer.roles & {"head", "inspector"}
+            else []
+        ),
         [Button(t("menu.help"), "m:help"), Button(t("menu.language"), "m:lang")],
         remove_keyboard=True,
     )

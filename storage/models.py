@@ -179,6 +179,8 @@ class Petition(Base):
     representatives: Mapped[int] = mapped_column(Integer, default=0)
     # A second complaint points at the first one (LKN Art. 33).
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("petitions.id"), default=None)
+    # A commitment or an unanswered question of a dialogue session becomes a petition.
+    dialogue_id: Mapped[int | None] = mapped_column(ForeignKey("dialogues.id"), default=None)
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     filer_name: Mapped[str | None] = mapped_column(String(200), default=None)
     filer_phone: Mapped[str | None] = mapped_column(String(32), default=None)
@@ -386,3 +388,106 @@ class Reception(Base):
     content: Mapped[str] = mapped_column(Text)
     outcome: Mapped[str] = mapped_column(String(16))  # guided | explained | petition
     petition_id: Mapped[int | None] = mapped_column(ForeignKey("petitions.id"), default=None)
+
+
+class Subscription(Base):
+    """A place (a commune or a village) a citizen wants news of dialogues and reception days from."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (UniqueConstraint("citizen_id", "place"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"), index=True)
+    place: Mapped[str] = mapped_column(String(32), index=True)  # a unit or an area code
+    created_at: Mapped[datetime]
+
+
+class Dialogue(Base):
+    """A dialogue session (tiếp xúc, đối thoại) of a leader with the people of some places."""
+
+    __tablename__ = "dialogues"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"), index=True)
+    leader_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    created_by: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    topic: Mapped[str] = mapped_column(Text)
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    place: Mapped[str | None] = mapped_column(String(300), default=None)
+    link: Mapped[str | None] = mapped_column(String(500), default=None)
+    audience: Mapped[list[str]] = mapped_column(JSON, default=list)  # unit and area codes
+    capacity: Mapped[int] = mapped_column(Integer)
+    registration_closes_at: Mapped[datetime]
+    subscribers_may_ask: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[str] = mapped_column(String(16), default="announced")  # announced|cancelled|held
+    attendance: Mapped[int | None] = mapped_column(Integer, default=None)
+    minutes: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime]
+    held_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class DialogueRegistration(Base):
+    """A citizen's seat at a session, or their place on its waitlist (in id order)."""
+
+    __tablename__ = "dialogue_registrations"
+    __table_args__ = (UniqueConstraint("dialogue_id", "citizen_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dialogue_id: Mapped[int] = mapped_column(ForeignKey("dialogues.id"), index=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"))
+    status: Mapped[str] = mapped_column(String(16))  # registered | waitlisted | cancelled
+    created_at: Mapped[datetime]
+    changed_at: Mapped[datetime]
+
+
+class DialogueQuestion(Base):
+    """A question sent ahead of a session, moderated by staff and routed to a unit."""
+
+    __tablename__ = "dialogue_questions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dialogue_id: Mapped[int] = mapped_column(ForeignKey("dialogues.id"), index=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"))
+    text: Mapped[str] = mapped_column(Text)
+    # pending | accepted | merged | rejected | answered
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    merged_into: Mapped[int | None] = mapped_column(
+        ForeignKey("dialogue_questions.id"), default=None
+    )
+    unit_code: Mapped[str | None] = mapped_column(ForeignKey("units.code"), default=None)
+    reason: Mapped[str | None] = mapped_column(Text, default=None)
+    petition_id: Mapped[int | None] = mapped_column(ForeignKey("petitions.id"), default=None)
+    created_at: Mapped[datetime]
+
+
+class ReceptionSchedule(Base):
+    """A head's recurring reception day (tiếp công dân định kỳ), e.g. Tuesday mornings."""
+
+    __tablename__ = "reception_schedules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"), index=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    weekday: Mapped[int] = mapped_column(Integer)  # 0 = Monday
+    starts: Mapped[str] = mapped_column(String(5))  # HH:MM, Asia/Ho_Chi_Minh
+    ends: Mapped[str] = mapped_column(String(5))
+    slot_minutes: Mapped[int] = mapped_column(Integer)
+    capacity: Mapped[int] = mapped_column(Integer)  # people per slot
+    place: Mapped[str] = mapped_column(String(300))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class ReceptionBooking(Base):
+    """A citizen's booked slot on a reception day; its outcome becomes a reception record."""
+
+    __tablename__ = "reception_bookings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("reception_schedules.id"), index=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"), index=True)
+    slot_at: Mapped[datetime] = mapped_column(index=True)
+    topic: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))  # booked | cancelled | attended | no_show
+    reception_id: Mapped[int | None] = mapped_column(ForeignKey("receptions.id"), default=None)
+    created_at: Mapped[datetime]

@@ -25,10 +25,12 @@ from bot.ports import (
 )
 from storage import models as m
 from storage import queues
+from storage.dialogues import DialogueRecords
+from storage.reception_days import ReceptionDayRecords
 from storage.receptions import ReceptionRecords
 
 
-class SqlStore(ReceptionRecords):
+class SqlStore(ReceptionRecords, DialogueRecords, ReceptionDayRecords):
     """Implements `bot.ports.Store` inside the caller's transaction."""
 
     def __init__(self, session: AsyncSession) -> None:
