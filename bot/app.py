@@ -9,7 +9,7 @@ import asyncio
 import logging
 import tomllib
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from aiohttp import web
@@ -60,6 +60,7 @@ def build_environment(settings: Settings, org: Organisation, now: datetime) -> E
         calendar=load_calendar(years, settings.calendar_overrides_file),
         catalogues=Catalogues(),
         limits=Limits(max_file_bytes=settings.max_file_mb * 1024 * 1024),
+        session_reminders=tuple(timedelta(hours=h) for h in settings.dialogue_reminder_hours),
     )
 
 

@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     outbox_max_in_flight: int = Field(default=8, ge=1)
     cpu_affinity: str = "auto"
     scheduler_tick_seconds: float = Field(default=30.0, gt=0)
+    dialogue_reminder_hours: list[float] = Field(default=[24.0, 2.0])
     sandbox: bool | None = None
 
     @field_validator("org_file", "rules_file", "calendar_overrides_file", "sandbox", mode="before")

@@ -17,12 +17,13 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.core import Button, Incoming, Kind, Outgoing, Recipient, Reply
 from bot.domain.calendar import WorkingCalendar
 from bot.domain.deadlines import RuleBook
+from bot.domain.dialogues import DEFAULT_REMINDERS
 from bot.domain.org import Organisation
 from bot.i18n import Catalogues, Translator
 from bot.ports import Store
@@ -62,6 +63,8 @@ class Environment:
     calendar: WorkingCalendar
     catalogues: Catalogues
     limits: Limits = Limits()
+    # Before a dialogue session: when its registrants are reminded.
+    session_reminders: tuple[timedelta, ...] = DEFAULT_REMINDERS
 
 
 class Context:

@@ -100,6 +100,7 @@ class Reply:
     document_path: str | None = None
     document_name: str | None = None
     attachment: FileRef | None = None  # a file already on the recipient's platform (its id)
+    document_data: str | None = None  # a small generated file (a calendar), base64, named above
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON for the outbox table."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from bot.core import FileRef, Recipient
+from bot.core import FileRef, Recipient, Reply
 from bot.domain.petition import Case
 
 
@@ -120,6 +120,7 @@ class NewPetition:
     group_size: int = 1  # the people who came together with it (đoàn đông người from 5)
     instance: int = 1
     parent_id: int | None = None
+    dialogue_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -168,12 +169,309 @@ class ReceptionStore(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class NewDialogue:
+    """A session as its organiser set it up."""
+
+    unit: str
+    leader_id: int
+    created_by: int
+    topic: str
+    starts_at: datetime
+    place: str | None
+    link: str | None
+    audience: tuple[str, ...]
+    capacity: int
+    registration_closes_at: datetime
+    subscribers_may_ask: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class DialogueView:
+    """A session with its seat counts."""
+
+    id: int
+    unit: str
+    leader_id: int
+    topic: str
+    starts_at: datetime
+    place: str | None
+    link: str | None
+    audience: tuple[str, ...]
+    capacity: int
+    registration_closes_at: datetime
+    subscribers_may_ask: bool
+    state: str
+    registered: int
+    waitlisted: int
+    attendance: int | None
+    minutes: str | None
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    """A question sent ahead of a session."""
+
+    id: int
+    dialogue_id: int
+    citizen_id: int
+    text: str
+    status: str
+    unit: str | None
+    reason: str | None
+    merged_into: int | None
+    petition_id: int | None
+
+
 class DialogueStore(Protocol):
     """Subscriptions, dialogue sessions, registrations and questions sent ahead."""
+
+    async def subscribe(self, citizen_id: int, place: str, now: datetime) -> bool:
+        """Follow a place; False if already followed."""
+        ...
+
+    async def unsubscribe(self, citizen_id: int, place: str) -> bool:
+        """Stop following a place; False if it was not followed."""
+        ...
+
+    async def subscriptions(self, citizen_id: int) -> list[str]:
+        """The places a citizen follows."""
+        ...
+
+    async def add_dialogue(self, dialogue: NewDialogue) -> int:
+        """Store a new session; its id."""
+        ...
+
+    async def dialogue(self, dialogue_id: int) -> DialogueView | None:
+        """One session with its seat counts."""
+        ...
+
+    async def upcoming_dialogues(
+        self, now: datetime, units: list[str] | None, limit: int
+    ) -> list[DialogueView]:
+        """Announced sessions still ahead, soonest first (of these units, or all)."""
+        ...
+
+    async def recent_dialogues(self, units: list[str], limit: int) -> list[DialogueView]:
+        """Sessions of these units, newest first, whatever their state."""
+        ...
+
+    async def reschedule_dialogue(
+        self,
+        dialogue_id: int,
+        starts_at: datetime,
+        place: str | None,
+        link: str | None,
+        registration_closes_at: datetime,
+    ) -> None:
+        """Move a session."""
+        ...
+
+    async def set_dialogue_state(self, dialogue_id: int, state: str, now: datetime) -> None:
+        """Cancel a session, or mark it held."""
+        ...
+
+    async def record_session(self, dialogue_id: int, attendance: int, minutes: str) -> None:
+        """Keep how many came and what was said."""
+        ...
+
+    async def seat_of(self, dialogue_id: int, citizen_id: int) -> str | None:
+        """The citizen's registration status at a session, if any."""
+        ...
+
+    async def save_seat(
+        self, dialogue_id: int, citizen_id: int, status: str, now: datetime
+    ) -> None:
+        """Register, waitlist or cancel a citizen (a return goes to the back of the line)."""
+        ...
+
+    async def first_waitlisted(self, dialogue_id: int) -> int | None:
+        """The citizen longest on the waitlist."""
+        ...
+
+    async def seat_holders(self, dialogue_id: int, statuses: set[str]) -> list[int]:
+        """Citizens with these registration statuses, in registration order."""
+        ...
+
+    async def seats_of_citizen(
+        self, citizen_id: int, now: datetime
+    ) -> list[tuple[DialogueView, str]]:
+        """The citizen's registrations at sessions still ahead."""
+        ...
+
+    async def add_question(
+        self, dialogue_id: int, citizen_id: int, text: str, now: datetime
+    ) -> int:
+        """Keep a question sent ahead; its id."""
+        ...
+
+    async def question(self, question_id: int) -> QuestionView | None:
+        """One question."""
+        ...
+
+    async def questions(self, dialogue_id: int, statuses: set[str]) -> list[QuestionView]:
+        """A session's questions with these statuses, oldest first."""
+        ...
+
+    async def update_question(
+        self,
+        question_id: int,
+        status: str,
+        *,
+        unit: str | None = None,
+        reason: str | None = None,
+        merged_into: int | None = None,
+        petition_id: int | None = None,
+    ) -> None:
+        """Moderate a question, or link it to the petition it became."""
+        ...
+
+    async def fan_out(
+        self,
+        places: set[str],
+        registrants_of: int | None,
+        replies: dict[str, Reply],
+        default_locale: str,
+        now: datetime,
+    ) -> int:
+        """Queue one message to each citizen following any of these places (and registered for
+        the session `registrants_of`), in their language (`replies` by locale); return how many
+        were queued."""
+        ...
+
+
+@dataclass(frozen=True)
+class NewReceptionSchedule:
+    """A head's recurring reception day as staff set it up; times are HH:MM in Hà Nội."""
+
+    unit: str  # the People's Committee whose office receives
+    officer_id: int  # the head who receives
+    weekday: int  # 0 = Monday
+    starts: str
+    ends: str
+    slot_minutes: int
+    capacity: int  # people per slot
+    place: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ReceptionScheduleView:
+    """A stored reception schedule."""
+
+    id: int
+    unit: str
+    officer_id: int
+    weekday: int
+    starts: str
+    ends: str
+    slot_minutes: int
+    capacity: int
+    place: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class BookingView:
+    """A citizen's booked slot; the name is personal data, for the officers who receive them."""
+
+    id: int
+    schedule_id: int
+    citizen_id: int
+    slot_at: datetime
+    topic: str
+    status: str  # booked | cancelled | attended | no_show
+    reception_id: int | None
+    citizen_name: str | None
+
+
+@dataclass(frozen=True)
+class HeadActivity:
+    """What one head did this year, as the database counted it."""
+
+    head: OfficerView
+    dialogues_held: int
+    reception_days_held: int
 
 
 class ReceptionDayStore(Protocol):
     """Regular reception days (tiếp công dân định kỳ): schedules and booked slots."""
+
+    async def add_reception_schedule(self, schedule: NewReceptionSchedule) -> int:
+        """Keep a new schedule; its id."""
+        ...
+
+    async def reception_schedule(
+        self, schedule_id: int, *, lock: bool = False
+    ) -> ReceptionScheduleView | None:
+        """One schedule; `lock` holds it until commit, so that bookings of it queue."""
+        ...
+
+    async def reception_schedules(self, units: list[str] | None) -> list[ReceptionScheduleView]:
+        """The active schedules of these People's Committees (of all, given None)."""
+        ...
+
+    async def deactivate_reception_schedule(self, schedule_id: int) -> None:
+        """Stop a schedule: no more reception days are offered from it."""
+        ...
+
+    async def close_reception_day(
+        self, schedule_id: int, day: date, reason: str, officer_id: int, now: datetime
+    ) -> bool:
+        """Call off one reception day; False when it was called off before."""
+        ...
+
+    async def closed_reception_days(
+        self, schedule_ids: list[int], since: date
+    ) -> set[tuple[int, date]]:
+        """The (schedule, day) pairs called off from `since` on."""
+        ...
+
+    async def seats_taken(
+        self, schedule_ids: list[int], since: datetime, until: datetime
+    ) -> dict[tuple[int, datetime], int]:
+        """Seats held (every booking not cancelled) per schedule and slot in [since, until)."""
+        ...
+
+    async def add_booking(
+        self, schedule_id: int, citizen_id: int, slot_at: datetime, topic: str, now: datetime
+    ) -> int:
+        """Keep a booked slot; its id."""
+        ...
+
+    async def booking(self, booking_id: int) -> BookingView | None:
+        """One booking."""
+        ...
+
+    async def bookings(
+        self, schedule_ids: list[int], since: datetime, until: datetime, statuses: set[str]
+    ) -> list[BookingView]:
+        """Bookings of these schedules in [since, until) with these statuses, soonest first."""
+        ...
+
+    async def bookings_of_citizen(
+        self, citizen_id: int, since: datetime, statuses: set[str]
+    ) -> list[BookingView]:
+        """A citizen's bookings from `since` on with these statuses, soonest first."""
+        ...
+
+    async def set_booking_status(
+        self, booking_id: int, status: str, reception_id: int | None = None
+    ) -> None:
+        """Move a booking on (cancelled, attended, no show), linking its reception record."""
+        ...
+
+    async def citizen_places(self, citizen_id: int) -> set[str]:
+        """Units and villages a citizen is tied to: where they filed, what they follow."""
+        ...
+
+    async def head_activity(
+        self, units: list[str], since: datetime, until: datetime
+    ) -> list[HeadActivity]:
+        """Each active head of these units with the dialogues they held and the distinct days
+        (in Hà Nội) they received citizens in person on a reception day, in [since, until)."""
+        ...
 
 
 class Store(ReceptionStore, DialogueStore, ReceptionDayStore, Protocol):

@@ -7,12 +7,32 @@ rules in pyproject.toml keep messengers and databases out.
 from __future__ import annotations
 
 from bot.conversation import Context, Fallbacks, Router, route
-from handlers import answers, casework, common, filing, mine, officer, reception, staff
+from handlers import (
+    answers,
+    casework,
+    common,
+    dialogue_staff,
+    dialogues,
+    filing,
+    mine,
+    officer,
+    reception,
+    reception_days,
+    staff,
+)
 
 # The officer features (officer, casework) share the staff router: one asks the other's questions.
 assert officer.router is casework.router is staff.router
 ROOT = Router().include(
-    common.router, filing.router, mine.router, staff.router, answers.router, reception.router
+    common.router,
+    filing.router,
+    mine.router,
+    staff.router,
+    answers.router,
+    reception.router,
+    dialogues.router,
+    dialogue_staff.router,
+    reception_days.router,
 )
 
 FALLBACKS = Fallbacks(

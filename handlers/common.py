@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Sequence
 
 from bot.conversation import Context, Router, ask_again
 from bot.core import Button, Kind
@@ -31,7 +32,9 @@ def menu_buttons(ctx: Context) -> list[list[Button]]:
     ]
 
 
-async def show_menu(ctx: Context, intro: str | None = None) -> None:
+async def show_menu(
+    ctx: Context, intro: str | None = None, first_rows: Sequence[Sequence[Button]] = ()
+) -> None:
     """Leave any question and show the main menu (the officer's menu for an officer's chat).
 
     An unfinished petition is kept, with the question it was at, for "Gửi đơn" to resume.
@@ -47,7 +50,7 @@ async def show_menu(ctx: Context, intro: str | None = None) -> None:
 
         await officer_menu(ctx, officer, intro)
         return
-    ctx.reply(intro or ctx.t("menu.title"), *menu_buttons(ctx), remove_keyboard=True)
+    ctx.reply(intro or ctx.t("menu.title"), *first_rows, *menu_buttons(ctx), remove_keyboard=True)
 
 
 async def show_privacy_notice(ctx: Context) -> None:

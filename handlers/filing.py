@@ -27,6 +27,7 @@ from bot.i18n import Translator
 from bot.labels import DAY_UNITS, KIND_EXPLANATIONS, kind_label, rule_label
 from bot.services.filing import Draft, Filed, file_petition
 from handlers.common import show_menu
+from handlers.dialogues import follow_offer
 
 log = logging.getLogger(__name__)
 
@@ -614,7 +615,9 @@ async def answer_review(ctx: Context) -> None:
     )
     ctx.conv.data.pop("draft", None)
     log.info("petition %s filed on %s, routed to %s", filed.code, ctx.incoming.channel, filed.unit)
-    await show_menu(ctx, receipt_text(ctx, draft, filed))
+    offer, follow_rows = await follow_offer(ctx, draft.commune)
+    receipt = receipt_text(ctx, draft, filed)
+    await show_menu(ctx, f"{receipt}\n\n{offer}" if offer else receipt, follow_rows)
     await tell_assignee(ctx, filed, draft)
 
 
@@ -704,7 +707,10 @@ async def tell_assignee(ctx: Context, filed: Filed, draft: Draft) -> None:
         elif IDENTITY_NEEDS[PetitionKind(kind)].secret:
             filer = t("officer.filer.protected")
         else:
-            filer = f"{draft.name} · {mask_phone(draft.phone)}"
+            # A follow-up of a dialogue session may come from a citizen who never gave a name.
+            filer = (
+                " · ".join(part for part in (draft.name, mask_phone(draft.phone)) if part) or "—"
+            )
         deadlines = "\n".join(
             t("officer.deadline", what=rule_label(t, d.rule_id), date=t.date(d.due_date))
             for d in filed.deadlines

@@ -391,7 +391,7 @@ class Reception(Base):
 
 
 class Subscription(Base):
-    """A place (a commune or a village) a citizen wants news of dialogues and reception days from."""
+    """A place (a commune or a village) a citizen follows for news of dialogues."""
 
     __tablename__ = "subscriptions"
     __table_args__ = (UniqueConstraint("citizen_id", "place"),)
@@ -491,3 +491,17 @@ class ReceptionBooking(Base):
     status: Mapped[str] = mapped_column(String(16))  # booked | cancelled | attended | no_show
     reception_id: Mapped[int | None] = mapped_column(ForeignKey("receptions.id"), default=None)
     created_at: Mapped[datetime]
+
+
+class ReceptionDayClosure(Base):
+    """One reception day of a schedule called off (the head is called away): not offered again."""
+
+    __tablename__ = "reception_day_closures"
+    __table_args__ = (UniqueConstraint("schedule_id", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("reception_schedules.id"))
+    day: Mapped[date] = mapped_column(Date)  # in Hà Nội
+    reason: Mapped[str] = mapped_column(Text)
+    closed_by: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    closed_at: Mapped[datetime]

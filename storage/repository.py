@@ -364,6 +364,7 @@ class SqlStore(ReceptionRecords, DialogueRecords, ReceptionDayRecords):
             group_size=petition.group_size,
             instance=petition.instance,
             parent_id=petition.parent_id,
+            dialogue_id=petition.dialogue_id,
         )
         self.session.add(row)
         await self.session.flush()

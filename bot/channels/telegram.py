@@ -7,6 +7,7 @@ live in our dispatcher so that state survives restarts and is shared with other 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import hmac
 import logging
@@ -196,6 +197,9 @@ class TelegramChannel:
             if reply.document_path:
                 with Path(reply.document_path).open("rb") as handle:
                     return await self._send_file(chat_id, reply, "document", handle)
+            if reply.document_data:
+                data = base64.b64decode(reply.document_data)
+                return await self._send_file(chat_id, reply, "document", data)
             if reply.attachment:
                 media = "photo" if reply.attachment.media == "photo" else "document"
                 return await self._send_file(chat_id, reply, media, reply.attachment.file_id)
@@ -218,7 +222,7 @@ class TelegramChannel:
             raise RetryLater(5.0, f"telegram network: {error.message}") from error
 
     async def _send_file(
-        self, chat_id: str, reply: Reply, media: str, file: BinaryIO | str
+        self, chat_id: str, reply: Reply, media: str, file: BinaryIO | bytes | str
     ) -> SendResult:
         """A photo or document with the text as its caption, or after the text when it is long."""
         caption: str | None = reply.text

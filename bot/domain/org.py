@@ -97,6 +97,15 @@ class Organisation:
         """A field by its code."""
         return next((item for item in self.fields if item.code == code), None)
 
+    def lineage(self, unit_code: str) -> list[str]:
+        """A unit and every unit above it, nearest first."""
+        chain = []
+        unit = self.units.get(unit_code)
+        while unit is not None:
+            chain.append(unit.code)
+            unit = self.units.get(unit.parent) if unit.parent else None
+        return chain
+
     def commune_of(self, unit_code: str) -> Unit | None:
         """The commune a unit belongs to (itself, or its nearest commune ancestor)."""
         unit = self.units.get(unit_code)

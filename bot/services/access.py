@@ -9,12 +9,7 @@ from bot.ports import OfficerView, PetitionDetail
 
 def unit_chain(org: Organisation, unit_code: str) -> list[str]:
     """A unit and every unit above it."""
-    chain = []
-    unit = org.units.get(unit_code)
-    while unit is not None:
-        chain.append(unit.code)
-        unit = org.units.get(unit.parent) if unit.parent else None
-    return chain
+    return org.lineage(unit_code)
 
 
 def units_under(org: Organisation, unit_code: str) -> list[str]:

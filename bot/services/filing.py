@@ -39,6 +39,7 @@ class Draft:
     instance: int = 1  # 2: a second complaint (LKN Art. 33)
     parent_id: int | None = None  # the first complaint, for a second one
     unit: str | None = None  # set when the law names the unit (a second complaint)
+    dialogue_id: int | None = None  # raised at a dialogue session
     group_size: int = 1  # people who came in person together (tiếp công dân)
 
 
@@ -110,6 +111,7 @@ async def file_petition(
             group_size=draft.group_size,
             instance=draft.instance,
             parent_id=draft.parent_id,
+            dialogue_id=draft.dialogue_id,
         )
     )
     await schedule_reminders(store, calendar, petition_id, received_on, deadlines)

@@ -78,12 +78,18 @@ def peoples_committee(org: Organisation, unit_code: str) -> str | None:
 
 
 async def record_reception(
-    store: Store, env: Environment, officer: OfficerView, visit: Visit, now: datetime
+    store: Store,
+    env: Environment,
+    officer: OfficerView,
+    visit: Visit,
+    now: datetime,
+    citizen_id: int | None = None,
 ) -> Recorded:
     """Ghi sổ tiếp công dân: keep the visit, filing its petition when that was the outcome.
 
-    Raise NotAllowed for an officer who does not receive citizens, and ValueError for a visit
-    the conversation should not have let through.
+    A visitor who booked in chat (`citizen_id`) follows their petition there; others get the
+    code on paper. Raise NotAllowed for an officer who does not receive citizens, and ValueError
+    for a visit the conversation should not have let through.
     """
     unit = peoples_committee(env.org, officer.unit)
     if not may_record(officer) or unit is None:
@@ -91,7 +97,7 @@ async def record_reception(
     visit = checked(env.org, visit)
     petition = None
     if visit.outcome == ReceptionOutcome.PETITION:
-        petition = await file_on_behalf(store, env, unit, visit, now)
+        petition = await file_on_behalf(store, env, unit, visit, now, citizen_id)
     reception_id = await store.add_reception(
         NewReception(
             unit=unit,
@@ -132,11 +138,16 @@ def checked(org: Organisation, visit: Visit) -> Visit:
 
 
 async def file_on_behalf(
-    store: Store, env: Environment, unit: str, visit: Visit, now: datetime
+    store: Store,
+    env: Environment,
+    unit: str,
+    visit: Visit,
+    now: datetime,
+    citizen_id: int | None = None,
 ) -> FiledOnBehalf:
     """Tiếp nhận đơn: the visit becomes a named petition, routed and dated as one sent in chat.
 
-    The visitor has no chat: citizen_id is None and the officer hands over the code on paper.
+    A walk-in visitor has no chat (citizen_id None): the officer hands over the code on paper.
     """
     kind = PetitionKind(visit.petition_kind or "")  # ValueError when none was chosen
     needs = IDENTITY_NEEDS[kind]
@@ -160,6 +171,6 @@ async def file_on_behalf(
         group_size=visit.group_size,
     )
     filed = await file_petition(
-        store, env.org, env.rulebook, env.calendar, draft, None, CHANNEL, now
+        store, env.org, env.rulebook, env.calendar, draft, citizen_id, CHANNEL, now
     )
     return FiledOnBehalf(draft, filed)

@@ -15,8 +15,11 @@ from bot.domain.petition import OPEN_STATES, PetitionState
 from bot.i18n import LOCAL_TZ, N_, Catalogues, Translator
 from bot.labels import kind_label, rule_label
 from bot.ports import DeadlineView, OfficerView, PetitionDetail, Store
+from bot.services.dialogues import ANNOUNCE, REMIND, session_job
+from bot.services.reception_days import RECEPTION_DAY_REMINDER, remind_booking
 
 DIALOGUE_REMINDER = "dialogue.remind"
+SESSION_JOBS = frozenset({ANNOUNCE, REMIND})
 
 MESSAGES = {
     ("deadline.remind", "half"): N_("reminder.half"),
@@ -39,6 +42,10 @@ async def run_job(
     """The messages one scheduled job sends."""
     if kind == DIALOGUE_REMINDER:
         return await dialogue_reminder(store, catalogues, payload, petition_id)
+    if kind == RECEPTION_DAY_REMINDER:
+        return await remind_booking(store, catalogues, payload, now)
+    if kind in SESSION_JOBS:
+        return await session_job(store, org, catalogues, kind, payload, now)
     return await deadline_job(store, org, catalogues, kind, payload, petition_id, now)
 
 

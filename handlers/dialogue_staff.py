@@ -1,0 +1,1171 @@
+"""Đối thoại, the organiser's side: officers set up, run and close dialogue sessions in chat
+(issue 4 items 1, 5, 7; DESIGN §2 step 7).
+
+Create: topic → leader → time → place or link → audience → seats → registration deadline → who may
+ask → review → «Công bố». A session's card moves or cancels it, moderates the questions sent ahead
+and, once it has begun, records the outcome: attendance → minutes → questions answered →
+commitments → review. Every answer re-checks on the server that this chat belongs to an officer
+of an organising People's Committee, and the services check again that the session is theirs.
+The questions are shown without their askers: staff read only the words.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from bot.conversation import Context, Environment, Handler, ReplyFactory, Router, ask
+from bot.core import Button, Kind, Reply
+from bot.domain.dialogues import DialogueState, QuestionStatus, audience_of
+from bot.i18n import N_, Translator
+from bot.labels import rule_label
+from bot.ports import DialogueView, OfficerView, QuestionView
+from bot.services.access import units_under
+from bot.services.dialogues import (
+    MAX_CAPACITY,
+    MAX_TOPIC_CHARS,
+    DialogueRefused,
+    FollowUp,
+    SessionPlan,
+    cancel_session,
+    close_session,
+    create_session,
+    managed_session,
+    moderate,
+    organiser_unit,
+    reschedule_session,
+    session_details,
+)
+from bot.services.filing import Filed
+from bot.services.workflow import NotAllowed
+from handlers.casework import parse_local_datetime
+from handlers.common import forged_button, show_menu
+from handlers.filing import nav_row, not_a_choice, tell_assignee
+from handlers.reception import typed_text
+from handlers.staff import cancel_row, current_officer
+
+log = logging.getLogger(__name__)
+
+router = Router()
+
+WORK = "organising"  # the conversation's record of what is being prepared
+RECENT_LIMIT = 10
+LABEL_CHARS = 40
+MIN_TEXT_CHARS = 5
+MAX_PLACE_CHARS = 300
+MAX_LINK_CHARS = 500
+MAX_MINUTES_CHARS = 3000  # sent to every follower in one message, with the session's details
+MAX_REASON_CHARS = 500
+MAX_COMMITMENT_CHARS = 1000
+OPEN_QUESTIONS = frozenset({QuestionStatus.PENDING, QuestionStatus.ACCEPTED})
+_NUMBER = re.compile(r"[0-9]{1,6}")
+Result = TypeVar("Result")
+
+STATE_MARKS = {
+    DialogueState.ANNOUNCED: "📅",
+    DialogueState.CANCELLED: "❌",
+    DialogueState.HELD: "✅",
+}
+STATE_LABELS = {
+    DialogueState.ANNOUNCED: N_("dm.state.announced"),
+    DialogueState.CANCELLED: N_("dm.state.cancelled"),
+    DialogueState.HELD: N_("dm.state.held"),
+}
+CLOSING_CHOICES = {
+    "1d": (timedelta(days=1), N_("dm.closes.day_before")),
+    "2h": (timedelta(hours=2), N_("dm.closes.hours_before")),
+}
+WHO_ASKS = {
+    "yes": N_("dm.asking.followers"),
+    "no": N_("dm.asking.registrants"),
+}
+
+
+# --- who is acting, and what is being prepared ---------------------------------------------------
+
+
+def work_of(ctx: Context) -> dict[str, Any]:
+    """What is being prepared about a session, kept in the conversation."""
+    work: dict[str, Any] = ctx.conv.data.setdefault(WORK, {"trail": []})
+    return work
+
+
+def refuse(ctx: Context, officer: OfficerView, what: str) -> None:
+    """Say no politely; log who tried what (no personal data)."""
+    log.warning("officer %s refused: %s", officer.handle, what)
+    ctx.reply(ctx.t("dm.not_allowed"))
+
+
+async def organiser(ctx: Context) -> tuple[OfficerView, str] | None:
+    """The officer of this chat and the People's Committee they organise for; else a refusal."""
+    officer = await current_officer(ctx)
+    if officer is None:
+        return None
+    try:
+        return officer, organiser_unit(ctx.env, officer)
+    except NotAllowed as error:
+        refuse(ctx, officer, str(error))
+        return None
+
+
+async def managed(ctx: Context, dialogue_id: int) -> tuple[OfficerView, DialogueView] | None:
+    """The officer and a session their People's Committee organises; else a refusal."""
+    officer = await current_officer(ctx)
+    if officer is None:
+        return None
+    try:
+        return officer, await managed_session(ctx.store, ctx.env, officer, dialogue_id)
+    except NotAllowed as error:
+        refuse(ctx, officer, str(error))
+        return None
+
+
+async def announced(ctx: Context, dialogue_id: int) -> DialogueView | None:
+    """A session this officer manages that can still change; otherwise say why not."""
+    found = await managed(ctx, dialogue_id)
+    if found is None:
+        return None
+    if found[1].state != DialogueState.ANNOUNCED:
+        ctx.reply(ctx.t("dialogue.refused.change"))
+        return None
+    return found[1]
+
+
+async def the_session(ctx: Context) -> DialogueView | None:
+    """The session the work in progress is about, as stored now."""
+    return await ctx.store.dialogue(int(work_of(ctx).get("dialogue", 0)))
+
+
+async def still_there(ctx: Context) -> DialogueView | None:
+    """The session the work is about; if it has gone, the work ends with a word why."""
+    session = await the_session(ctx)
+    if session is None:
+        await finish(ctx, ctx.t("dialogue.refused.change"))
+    return session
+
+
+def question(state: str, prompt: Handler) -> Callable[[Handler], Handler]:
+    """Register a question whose answers first re-check the organiser, then Back and Cancel."""
+
+    def register(answer: Handler) -> Handler:
+        @functools.wraps(answer)
+        async def checked(ctx: Context) -> None:
+            if await organiser(ctx) is None:
+                ctx.conv.data.pop(WORK, None)
+                ctx.goto("")
+            elif not await navigated(ctx):
+                await answer(ctx)
+
+        return router.state(state, prompt)(checked)
+
+    return register
+
+
+def begin(ctx: Context, **facts: Any) -> None:
+    """Start preparing something new; earlier unfinished work is dropped."""
+    ctx.conv.data[WORK] = {"trail": [], **facts}
+    ctx.conv.state = ""
+
+
+async def forward(ctx: Context, state: str) -> None:
+    """Ask the next question, remembering this one for Back (once, in the commitments loop)."""
+    trail = work_of(ctx)["trail"]
+    if not trail or trail[-1] != ctx.conv.state:
+        trail.append(ctx.conv.state)
+    await ask(router, ctx, state)
+
+
+async def navigated(ctx: Context) -> bool:
+    """Back goes to the previous question, Cancel drops the work; True when one was pressed.
+
+    Back from the first question cancels too: nothing changes until the last confirmation.
+    """
+    if ctx.choice not in {"back", "cancel"}:
+        return False
+    trail = work_of(ctx)["trail"]
+    previous = trail.pop() if ctx.choice == "back" and trail else ""
+    if previous in router.states:
+        await ask(router, ctx, previous)
+    else:
+        await finish(ctx, ctx.t("dm.cancelled"))
+    return True
+
+
+async def finish(ctx: Context, text: str) -> None:
+    """Forget the work in progress and return to the menu with a word about how it ended."""
+    ctx.conv.data.pop(WORK, None)
+    await show_menu(ctx, text)
+
+
+async def done_by_service(
+    ctx: Context, call: Callable[[OfficerView], Awaitable[Result]]
+) -> Result | None:
+    """Run a service for this officer; on a refusal say why, end the work, and return None."""
+    officer = await current_officer(ctx)
+    if officer is None:
+        return None
+    try:
+        return await call(officer)
+    except NotAllowed as error:
+        refuse(ctx, officer, str(error))
+        await finish(ctx, ctx.t("dm.cancelled"))
+    except DialogueRefused as error:
+        await finish(ctx, ctx.t(error.reason))
+    return None
+
+
+def shorten(text: str, limit: int = LABEL_CHARS) -> str:
+    """Fit a text on a button."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def place_name(env: Environment, code: str, t: Translator) -> str:
+    """A commune (as the whole commune) or a village, by name."""
+    if code in env.org.units:
+        return t("dm.audience.commune", unit=env.org.units[code].name)
+    return env.org.areas[code].name
+
+
+def unit_rows(ctx: Context, units: list[str]) -> list[list[Button]]:
+    """One button per unit, by name."""
+    return [[ctx.button(ctx.env.org.units[code].name, code)] for code in units]
+
+
+def typed_number(ctx: Context, low: int, high: int) -> int | None:
+    """A whole number typed within bounds, or None."""
+    text = typed_text(ctx)
+    return int(text) if _NUMBER.fullmatch(text) and low <= int(text) <= high else None
+
+
+async def tell_citizen(ctx: Context, citizen_id: int, make: ReplyFactory) -> None:
+    """A message to a citizen's chat, in their language (none if they have no chat)."""
+    chat = await ctx.store.citizen_chat(citizen_id)
+    if chat is not None:
+        await ctx.notify(chat, make)
+
+
+# --- the list and a session's card -------------------------------------------------------------
+
+
+@router.global_button("dm")
+async def sessions_button(ctx: Context) -> None:
+    """«Đối thoại» in the officer's menu and the buttons of a session's card."""
+    choice = ctx.choice or ""
+    if choice == "home":
+        await show_sessions(ctx)
+    elif choice == "new":
+        await begin_creating(ctx)
+    else:
+        dialogue_id, _, action = choice.partition(".")
+        on_session = SESSION_ACTIONS.get(action)
+        if not dialogue_id.isdigit() or on_session is None:
+            await forged_button(ctx)
+            return
+        await on_session(ctx, int(dialogue_id))
+
+
+async def show_sessions(ctx: Context) -> None:
+    """The organiser's sessions, newest first, under a button to create one."""
+    found = await organiser(ctx)
+    if found is None:
+        return
+    unit = found[1]
+    t = ctx.t
+    sessions = await ctx.store.recent_dialogues([unit], RECENT_LIMIT)
+    intro = t("dm.home", unit=ctx.env.org.units[unit].name)
+    if not sessions:
+        intro += "\n" + t("dm.home.empty")
+    ctx.reply(
+        intro,
+        [Button(t("dm.new"), "dm:new")],
+        *([Button(session_label(t, s), f"dm:{s.id}.open")] for s in sessions),
+    )
+
+
+def session_label(t: Translator, session: DialogueView) -> str:
+    """A session on one button: its state, time and topic."""
+    mark = STATE_MARKS[DialogueState(session.state)]
+    return f"{mark} {t.datetime(session.starts_at)} · {shorten(session.topic)}"
+
+
+async def open_session(ctx: Context, dialogue_id: int) -> None:
+    """A session's card: details, seats, questions, and what can be done with it now."""
+    found = await managed(ctx, dialogue_id)
+    if found is None:
+        return
+    session = found[1]
+    ctx.reply(await card_text(ctx, session), *card_buttons(ctx, session))
+
+
+async def card_text(ctx: Context, session: DialogueView) -> str:
+    """Details, state, seats registered and waiting, questions pending and accepted."""
+    t = ctx.t
+    leader = await ctx.store.officer_by_id(session.leader_id)
+    questions = await ctx.store.questions(session.id, set(OPEN_QUESTIONS))
+    pending = sum(q.status == QuestionStatus.PENDING for q in questions)
+    lines = [
+        session_details(t, ctx.env.org, session, leader),
+        t(STATE_LABELS[DialogueState(session.state)]),
+        t(
+            "dm.card.seats",
+            registered=session.registered,
+            capacity=session.capacity,
+            waitlisted=session.waitlisted,
+        ),
+        t("dm.card.questions", pending=pending, accepted=len(questions) - pending),
+    ]
+    if session.attendance is not None:
+        lines.append(t("dm.card.attendance", count=session.attendance))
+    return "\n".join(lines)
+
+
+def card_buttons(ctx: Context, session: DialogueView) -> list[list[Button]]:
+    """Move, cancel and close while the session is announced (close once it has begun)."""
+    t = ctx.t
+    data = f"dm:{session.id}"
+    changeable = session.state == DialogueState.ANNOUNCED
+    rows = []
+    if changeable:
+        rows += [
+            [Button(t("dm.card.move"), f"{data}.move")],
+            [Button(t("dm.card.cancel"), f"{data}.cancel")],
+        ]
+    rows.append([Button(t("dm.card.questions_button"), f"{data}.questions")])
+    if changeable and ctx.now >= session.starts_at:
+        rows.append([Button(t("dm.card.close"), f"{data}.close")])
+    rows.append([Button(t("dm.card.list"), "dm:home")])
+    return rows
+
+
+# --- creating a session ------------------------------------------------------------------------
+
+
+async def begin_creating(ctx: Context) -> None:
+    """«Tạo buổi đối thoại»: the first question, for officers of an organising committee."""
+    found = await organiser(ctx)
+    if found is None:
+        return
+    begin(ctx, unit=found[1], audience=[])
+    await forward(ctx, "s.topic")
+
+
+async def prompt_topic(ctx: Context) -> None:
+    """Asks what the session is about."""
+    ctx.reply(ctx.t("dm.ask_topic", limit=MAX_TOPIC_CHARS), nav_row(ctx))
+
+
+@question("s.topic", prompt_topic)
+async def answer_topic(ctx: Context) -> None:
+    """Keeps the topic and asks who chairs."""
+    topic = typed_text(ctx)
+    if not MIN_TEXT_CHARS <= len(topic) <= MAX_TOPIC_CHARS:
+        ctx.reply(ctx.t("dm.topic_invalid", min=MIN_TEXT_CHARS, max=MAX_TOPIC_CHARS))
+        return
+    work_of(ctx)["topic"] = topic
+    await forward(ctx, "s.leader")
+
+
+async def leaders(ctx: Context) -> list[OfficerView]:
+    """Who may chair: the heads of the organising committee."""
+    return await ctx.store.heads_of(str(work_of(ctx).get("unit", "")))
+
+
+async def prompt_leader(ctx: Context) -> None:
+    """Asks which leader chairs, one button each."""
+    heads = await leaders(ctx)
+    if not heads:
+        await finish(ctx, ctx.t("dm.no_leader"))
+        return
+    rows = [[ctx.button(f"{o.name} · {o.title}", str(o.id))] for o in heads]
+    ctx.reply(ctx.t("dm.ask_leader"), *rows, nav_row(ctx))
+
+
+@question("s.leader", prompt_leader)
+async def answer_leader(ctx: Context) -> None:
+    """Keeps the leader and asks when."""
+    if ctx.choice not in {str(o.id) for o in await leaders(ctx)}:
+        await not_a_choice(ctx, prompt_leader)
+        return
+    work_of(ctx)["leader"] = int(ctx.choice or 0)
+    await forward(ctx, "s.when")
+
+
+async def prompt_time(ctx: Context) -> None:
+    """Asks the date and time, typed, in Vietnam's time."""
+    ctx.reply(ctx.t("dm.ask_time"), nav_row(ctx))
+
+
+def future_time(ctx: Context) -> datetime | None:
+    """A typed «dd/mm/yyyy hh:mm» still ahead; otherwise None after saying what is expected."""
+    when = parse_local_datetime(typed_text(ctx))
+    if when is None or when <= ctx.now:
+        ctx.reply(ctx.t("dm.time_invalid", now=ctx.t.datetime(ctx.now)))
+        return None
+    return when
+
+
+@question("s.when", prompt_time)
+async def answer_time(ctx: Context) -> None:
+    """Keeps the time and asks where."""
+    when = future_time(ctx)
+    if when is not None:
+        work_of(ctx)["starts_at"] = when.isoformat()
+        await forward(ctx, "s.place")
+
+
+async def prompt_place(ctx: Context) -> None:
+    """Asks the place, or the link of an online session."""
+    ctx.reply(ctx.t("dm.ask_place"), nav_row(ctx))
+
+
+def place_or_link(ctx: Context) -> tuple[str | None, str | None] | None:
+    """The typed place, or a link when it starts with http(s)://; None after saying why not."""
+    text = typed_text(ctx)
+    if text.lower().startswith(("http://", "https://")):
+        if len(text) <= MAX_LINK_CHARS and " " not in text:
+            return None, text
+    elif MIN_TEXT_CHARS <= len(text) <= MAX_PLACE_CHARS:
+        return text, None
+    ctx.reply(ctx.t("dm.place_invalid", min=MIN_TEXT_CHARS, max=MAX_PLACE_CHARS))
+    return None
+
+
+@question("s.place", prompt_place)
+async def answer_place(ctx: Context) -> None:
+    """Keeps the place or link and asks who is invited."""
+    where = place_or_link(ctx)
+    if where is not None:
+        work_of(ctx)["place"], work_of(ctx)["link"] = where
+        await forward(ctx, "s.audience")
+
+
+def audience_choices(ctx: Context) -> list[str]:
+    """The communes and villages this committee may invite."""
+    return audience_of(ctx.env.org, str(work_of(ctx).get("unit", "")))
+
+
+async def prompt_audience(ctx: Context) -> None:
+    """Asks whom the session is for: press to mark (✅) or unmark, then «Xong»."""
+    chosen = set(work_of(ctx).get("audience", []))
+    buttons = [
+        ctx.button(("✅ " if code in chosen else "") + place_name(ctx.env, code, ctx.t), code)
+        for code in audience_choices(ctx)
+    ]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    ctx.reply(ctx.t("dm.ask_audience"), *rows, [ctx.button(ctx.t("dm.done"), "done")], nav_row(ctx))
+
+
+@question("s.audience", prompt_audience)
+async def answer_audience(ctx: Context) -> None:
+    """Marks or unmarks a place; «Xong» with at least one goes on to the seats."""
+    audience: list[str] = work_of(ctx).setdefault("audience", [])
+    if ctx.choice == "done" and audience:
+        await forward(ctx, "s.capacity")
+    elif ctx.choice == "done":
+        ctx.reply(ctx.t("dm.audience_none"))
+        await prompt_audience(ctx)
+    elif ctx.choice in audience_choices(ctx):
+        if ctx.choice in audience:
+            audience.remove(ctx.choice)
+        else:
+            audience.append(ctx.choice)
+        await prompt_audience(ctx)
+    else:
+        await not_a_choice(ctx, prompt_audience)
+
+
+async def prompt_capacity(ctx: Context) -> None:
+    """Asks how many seats there are."""
+    ctx.reply(ctx.t("dm.ask_capacity"), nav_row(ctx))
+
+
+@question("s.capacity", prompt_capacity)
+async def answer_capacity(ctx: Context) -> None:
+    """Keeps the number of seats and asks when registration closes."""
+    seats = typed_number(ctx, 1, MAX_CAPACITY)
+    if seats is None:
+        ctx.reply(ctx.t("dm.capacity_invalid", limit=MAX_CAPACITY))
+        return
+    work_of(ctx)["capacity"] = seats
+    await forward(ctx, "s.closes")
+
+
+async def prompt_closes(ctx: Context) -> None:
+    """Asks when registration closes: a button for the usual choices, or a typed time."""
+    rows = [[ctx.button(ctx.t(label), code)] for code, (_, label) in CLOSING_CHOICES.items()]
+    ctx.reply(ctx.t("dm.ask_closes"), *rows, nav_row(ctx))
+
+
+@question("s.closes", prompt_closes)
+async def answer_closes(ctx: Context) -> None:
+    """Keeps a closing time between now and the start, and asks who may send questions."""
+    starts_at = datetime.fromisoformat(work_of(ctx)["starts_at"])
+    closes: datetime | None
+    if ctx.choice in CLOSING_CHOICES:
+        closes = starts_at - CLOSING_CHOICES[ctx.choice][0]
+    elif ctx.choice is None:
+        closes = parse_local_datetime(typed_text(ctx))
+    else:
+        await not_a_choice(ctx, prompt_closes)
+        return
+    if closes is None or not ctx.now < closes <= starts_at:
+        ctx.reply(ctx.t("dm.closes_invalid", starts=ctx.t.datetime(starts_at)))
+        await prompt_closes(ctx)
+        return
+    work_of(ctx)["closes_at"] = closes.isoformat()
+    await forward(ctx, "s.asking")
+
+
+async def prompt_asking(ctx: Context) -> None:
+    """Asks whether followers of the places, not only registrants, may send questions ahead."""
+    rows = [[ctx.button(ctx.t(label), code)] for code, label in WHO_ASKS.items()]
+    ctx.reply(ctx.t("dm.ask_asking"), *rows, nav_row(ctx))
+
+
+@question("s.asking", prompt_asking)
+async def answer_asking(ctx: Context) -> None:
+    """Keeps who may ask and shows the review."""
+    if ctx.choice not in WHO_ASKS:
+        await not_a_choice(ctx, prompt_asking)
+        return
+    work_of(ctx)["followers_ask"] = ctx.choice == "yes"
+    await forward(ctx, "s.review")
+
+
+def plan_of(work: dict[str, Any]) -> SessionPlan:
+    """The conversation's record as the service takes it."""
+    return SessionPlan(
+        topic=work["topic"],
+        leader_id=int(work["leader"]),
+        starts_at=datetime.fromisoformat(work["starts_at"]),
+        place=work.get("place"),
+        link=work.get("link"),
+        audience=tuple(work["audience"]),
+        capacity=int(work["capacity"]),
+        registration_closes_at=datetime.fromisoformat(work["closes_at"]),
+        subscribers_may_ask=bool(work["followers_ask"]),
+    )
+
+
+async def prompt_review(ctx: Context) -> None:
+    """Shows the session once more before it is announced."""
+    ctx.reply(
+        await review_text(ctx, plan_of(work_of(ctx))),
+        [ctx.button(ctx.t("dm.publish"), "publish")],
+        nav_row(ctx),
+    )
+
+
+async def review_text(ctx: Context, plan: SessionPlan) -> str:
+    """The session as it will be announced, and who may ask."""
+    t = ctx.t
+    leader = await ctx.store.officer_by_id(plan.leader_id)
+    asking = WHO_ASKS["yes" if plan.subscribers_may_ask else "no"]
+    return t(
+        "dm.review",
+        topic=plan.topic,
+        leader=f"{leader.name} ({leader.title})" if leader else "—",
+        time=t.datetime(plan.starts_at),
+        place=plan.place or plan.link or "—",
+        audience=", ".join(place_name(ctx.env, code, t) for code in plan.audience),
+        capacity=plan.capacity,
+        closes=t.datetime(plan.registration_closes_at),
+        asking=t(asking),
+    )
+
+
+@question("s.review", prompt_review)
+async def answer_review(ctx: Context) -> None:
+    """Stores and announces the session; the announcement goes out as a job."""
+    if ctx.choice != "publish":
+        await not_a_choice(ctx, prompt_review)
+        return
+    plan = plan_of(work_of(ctx))
+    dialogue_id = await done_by_service(
+        ctx, lambda officer: create_session(ctx.store, ctx.env, officer, plan, ctx.now)
+    )
+    if dialogue_id is None:
+        return
+    log.info("dialogue session %s announced", dialogue_id)
+    await finish(ctx, ctx.t("dm.published", topic=plan.topic))
+
+
+# --- moving and cancelling ---------------------------------------------------------------------
+
+
+async def begin_moving(ctx: Context, dialogue_id: int) -> None:
+    """«Dời lịch»: a new time, then a new place."""
+    if await announced(ctx, dialogue_id) is not None:
+        begin(ctx, dialogue=dialogue_id)
+        await forward(ctx, "s.move.when")
+
+
+async def prompt_new_time(ctx: Context) -> None:
+    """Asks the new date and time."""
+    session = await still_there(ctx)
+    if session is None:
+        return
+    ctx.reply(ctx.t("dm.move.ask_time", time=ctx.t.datetime(session.starts_at)), nav_row(ctx))
+
+
+@question("s.move.when", prompt_new_time)
+async def answer_new_time(ctx: Context) -> None:
+    """Keeps the new time and asks the place."""
+    when = future_time(ctx)
+    if when is not None:
+        work_of(ctx)["starts_at"] = when.isoformat()
+        await forward(ctx, "s.move.place")
+
+
+async def prompt_new_place(ctx: Context) -> None:
+    """Asks the new place or link, or to keep the current one."""
+    session = await still_there(ctx)
+    if session is None:
+        return
+    ctx.reply(
+        ctx.t("dm.move.ask_place", place=session.place or session.link or "—"),
+        [ctx.button(ctx.t("dm.move.keep_place"), "keep")],
+        nav_row(ctx),
+    )
+
+
+@question("s.move.place", prompt_new_place)
+async def answer_new_place(ctx: Context) -> None:
+    """Moves the session and tells everyone holding a seat or a waitlist place."""
+    session = await still_there(ctx)
+    if session is None:
+        return
+    where = (session.place, session.link) if ctx.choice == "keep" else place_or_link(ctx)
+    if where is None:
+        return
+    starts_at = datetime.fromisoformat(work_of(ctx)["starts_at"])
+    moved = await done_by_service(
+        ctx,
+        lambda officer: reschedule_session(
+            ctx.store, ctx.env, officer, session.id, starts_at, *where, ctx.now
+        ),
+    )
+    if moved is not None:
+        await tell_moved(ctx, *moved)
+
+
+async def tell_moved(ctx: Context, session: DialogueView, holders: list[int]) -> None:
+    """The officer hears how many were told; each holder gets the new details."""
+    leader = await ctx.store.officer_by_id(session.leader_id)
+    org = ctx.env.org
+    for citizen_id in holders:
+        await tell_citizen(
+            ctx,
+            citizen_id,
+            lambda t: Reply(
+                t("dm.moved.citizen", details=session_details(t, org, session, leader))
+            ),
+        )
+    await finish(
+        ctx,
+        ctx.t(
+            "dm.moved",
+            time=ctx.t.datetime(session.starts_at),
+            place=session.place or session.link or "—",
+            count=len(holders),
+        ),
+    )
+
+
+async def begin_cancelling(ctx: Context, dialogue_id: int) -> None:
+    """«Hủy buổi»: asks once more, since everyone will be told."""
+    if await announced(ctx, dialogue_id) is not None:
+        begin(ctx, dialogue=dialogue_id)
+        await forward(ctx, "s.cancel")
+
+
+async def prompt_cancel(ctx: Context) -> None:
+    """Asks to confirm the cancellation."""
+    session = await still_there(ctx)
+    if session is None:
+        return
+    ctx.reply(
+        ctx.t("dm.cancel.ask", topic=session.topic, time=ctx.t.datetime(session.starts_at)),
+        [ctx.button(ctx.t("dm.cancel.confirm"), "confirm")],
+        [ctx.button(ctx.t("dm.cancel.keep"), "back")],
+    )
+
+
+@question("s.cancel", prompt_cancel)
+async def answer_cancel(ctx: Context) -> None:
+    """Cancels the session; a job tells every registrant and follower once."""
+    if ctx.choice != "confirm":
+        await not_a_choice(ctx, prompt_cancel)
+        return
+    dialogue_id = int(work_of(ctx).get("dialogue", 0))
+    cancelled = await done_by_service(
+        ctx, lambda officer: cancel_session(ctx.store, ctx.env, officer, dialogue_id, ctx.now)
+    )
+    if cancelled is not None:
+        log.info("dialogue session %s cancelled", dialogue_id)
+        await finish(ctx, ctx.t("dm.cancelled_session", topic=cancelled.topic))
+
+
+# --- questions sent ahead ----------------------------------------------------------------------
+
+
+async def show_questions(ctx: Context, dialogue_id: int) -> None:
+    """The questions waiting or accepted, one message each with its moderation buttons."""
+    found = await managed(ctx, dialogue_id)
+    if found is None:
+        return
+    session = found[1]
+    questions = await ctx.store.questions(session.id, set(OPEN_QUESTIONS))
+    if not questions:
+        ctx.reply(ctx.t("dm.questions.none", topic=session.topic))
+        return
+    ctx.reply(ctx.t("dm.questions.title", topic=session.topic, count=len(questions)))
+    moderable = session.state == DialogueState.ANNOUNCED
+    for item in questions:
+        ctx.reply(question_text(ctx, item), *(moderation_buttons(ctx, item) if moderable else []))
+
+
+def question_text(ctx: Context, item: QuestionView) -> str:
+    """A question's words, and for an accepted one the unit preparing the answer."""
+    if item.status == QuestionStatus.ACCEPTED and item.unit:
+        unit = ctx.env.org.units[item.unit].name
+        return ctx.t("dm.question.accepted", id=item.id, unit=unit, text=item.text)
+    return ctx.t("dm.question.pending", id=item.id, text=item.text)
+
+
+def moderation_buttons(ctx: Context, item: QuestionView) -> list[list[Button]]:
+    """Accept (choose the unit), merge into a similar one, reject with a reason."""
+    t = ctx.t
+    return [
+        [Button(t("dm.q.accept"), f"dq:{item.id}.acc")],
+        [
+            Button(t("dm.q.merge"), f"dq:{item.id}.merge"),
+            Button(t("dm.q.reject"), f"dq:{item.id}.rej"),
+        ],
+    ]
+
+
+@router.global_button("dq")
+async def question_button(ctx: Context) -> None:
+    """A moderation button: checked against the session's organiser before anything is asked."""
+    question_id, _, action = (ctx.choice or "").partition(".")
+    first = MODERATION_QUESTIONS.get(action)
+    if not question_id.isdigit() or first is None:
+        await forged_button(ctx)
+        return
+    item = await moderable_question(ctx, int(question_id))
+    if item is not None:
+        begin(ctx, question=item.id, dialogue=item.dialogue_id)
+        await forward(ctx, first)
+
+
+async def moderable_question(ctx: Context, question_id: int) -> QuestionView | None:
+    """A question still open at a session this officer manages; otherwise say why not."""
+    item = await ctx.store.question(question_id)
+    # An unknown question is refused like someone else's session (id 0 is never a session).
+    if await announced(ctx, item.dialogue_id if item else 0) is None or item is None:
+        return None
+    if item.status not in OPEN_QUESTIONS:
+        ctx.reply(ctx.t("dm.question.settled"))
+        return None
+    return item
+
+
+async def the_question(ctx: Context) -> QuestionView | None:
+    """The question being moderated, as stored now."""
+    return await ctx.store.question(int(work_of(ctx).get("question", 0)))
+
+
+async def moderated(ctx: Context, status: str, **how: Any) -> QuestionView | None:
+    """Hand the decision to the service, which checks the organiser again."""
+    question_id = int(work_of(ctx).get("question", 0))
+    return await done_by_service(
+        ctx,
+        lambda officer: moderate(ctx.store, ctx.env, officer, question_id, status, **how),
+    )
+
+
+async def after_moderation(ctx: Context, text: str, dialogue_id: int) -> None:
+    """Say what was done, then show the questions still open."""
+    ctx.conv.data.pop(WORK, None)
+    ctx.goto("")
+    ctx.reply(text)
+    await show_questions(ctx, dialogue_id)
+
+
+async def answering_units(ctx: Context) -> list[str]:
+    """The organising committee and the units under it, which may prepare an answer."""
+    session = await the_session(ctx)
+    return units_under(ctx.env.org, session.unit) if session else []
+
+
+async def prompt_answering_unit(ctx: Context) -> None:
+    """Asks which unit prepares the answer."""
+    item = await the_question(ctx)
+    text = item.text if item else ""
+    rows = unit_rows(ctx, await answering_units(ctx))
+    ctx.reply(ctx.t("dm.q.ask_unit", text=shorten(text, 300)), *rows, cancel_row(ctx))
+
+
+@question("s.q.unit", prompt_answering_unit)
+async def answer_answering_unit(ctx: Context) -> None:
+    """Accepts the question; the asker hears which unit answers, its heads get the question."""
+    unit = ctx.choice or ""
+    if unit not in await answering_units(ctx):
+        await not_a_choice(ctx, prompt_answering_unit)
+        return
+    session = await the_session(ctx)
+    done = await moderated(ctx, QuestionStatus.ACCEPTED, unit=unit)
+    if done is None or session is None:
+        return
+    unit_name = ctx.env.org.units[unit].name
+    await tell_citizen(
+        ctx,
+        done.citizen_id,
+        lambda t: Reply(
+            t("dm.asker.accepted", topic=session.topic, text=done.text, unit=unit_name)
+        ),
+    )
+    for head in await ctx.store.heads_of(unit):
+        await ctx.notify_officer(
+            head.id,
+            lambda t: Reply(
+                t(
+                    "dm.q.for_unit",
+                    unit=unit_name,
+                    topic=session.topic,
+                    time=t.datetime(session.starts_at),
+                    text=done.text,
+                )
+            ),
+        )
+    await after_moderation(ctx, ctx.t("dm.q.accepted", id=done.id, unit=unit_name), session.id)
+
+
+async def merge_targets(ctx: Context) -> list[QuestionView]:
+    """The session's other open questions, one of which this one joins."""
+    work = work_of(ctx)
+    questions = await ctx.store.questions(int(work.get("dialogue", 0)), set(OPEN_QUESTIONS))
+    return [q for q in questions if q.id != work.get("question")]
+
+
+async def prompt_merge_target(ctx: Context) -> None:
+    """Asks which similar question this one is answered with."""
+    targets = await merge_targets(ctx)
+    if not targets:
+        await finish(ctx, ctx.t("dm.q.nothing_to_merge"))
+        return
+    rows = [[ctx.button(f"#{q.id} {shorten(q.text)}", str(q.id))] for q in targets]
+    ctx.reply(ctx.t("dm.q.ask_merge"), *rows, cancel_row(ctx))
+
+
+@question("s.q.merge", prompt_merge_target)
+async def answer_merge_target(ctx: Context) -> None:
+    """Merges the question; its asker hears it is answered together with a similar one."""
+    targets = {str(q.id): q for q in await merge_targets(ctx)}
+    target = targets.get(ctx.choice or "")
+    if target is None:
+        await not_a_choice(ctx, prompt_merge_target)
+        return
+    done = await moderated(ctx, QuestionStatus.MERGED, into=target.id)
+    if done is None:
+        return
+    session = await the_session(ctx)
+    topic = session.topic if session else ""
+    await tell_citizen(
+        ctx,
+        done.citizen_id,
+        lambda t: Reply(t("dm.asker.merged", topic=topic, text=done.text)),
+    )
+    await after_moderation(ctx, ctx.t("dm.q.merged", id=done.id, into=target.id), done.dialogue_id)
+
+
+async def prompt_rejection(ctx: Context) -> None:
+    """Asks why the question is not taken up; the asker reads the reason."""
+    ctx.reply(ctx.t("dm.q.ask_reason", limit=MAX_REASON_CHARS), cancel_row(ctx))
+
+
+@question("s.q.reason", prompt_rejection)
+async def answer_rejection(ctx: Context) -> None:
+    """Rejects the question and tells its asker why."""
+    reason = typed_text(ctx)
+    if not MIN_TEXT_CHARS <= len(reason) <= MAX_REASON_CHARS:
+        ctx.reply(ctx.t("dm.q.reason_invalid", min=MIN_TEXT_CHARS, max=MAX_REASON_CHARS))
+        return
+    done = await moderated(ctx, QuestionStatus.REJECTED, reason=reason)
+    if done is None:
+        return
+    session = await the_session(ctx)
+    topic = session.topic if session else ""
+    await tell_citizen(
+        ctx,
+        done.citizen_id,
+        lambda t: Reply(t("dm.asker.rejected", topic=topic, text=done.text, reason=reason)),
+    )
+    await after_moderation(ctx, ctx.t("dm.q.rejected", id=done.id), done.dialogue_id)
+
+
+# --- after the session -------------------------------------------------------------------------
+
+
+async def begin_closing(ctx: Context, dialogue_id: int) -> None:
+    """«Kết quả buổi đối thoại»: only once the session has begun."""
+    session = await announced(ctx, dialogue_id)
+    if session is None:
+        return
+    if ctx.now < session.starts_at:
+        ctx.reply(ctx.t("dm.close.too_early", time=ctx.t.datetime(session.starts_at)))
+        return
+    begin(ctx, dialogue=dialogue_id, answered=[], commitments=[])
+    await forward(ctx, "s.close.attendance")
+
+
+async def prompt_attendance(ctx: Context) -> None:
+    """Asks how many people came."""
+    ctx.reply(ctx.t("dm.close.ask_attendance"), nav_row(ctx))
+
+
+@question("s.close.attendance", prompt_attendance)
+async def answer_attendance(ctx: Context) -> None:
+    """Keeps the attendance and asks for the minutes."""
+    count = typed_number(ctx, 0, MAX_CAPACITY)
+    if count is None:
+        ctx.reply(ctx.t("dm.close.attendance_invalid"))
+        return
+    work_of(ctx)["attendance"] = count
+    await forward(ctx, "s.close.minutes")
+
+
+async def prompt_minutes(ctx: Context) -> None:
+    """Asks for the minutes, which every registrant and follower will read."""
+    ctx.reply(ctx.t("dm.close.ask_minutes", limit=MAX_MINUTES_CHARS), nav_row(ctx))
+
+
+@question("s.close.minutes", prompt_minutes)
+async def answer_minutes(ctx: Context) -> None:
+    """Keeps the minutes (lines as typed); asks which questions were answered, if any."""
+    minutes = (ctx.incoming.text or "").strip() if ctx.incoming.kind is Kind.TEXT else ""
+    if not MIN_TEXT_CHARS <= len(minutes) <= MAX_MINUTES_CHARS:
+        ctx.reply(ctx.t("dm.close.minutes_invalid", min=MIN_TEXT_CHARS, max=MAX_MINUTES_CHARS))
+        return
+    work_of(ctx)["minutes"] = minutes
+    has_questions = bool(await open_questions(ctx))
+    await forward(ctx, "s.close.answered" if has_questions else "s.close.commitment")
+
+
+async def open_questions(ctx: Context) -> list[QuestionView]:
+    """The session's questions not yet settled: answered now, or a petition after."""
+    dialogue_id = int(work_of(ctx).get("dialogue", 0))
+    return await ctx.store.questions(dialogue_id, set(OPEN_QUESTIONS))
+
+
+async def prompt_answered(ctx: Context) -> None:
+    """Asks which questions were answered at the session: press to mark, then «Tiếp»."""
+    answered = set(work_of(ctx).get("answered", []))
+    rows = [
+        [ctx.button(("✅ " if q.id in answered else "") + f"#{q.id} {shorten(q.text)}", str(q.id))]
+        for q in await open_questions(ctx)
+    ]
+    ctx.reply(
+        ctx.t("dm.close.ask_answered"),
+        *rows,
+        [ctx.button(ctx.t("dm.next"), "next")],
+        nav_row(ctx),
+    )
+
+
+@question("s.close.answered", prompt_answered)
+async def answer_answered(ctx: Context) -> None:
+    """Marks or unmarks a question as answered; «Tiếp» goes on to the commitments."""
+    if ctx.choice == "next":
+        await forward(ctx, "s.close.commitment")
+        return
+    if ctx.choice not in {str(q.id) for q in await open_questions(ctx)}:
+        await not_a_choice(ctx, prompt_answered)
+        return
+    answered: list[int] = work_of(ctx).setdefault("answered", [])
+    question_id = int(ctx.choice or 0)
+    if question_id in answered:
+        answered.remove(question_id)
+    else:
+        answered.append(question_id)
+    await prompt_answered(ctx)
+
+
+async def prompt_commitment(ctx: Context) -> None:
+    """Asks for a commitment the leader made, or to go on without (more)."""
+    ctx.reply(
+        ctx.t("dm.close.ask_commitment", limit=MAX_COMMITMENT_CHARS),
+        [ctx.button(ctx.t("dm.close.no_more_commitments"), "none")],
+        nav_row(ctx),
+    )
+
+
+@question("s.close.commitment", prompt_commitment)
+async def answer_commitment(ctx: Context) -> None:
+    """Keeps the commitment's words and asks which unit carries it out."""
+    if ctx.choice == "none":
+        await forward(ctx, "s.close.review")
+        return
+    text = typed_text(ctx)
+    if not MIN_TEXT_CHARS <= len(text) <= MAX_COMMITMENT_CHARS:
+        ctx.reply(
+            ctx.t("dm.close.commitment_invalid", min=MIN_TEXT_CHARS, max=MAX_COMMITMENT_CHARS)
+        )
+        return
+    work_of(ctx)["commitment"] = text
+    await forward(ctx, "s.close.unit")
+
+
+async def prompt_commitment_unit(ctx: Context) -> None:
+    """Asks which unit is responsible for the commitment."""
+    text = str(work_of(ctx).get("commitment", ""))
+    rows = unit_rows(ctx, await answering_units(ctx))
+    ctx.reply(ctx.t("dm.close.ask_unit", text=shorten(text, 300)), *rows, nav_row(ctx))
+
+
+@question("s.close.unit", prompt_commitment_unit)
+async def answer_commitment_unit(ctx: Context) -> None:
+    """Adds the commitment with its unit, then offers another or the review."""
+    if ctx.choice not in await answering_units(ctx):
+        await not_a_choice(ctx, prompt_commitment_unit)
+        return
+    work = work_of(ctx)
+    work["commitments"].append([work.pop("commitment", ""), ctx.choice])
+    await ask(router, ctx, "s.close.more")  # not on the trail: Back returns to the words
+
+
+async def prompt_more(ctx: Context) -> None:
+    """Asks whether there is another commitment."""
+    count = len(work_of(ctx)["commitments"])
+    ctx.reply(
+        ctx.t("dm.close.commitment_added", count=count),
+        [ctx.button(ctx.t("dm.close.add_commitment"), "add")],
+        [ctx.button(ctx.t("dm.done"), "done")],
+        nav_row(ctx),
+    )
+
+
+@question("s.close.more", prompt_more)
+async def answer_more(ctx: Context) -> None:
+    """Another commitment, or the review."""
+    if ctx.choice == "add":
+        await ask(router, ctx, "s.close.commitment")
+    elif ctx.choice == "done":
+        await forward(ctx, "s.close.review")
+    else:
+        await not_a_choice(ctx, prompt_more)
+
+
+async def prompt_close_review(ctx: Context) -> None:
+    """Shows the outcome once more before it is kept and sent."""
+    ctx.reply(
+        await close_review_text(ctx),
+        [ctx.button(ctx.t("dm.close.confirm"), "confirm")],
+        nav_row(ctx),
+    )
+
+
+async def close_review_text(ctx: Context) -> str:
+    """Attendance, minutes, questions answered and left, and the commitments with their units."""
+    t = ctx.t
+    work = work_of(ctx)
+    answered = set(work.get("answered", []))
+    left = [q for q in await open_questions(ctx) if q.id not in answered]
+    commitments = [
+        t("dm.close.commitment_line", text=text, unit=ctx.env.org.units[unit].name)
+        for text, unit in work["commitments"]
+    ]
+    return t(
+        "dm.close.review",
+        attendance=work["attendance"],
+        minutes=work["minutes"],
+        answered=len(answered),
+        left=len(left),
+        commitments="\n".join(commitments) or "—",
+    )
+
+
+@question("s.close.review", prompt_close_review)
+async def answer_close_review(ctx: Context) -> None:
+    """Keeps the outcome; what was left open becomes petitions, each told to whom it concerns."""
+    if ctx.choice != "confirm":
+        await not_a_choice(ctx, prompt_close_review)
+        return
+    work = work_of(ctx)
+    session = await the_session(ctx)
+    follow_ups = await done_by_service(
+        ctx,
+        lambda officer: close_session(
+            ctx.store,
+            ctx.env,
+            officer,
+            int(work.get("dialogue", 0)),
+            int(work["attendance"]),
+            str(work["minutes"]),
+            {int(i) for i in work.get("answered", [])},
+            [(str(text), str(unit)) for text, unit in work["commitments"]],
+            ctx.now,
+        ),
+    )
+    if follow_ups is None or session is None:
+        return
+    log.info("dialogue session %s closed: %d follow-ups", session.id, len(follow_ups))
+    codes = ", ".join(f.filed.code for f in follow_ups) or "—"
+    await finish(ctx, ctx.t("dm.closed", count=len(follow_ups), codes=codes))
+    for follow_up in follow_ups:
+        await tell_follow_up(ctx, session, follow_up)
+
+
+async def tell_follow_up(ctx: Context, session: DialogueView, follow_up: FollowUp) -> None:
+    """The question's authors get the petition's code and dates; its officer gets the petition."""
+    authors = [follow_up.citizen_id] if follow_up.citizen_id is not None else []
+    for citizen_id in (*authors, *follow_up.also_told):
+        await tell_citizen(
+            ctx,
+            citizen_id,
+            functools.partial(
+                follow_up_notice, env=ctx.env, topic=session.topic, filed=follow_up.filed
+            ),
+        )
+    await tell_assignee(ctx, follow_up.filed, follow_up.draft)
+
+
+def follow_up_notice(t: Translator, env: Environment, topic: str, filed: Filed) -> Reply:
+    """For a question's author: the petition it became, with its code and statutory dates."""
+    lines = [
+        t(
+            "dm.asker.petition",
+            topic=topic,
+            code=filed.code,
+            unit=env.org.units[filed.unit].name,
+            received=t.date(filed.received_on),
+        )
+    ]
+    lines += [
+        t(
+            "filing.receipt.deadline",
+            what=rule_label(t, d.rule_id),
+            date=t.date(d.due_date),
+            source=env.rulebook.rules[d.rule_id].source,
+        )
+        for d in filed.deadlines
+    ]
+    lines.append(t("filing.receipt.keep_code"))
+    return Reply("\n".join(lines))
+
+
+# What a session's card buttons do, by the action in `dm:<id>.<action>`.
+SESSION_ACTIONS: dict[str, Callable[[Context, int], Awaitable[None]]] = {
+    "open": open_session,
+    "move": begin_moving,
+    "cancel": begin_cancelling,
+    "questions": show_questions,
+    "close": begin_closing,
+}
+# The first question of each moderation button `dq:<question>.<action>`.
+MODERATION_QUESTIONS = {"acc": "s.q.unit", "merge": "s.q.merge", "rej": "s.q.reason"}
