@@ -529,6 +529,10 @@ class Store(ReceptionStore, DialogueStore, ReceptionDayStore, Protocol):
         """Keep a citizen's rating; False when the petition was rated before."""
         ...
 
+    async def record_outcome(self, petition_id: int, outcome: str) -> None:
+        """Keep how a complaint or denunciation was decided."""
+        ...
+
     async def explain_rating(self, petition_id: int, reason: str, comment: str | None) -> bool:
         """Add the reason and comment to a rating that has none; False otherwise."""
         ...

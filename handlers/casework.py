@@ -15,7 +15,7 @@ from typing import TypeVar
 from bot.conversation import Context, Handler, ask
 from bot.core import Button, FileRef, Kind, Recipient, Reply
 from bot.domain.deadlines import TooManyExtensions
-from bot.domain.petition import Case, PetitionKind, PetitionState
+from bot.domain.petition import Case, Outcome, PetitionKind, PetitionState, outcomes_for
 from bot.domain.workflow import TransitionRefused
 from bot.i18n import LOCAL_TZ, N_, Translator
 from bot.labels import KIND_LABELS, kind_label, rule_label
@@ -76,6 +76,44 @@ async def finish_refused(ctx: Context, officer: OfficerView, error: Exception) -
 # --- composing: the answer, a verification note, the minutes of a dialogue ----------------------
 
 
+OUTCOME_LABELS = {
+    Outcome.CORRECT: N_("outcome.correct"),
+    Outcome.PARTLY: N_("outcome.partly"),
+    Outcome.INCORRECT: N_("outcome.incorrect"),
+    Outcome.UPHELD: N_("outcome.upheld"),
+    Outcome.ANNULLED: N_("outcome.annulled"),
+}
+
+
+async def petition_outcomes(ctx: Context) -> tuple[Outcome, ...]:
+    """The outcomes the answer to the pending petition must state."""
+    petition = await the_petition(ctx)
+    return outcomes_for(petition.summary.kind, petition.case.instance) if petition else ()
+
+
+async def prompt_outcome(ctx: Context) -> None:
+    """Asks how the complaint or denunciation was decided; other kinds go straight on."""
+    outcomes = await petition_outcomes(ctx)
+    if not outcomes:
+        await ask(router, ctx, "w.answer")
+        return
+    rows = [[ctx.button(ctx.t(OUTCOME_LABELS[o]), o.value)] for o in outcomes]
+    ctx.reply(ctx.t("officer.answer.ask_outcome"), *rows, cancel_row(ctx))
+
+
+@router.state("w.outcome", prompt_outcome)
+async def take_outcome(ctx: Context) -> None:
+    """Keeps the outcome, then asks for the answer itself."""
+    if await pending_cancelled(ctx):
+        return
+    if ctx.choice not in {o.value for o in await petition_outcomes(ctx)}:
+        ctx.reply(ctx.t("input.press_a_button"))
+        await prompt_outcome(ctx)
+        return
+    pending(ctx)["outcome"] = ctx.choice
+    await ask(router, ctx, "w.answer")
+
+
 async def prompt_answer(ctx: Context) -> None:
     ctx.reply(ctx.t("officer.answer.ask_text"), *ANSWER.buttons(ctx))
 
@@ -83,7 +121,8 @@ async def prompt_answer(ctx: Context) -> None:
 @router.state("w.answer", prompt_answer)
 async def take_answer(ctx: Context) -> None:
     """Collects the answer (text and at most one document); Send delivers or submits it."""
-    result = await submit_composed(ctx, ANSWER, propose_answer)
+    outcome = pending(ctx).get("outcome")
+    result = await submit_composed(ctx, ANSWER, functools.partial(propose_answer, outcome=outcome))
     if result is None:
         return
     officer = await current_officer(ctx)

@@ -91,7 +91,7 @@ FIRST_QUESTION: dict[str, str] = {
     Action.GUIDE: "o.note",
     Action.FORWARD: "o.note",
     Action.ASK_CITIZEN: "o.note",
-    Action.ANSWER: "w.answer",
+    Action.ANSWER: "w.outcome",
     Action.NOTE: "w.note",
     Action.START: "w.minutes",
     Action.HOLD_DIALOGUE: "w.dialogue.when",

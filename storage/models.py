@@ -193,6 +193,9 @@ class Petition(Base):
     received_at: Mapped[datetime]
     accepted_at: Mapped[datetime | None] = mapped_column(default=None)
     closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    outcome: Mapped[str | None] = mapped_column(
+        String(16), default=None
+    )  # complaints, denunciations
 
 
 class Attachment(Base):

@@ -163,6 +163,10 @@ class SqlStore(ReceptionRecords, DialogueRecords, ReceptionDayRecords):
         self.session.add(m.Rating(petition_id=petition_id, score=score, rated_at=now))
         return True
 
+    async def record_outcome(self, petition_id: int, outcome: str) -> None:
+        row = await self.session.get_one(m.Petition, petition_id)
+        row.outcome = outcome
+
     async def explain_rating(self, petition_id: int, reason: str, comment: str | None) -> bool:
         row = await self.session.scalar(select(m.Rating).where(m.Rating.petition_id == petition_id))
         if row is None or row.reason is not None:

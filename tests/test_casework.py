@@ -10,12 +10,14 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import Application
+from bot.services.workflow import NotAllowed, answer_petition
 from handlers.officer import ACTION_LABELS, IDENTITY_ACTION
 from storage import models as m
+from storage.repository import SqlStore
 from tests.conftest import FakeClock
 from tests.sandbox_client import SandboxPerson, texts
 from tests.test_filing_sandbox import consent, file_denunciation
-from tests.test_officer_actions import complaint_opened_by_assignee
+from tests.test_officer_actions import accepted_then, complaint_opened_by_assignee
 
 
 async def petition_row(app: Application, petition_id: int = 1) -> m.Petition:
@@ -55,17 +57,6 @@ async def file_feedback(person: SandboxPerson, field: str, story: str) -> list[d
     lines = await person.act({"kind": "contact", "phone": "+84913222333"})
     lines = await person.press("Bỏ qua", lines)  # the address is optional for feedback
     return await person.press("Gửi đơn", lines)
-
-
-async def accepted_then(
-    app: Application, http: aiohttp.ClientSession, action: str
-) -> tuple[SandboxPerson, SandboxPerson, list[dict]]:
-    """The assignee accepts the complaint, reopens it and presses `action`; its first question."""
-    citizen, officer, opened = await complaint_opened_by_assignee(app, http)
-    await officer.press("Thụ lý", opened)
-    await citizen.new_lines()
-    asked = await officer.press(action, await opened_by(officer))
-    return citizen, officer, asked
 
 
 async def opened_by(person: SandboxPerson, petition_id: int = 1) -> list[dict]:
@@ -297,7 +288,8 @@ async def test_not_resolved_reopens_a_feedback_and_the_heads_hear_why(
 async def test_the_file_is_closed_after_the_answer(
     sandbox_app: Application, http: aiohttp.ClientSession
 ) -> None:
-    citizen, officer, _ = await accepted_then(sandbox_app, http, "Trả lời")
+    citizen, officer, outcomes = await accepted_then(sandbox_app, http, "Trả lời")
+    await officer.press("Có đúng, có sai", outcomes)
     noted = await officer.say("Quyết định số 12/QĐ-UBND: công nhận một phần.")
     await officer.press("Gửi trả lời", noted)
     await citizen.new_lines()
@@ -313,7 +305,9 @@ async def test_the_file_is_closed_after_the_answer(
 async def answered_complaint(
     app: Application, http: aiohttp.ClientSession
 ) -> tuple[SandboxPerson, list[dict]]:
-    citizen, officer, _ = await accepted_then(app, http, "Trả lời")
+    citizen, officer, outcomes = await accepted_then(app, http, "Trả lời")
+    assert "Kết quả giải quyết" in texts(outcomes)
+    await officer.press("Sai toàn bộ", outcomes)
     noted = await officer.say("Quyết định số 12/QĐ-UBND: không công nhận nội dung khiếu nại.")
     await officer.press("Gửi trả lời", noted)
     return citizen, await citizen.new_lines()
@@ -334,6 +328,7 @@ async def test_a_second_complaint_goes_to_the_province_linked_to_the_first(
 
     second = await petition_row(sandbox_app, 2)
     assert (second.instance, second.parent_id, second.unit_code) == (2, 1, "TN")
+    assert (await petition_row(sandbox_app)).outcome == "incorrect"
     assert (await petition_row(sandbox_app)).state == "appealed"
     assert await open_deadlines(sandbox_app, 2) == {"kn2.accept": "26/03/2026"}
     province = SandboxPerson(sandbox_app, http, "officer-tn.chutich")
@@ -452,3 +447,25 @@ async def test_a_forged_choice_of_officer_is_refused_on_the_server(
             select(m.Officer.handle).join(m.Petition, m.Petition.assignee_id == m.Officer.id)
         )
     assert assignee == "sp.kinhte"
+
+
+async def test_a_complaint_cannot_be_answered_without_its_outcome_nor_feedback_with_one(
+    sandbox_app: Application, http: aiohttp.ClientSession
+) -> None:
+    await accepted_then(sandbox_app, http, "Trả lời")
+    async with sandbox_app.db.transaction() as session:
+        store = SqlStore(session)
+        officer = await store.officer_by_handle("sp.tiepdan")
+        assert officer is not None
+        for outcome in (None, "upheld", "made-up"):
+            with pytest.raises(NotAllowed):
+                await answer_petition(
+                    store,
+                    sandbox_app.env,
+                    1,
+                    officer,
+                    "Trả lời.",
+                    sandbox_app.clock(),
+                    outcome=outcome,
+                )
+    assert (await petition_row(sandbox_app)).state == "accepted"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.app import Application
+from storage import models as m
 from tests.conftest import FakeClock
 from tests.fake_telegram import FakeTelegram, SimUser
 from tests.test_telegram import bind_officer, consent, file_up_to_content, finish_complaint
@@ -69,6 +70,8 @@ async def test_a_complaint_from_filing_to_answer_with_its_document(
     await officer.press_data("op:1")
     await officer.next_reply()
     await officer.press("📨 Trả lời / ra quyết định")
+    assert "Kết quả giải quyết" in (await officer.next_reply()).text
+    await officer.press("Có đúng, có sai")
     await officer.next_reply()
     await officer.send_text("Quyết định số 12/QĐ-UBND ngày 24/04/2026: công nhận một phần.")
     await officer.next_reply()
@@ -156,6 +159,8 @@ async def test_a_denunciation_from_filing_to_conclusion_with_an_extension(
     await resolver.next_reply()
     await resolver.press("📨 Trả lời / ra quyết định")
     await resolver.next_reply()
+    await resolver.press("Có đúng, có sai")
+    await resolver.next_reply()
     await resolver.send_text("Kết luận nội dung tố cáo số 03/KL-UBND: tố cáo đúng một phần.")
     await resolver.next_reply()
     await resolver.press("📨 Gửi trả lời")
@@ -163,3 +168,5 @@ async def test_a_denunciation_from_filing_to_conclusion_with_an_extension(
     conclusion = await citizen.next_reply()
     assert "Kết luận nội dung tố cáo" in conclusion.text
     assert "⚖️ Khiếu nại lần hai" not in conclusion.button_texts
+    async with app.db.transaction() as session:
+        assert (await session.get_one(m.Petition, 1)).outcome == "partly"

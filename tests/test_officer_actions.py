@@ -28,14 +28,14 @@ async def complaint_opened_by_assignee(
 
 async def accepted_then(
     app: Application, http: aiohttp.ClientSession, action: str
-) -> tuple[SandboxPerson, SandboxPerson]:
-    """The assignee accepts the complaint, reopens it and presses `action`."""
+) -> tuple[SandboxPerson, SandboxPerson, list[dict]]:
+    """The assignee accepts the complaint, reopens it and presses `action`; its first question."""
     citizen, officer, opened = await complaint_opened_by_assignee(app, http)
     await officer.press("Thụ lý", opened)
     await citizen.new_lines()
     reopened = await officer.act({"kind": "callback", "data": "op:1"})
-    await officer.press(action, reopened)
-    return citizen, officer
+    asked = await officer.press(action, reopened)
+    return citizen, officer, asked
 
 
 async def test_the_assignee_accepts_and_the_citizen_learns_the_resolution_deadline(
@@ -211,7 +211,7 @@ async def test_guiding_or_forwarding_out_ends_the_petition_with_the_officers_wor
 async def test_the_officer_asks_and_the_citizens_answer_with_a_photo_comes_back(
     sandbox_app: Application, http: aiohttp.ClientSession
 ) -> None:
-    citizen, officer = await accepted_then(sandbox_app, http, "Hỏi thêm công dân")
+    citizen, officer, _ = await accepted_then(sandbox_app, http, "Hỏi thêm công dân")
     asked = texts(await officer.say("Ông/bà gửi giúp ảnh quyết định thu hồi đất."))
     assert "Đơn chờ công dân trả lời" in asked
 
@@ -237,7 +237,8 @@ async def test_the_officer_asks_and_the_citizens_answer_with_a_photo_comes_back(
 async def test_a_complaint_is_answered_shown_its_second_complaint_window_and_rated_once(
     sandbox_app: Application, http: aiohttp.ClientSession
 ) -> None:
-    citizen, officer = await accepted_then(sandbox_app, http, "Trả lời / ra quyết định")
+    citizen, officer, outcomes = await accepted_then(sandbox_app, http, "Trả lời / ra quyết định")
+    await officer.press("Có đúng, có sai", outcomes)
     noted = await officer.say("Quyết định số 12/QĐ-UBND ngày 02/03/2026: công nhận một phần.")
     assert not texts(await citizen.new_lines()), "nothing leaves before Send"
     done = texts(await officer.press("Gửi trả lời", noted))

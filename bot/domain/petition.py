@@ -71,6 +71,26 @@ IDENTITY_NEEDS: dict[PetitionKind, IdentityNeeds] = {
     ),
 }
 
+
+class Outcome(StrEnum):
+    """How a complaint or denunciation was decided: the result columns of the report forms."""
+
+    CORRECT = "correct"  # đúng toàn bộ
+    PARTLY = "partly"  # có đúng, có sai
+    INCORRECT = "incorrect"  # sai toàn bộ
+    UPHELD = "upheld"  # lần hai: công nhận quyết định lần đầu
+    ANNULLED = "annulled"  # lần hai: hủy, sửa quyết định lần đầu
+
+
+def outcomes_for(kind: str, instance: int = 1) -> tuple[Outcome, ...]:
+    """The outcomes an answer of this kind must state (none for petitions and feedback)."""
+    if kind == PetitionKind.COMPLAINT and instance == 2:
+        return (Outcome.UPHELD, Outcome.ANNULLED)
+    if kind in {PetitionKind.COMPLAINT, PetitionKind.DENUNCIATION}:
+        return (Outcome.CORRECT, Outcome.PARTLY, Outcome.INCORRECT)
+    return ()
+
+
 GROUP_THRESHOLD = 5  # đơn đông người: five or more people (Nghị định 124/2020, Thông tư 05/2021)
 
 

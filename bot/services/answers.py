@@ -14,7 +14,7 @@ from datetime import date, datetime
 
 from bot.conversation import Environment
 from bot.core import FileRef
-from bot.domain.petition import PetitionKind, PetitionState
+from bot.domain.petition import PetitionKind, PetitionState, outcomes_for
 from bot.domain.workflow import Action, next_state
 from bot.i18n import LOCAL_TZ, N_
 from bot.ports import OfficerView, PetitionDetail, Store
@@ -55,14 +55,24 @@ async def propose_answer(
     files: tuple[FileRef, ...],
     channel: str,
     now: datetime,
+    outcome: str | None = None,
 ) -> AnswerProposed | AnswerSent:
     """Send the answer with its document (the first file), or hold it for a head where the
     unit requires approval."""
     petition = await check_action(store, env, petition_id, officer, Action.ANSWER)
     document = files[0] if files else None
     if not needs_approval(env, officer, petition):
-        return await answer_petition(store, env, petition_id, officer, text, now, document, channel)
-    payload = {"document": dataclasses.asdict(document) if document else None, "channel": channel}
+        return await answer_petition(
+            store, env, petition_id, officer, text, now, document, channel, outcome
+        )
+    required = outcomes_for(petition.summary.kind, petition.case.instance)
+    if (outcome or None) not in (set(required) if required else {None}):
+        raise NotAllowed(f"outcome {outcome!r} for petition {petition_id}")
+    payload = {
+        "document": dataclasses.asdict(document) if document else None,
+        "channel": channel,
+        "outcome": outcome,
+    }
     proposal_id = await store.add_event(
         petition_id, f"officer:{officer.handle}", PROPOSED, text, payload, now
     )
@@ -116,6 +126,7 @@ async def decide_answer(
         now,
         FileRef(**document) if document else None,
         str(latest.payload.get("channel", "")),
+        latest.payload.get("outcome"),
     )
     await store.add_event(
         petition_id, f"officer:{head.handle}", APPROVED, None, {"proposal": proposal_id}, now

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from bot.conversation import Environment
 from bot.core import FileRef, Recipient
 from bot.domain.deadlines import due_date
-from bot.domain.petition import Case, PetitionKind, PetitionState
+from bot.domain.petition import Case, PetitionKind, PetitionState, outcomes_for
 from bot.domain.refusals import RefusalReason, reason
 from bot.domain.routing import pick_officer
 from bot.domain.workflow import Action, next_state
@@ -290,10 +290,20 @@ async def answer_petition(
     now: datetime,
     document: FileRef | None = None,
     channel: str = "",
+    outcome: str | None = None,
 ) -> AnswerSent:
-    """The decision, conclusion or reply is sent: the open deadlines are met."""
+    """The decision, conclusion or reply is sent: the open deadlines are met.
+
+    A complaint or denunciation states its outcome (đúng, sai, đúng một phần; at second instance
+    upheld or annulled): the report forms count them.
+    """
     petition = await check_action(store, env, petition_id, officer, Action.ANSWER)
+    required = outcomes_for(petition.summary.kind, petition.case.instance)
+    if (outcome or None) not in (set(required) if required else {None}):
+        raise NotAllowed(f"outcome {outcome!r} for petition {petition_id}")
     await store.set_state(petition_id, PetitionState.ANSWERED, now)
+    if outcome:
+        await store.record_outcome(petition_id, outcome)
     open_rules = {d.rule_id for d in petition.summary.deadlines if d.status == "open"}
     await store.settle_deadlines(petition_id, open_rules, "met")
     if document is not None:
@@ -309,6 +319,7 @@ async def answer_petition(
         text,
         {
             "document": document.name if document else None,
+            "outcome": outcome,
             "second_complaint_until": window.isoformat() if window else None,
         },
         now,

@@ -1,0 +1,29 @@
+"""petition outcomes
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-11-22
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+
+revision = '0007'
+down_revision = '0006'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('petitions', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('outcome', sa.String(length=16), nullable=True))
+
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('petitions', schema=None) as batch_op:
+        batch_op.drop_column('outcome')
+
