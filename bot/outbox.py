@@ -27,6 +27,7 @@ from storage.models import OutboxMessage
 log = logging.getLogger(__name__)
 
 BATCH = 200
+GLOBAL_BURST = 1.1
 IDLE_POLL_SECONDS = 1.0
 MARK_BATCH_SECONDS = 0.2
 MAX_BACKOFF_SECONDS = 300.0
@@ -48,10 +49,15 @@ class TokenBucket:
 
     def take(self, now: float) -> float:
         """Reserve one token; return the seconds to wait before using it (0 when free)."""
-        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
-        self.updated = now
+        self.wait(now)
         self.tokens -= 1
         return 0.0 if self.tokens >= 0 else -self.tokens / self.rate
+
+    def wait(self, now: float) -> float:
+        """The seconds until a token is free (0 when one is), taking nothing."""
+        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
 
     def hold(self, seconds: float, now: float) -> None:
         """The platform told us to wait: no tokens for that long."""
@@ -76,9 +82,11 @@ class RateLimiter:
 
     def __init__(self, limits: RateLimits) -> None:
         self.limits = limits
-        # Evenly spaced, no saved-up burst: any one-second window then holds at most `rate` sends.
-        self.global_bucket = TokenBucket(limits.global_rate, 1.0)
+        # Evenly spaced, no saved-up burst (a tenth of a send, so that a timer firing a
+        # millisecond late costs no rate): any one-second window holds at most `rate` + 1 sends.
+        self.global_bucket = TokenBucket(limits.global_rate, GLOBAL_BURST)
         self.chats: dict[str, TokenBucket] = {}
+        self._global_turn = asyncio.Lock()
 
     def _chat(self, chat_id: str) -> TokenBucket:
         bucket = self.chats.get(chat_id)
@@ -88,17 +96,24 @@ class RateLimiter:
         return bucket
 
     async def acquire(self, chat_id: str) -> None:
-        """Wait until one more message may go to this chat.
+        """Wait until one more message may go to this chat, and take its tokens.
 
-        The chat's token is taken last, right before the send, so that the spacing the platform
-        sees between two messages to one chat is the spacing we measured.
+        Tokens are taken at the moment of the send, never reserved ahead: when the process
+        stalls (a garbage collection, a busy CPU), sends reserved for the time it lost would go
+        out together, a burst the platform answers with 429; taken late, they resume at the
+        rate. One sender at a time, in order, waits for the global rate; the chat's own wait
+        comes first (only its own task sends to a chat, so it cannot lose its turn). Both are
+        taken at the same moment, so that the spacing the platform sees is the one measured.
         """
-        global_wait = self.global_bucket.take(time.monotonic())
-        if global_wait > 0:
-            await asyncio.sleep(global_wait)
-        chat_wait = self._chat(chat_id).take(time.monotonic())
-        if chat_wait > 0:
-            await asyncio.sleep(chat_wait)
+        chat = self._chat(chat_id)
+        while (wait := chat.wait(time.monotonic())) > 0:
+            await asyncio.sleep(wait)
+        async with self._global_turn:
+            while (wait := self.global_bucket.wait(time.monotonic())) > 0:
+                await asyncio.sleep(wait)
+            now = time.monotonic()
+            self.global_bucket.take(now)
+            chat.take(now)
 
     def hold(self, chat_id: str, seconds: float) -> None:
         """After a 429: this chat, and the channel as a whole, wait."""
