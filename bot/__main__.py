@@ -1,4 +1,5 @@
-"""`python -m bot [run|officers|invite|deadline|migrate]`: run the bot, or staff commands."""
+"""`python -m bot [run|officers|invite|deadline|export|report|migrate]`: run the bot, or staff
+commands."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import sys
 from collections.abc import Coroutine
 from typing import Any
 
-from bot.commands import deadline, staff
+from bot.commands import deadline, export, report, staff
 from bot.config import Settings
 
 
@@ -27,13 +28,17 @@ def parser() -> argparse.ArgumentParser:
         commands.add_parser("invite", help="make a one-time invite code for an officer")
     )
     deadline.configure(commands.add_parser("deadline", help="compute a statutory due date"))
+    export.configure(
+        commands.add_parser("export", help="write a period's petitions to CSV or XLSX")
+    )
+    report.configure(commands.add_parser("report", help="write a period's report forms to XLSX"))
     return root
 
 
 def main(argv: list[str] | None = None) -> int:
     """Dispatch to the command."""
     args = parser().parse_args(argv)
-    quiet = args.command in {"officers", "invite", "deadline"}
+    quiet = args.command in {"officers", "invite", "deadline", "export", "report"}
     logging.basicConfig(
         level=logging.WARNING if quiet else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -44,6 +49,10 @@ def main(argv: list[str] | None = None) -> int:
         return staff.run_officers(args)
     if args.command == "invite":
         return staff.run_invite(args)
+    if args.command == "export":
+        return export.run(args)
+    if args.command == "report":
+        return report.run(args)
     settings = Settings()
     if args.command == "migrate":
         from storage.db import migrate

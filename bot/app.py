@@ -27,11 +27,12 @@ from bot.i18n import Catalogues
 from bot.outbox import OutboxSender, QueuedMessage, RateLimits
 from bot.rulebook import load_calendar, load_rulebook
 from bot.scheduler import Scheduler
+from bot.services.reports import ensure_report_reminders
 from bot.web.app import create_app
 from handlers import handle
 from storage import models as m
 from storage.db import Database, migrate
-from storage.repository import sync_organisation
+from storage.repository import SqlStore, sync_organisation
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ def build_environment(settings: Settings, org: Organisation, now: datetime) -> E
         catalogues=Catalogues(),
         limits=Limits(max_file_bytes=settings.max_file_mb * 1024 * 1024),
         session_reminders=tuple(timedelta(hours=h) for h in settings.dialogue_reminder_hours),
+        report_cutoff_day=settings.report_cutoff_day,
     )
 
 
@@ -91,6 +93,8 @@ class Application:
         self.org = load_organisation(settings.org_file)
         self.env = build_environment(settings, self.org, self.clock())
         self.db = await prepare_database(settings, self.org)
+        async with self.db.transaction() as session:
+            await ensure_report_reminders(SqlStore(session), self.clock())
         messengers: dict[str, Messenger] = {}
         limits = RateLimits(
             settings.outbox_global_rate,

@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     cpu_affinity: str = "auto"
     scheduler_tick_seconds: float = Field(default=30.0, gt=0)
     dialogue_reminder_hours: list[float] = Field(default=[24.0, 2.0])
+    # Reports: a month's data closes the day before this day (LEGAL §6; 1 = calendar months).
+    report_cutoff_day: int = Field(default=15, ge=1, le=28)
     sandbox: bool | None = None
 
     @field_validator("org_file", "rules_file", "calendar_overrides_file", "sandbox", mode="before")

@@ -65,6 +65,7 @@ class Environment:
     limits: Limits = Limits()
     # Before a dialogue session: when its registrants are reminded.
     session_reminders: tuple[timedelta, ...] = DEFAULT_REMINDERS
+    report_cutoff_day: int = 15  # periods run from this day of the month (LEGAL §6)
 
 
 class Context:

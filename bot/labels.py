@@ -95,6 +95,15 @@ EVENT_LABELS = {
 }
 
 
+OUTCOME_LABELS = {
+    "correct": N_("outcome.correct"),
+    "partly": N_("outcome.partly"),
+    "incorrect": N_("outcome.incorrect"),
+    "upheld": N_("outcome.upheld"),
+    "annulled": N_("outcome.annulled"),
+}
+
+
 def event_label(t: Translator, action: str) -> str:
     """A step of a petition's history in the reader's language."""
     return t(EVENT_LABELS.get(action, EVENT_LABELS["other"]))

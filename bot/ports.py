@@ -12,6 +12,8 @@ from typing import Any, Protocol
 
 from bot.core import FileRef, Recipient, Reply
 from bot.domain.petition import Case
+from bot.reporting.metrics import ReportMetrics, Volume
+from bot.reporting.periods import Period
 
 
 @dataclass(frozen=True)
@@ -474,7 +476,19 @@ class ReceptionDayStore(Protocol):
         ...
 
 
-class Store(ReceptionStore, DialogueStore, ReceptionDayStore, Protocol):
+class ReportStore(Protocol):
+    """The inspectorate's figures, counted by the database (definitions: bot.reporting.metrics)."""
+
+    async def report_metrics(self, period: Period, units: list[str]) -> ReportMetrics:
+        """Every figure of each of these units for the period, and the durations over all."""
+        ...
+
+    async def report_volume(self, period: Period, units: list[str]) -> Volume:
+        """Petitions received over these units by field and kind, and by month (for charts)."""
+        ...
+
+
+class Store(ReceptionStore, DialogueStore, ReceptionDayStore, ReportStore, Protocol):
     """Everything handlers and services read or write, inside the current transaction."""
 
     async def citizen(self, channel: str, chat_id: str) -> CitizenView | None:
@@ -601,6 +615,10 @@ class Store(ReceptionStore, DialogueStore, ReceptionDayStore, Protocol):
 
     async def heads_of(self, unit: str) -> list[OfficerView]:
         """The active heads of a unit."""
+        ...
+
+    async def has_pending_job(self, kind: str) -> bool:
+        """Whether a job of this kind is waiting to run."""
         ...
 
     async def schedule(

@@ -89,13 +89,7 @@ class Scheduler:
                 if not await queues.finish_job(session, job.id, self.worker, now):
                     continue  # another worker took it over: it is theirs to send
                 outgoing = await run_job(
-                    store,
-                    self.env.org,
-                    self.env.catalogues,
-                    job.kind,
-                    job.payload,
-                    job.petition_id,
-                    now,
+                    store, self.env, job.kind, job.payload, job.petition_id, now
                 )
                 messages += [(out.recipient, out.reply) for out in outgoing]
                 done += 1

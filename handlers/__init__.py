@@ -18,6 +18,7 @@ from handlers import (
     officer,
     reception,
     reception_days,
+    reports,
     staff,
 )
 
@@ -31,6 +32,7 @@ ROOT = Router().include(
     answers.router,
     reception.router,
     dialogues.router,
+    reports.router,
     dialogue_staff.router,
     reception_days.router,
 )

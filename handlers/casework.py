@@ -18,7 +18,7 @@ from bot.domain.deadlines import TooManyExtensions
 from bot.domain.petition import Case, Outcome, PetitionKind, PetitionState, outcomes_for
 from bot.domain.workflow import TransitionRefused
 from bot.i18n import LOCAL_TZ, N_, Translator
-from bot.labels import KIND_LABELS, kind_label, rule_label
+from bot.labels import KIND_LABELS, OUTCOME_LABELS, kind_label, rule_label
 from bot.ports import DeadlineView, OfficerView, PetitionDetail
 from bot.services.answers import AnswerProposed, decide_answer, propose_answer
 from bot.services.casework import (
@@ -74,15 +74,6 @@ async def finish_refused(ctx: Context, officer: OfficerView, error: Exception) -
 
 
 # --- composing: the answer, a verification note, the minutes of a dialogue ----------------------
-
-
-OUTCOME_LABELS = {
-    Outcome.CORRECT: N_("outcome.correct"),
-    Outcome.PARTLY: N_("outcome.partly"),
-    Outcome.INCORRECT: N_("outcome.incorrect"),
-    Outcome.UPHELD: N_("outcome.upheld"),
-    Outcome.ANNULLED: N_("outcome.annulled"),
-}
 
 
 async def petition_outcomes(ctx: Context) -> tuple[Outcome, ...]:

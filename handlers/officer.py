@@ -145,7 +145,12 @@ async def officer_menu(ctx: Context, officer: OfficerView, intro: str | None) ->
             else []
         ),
         *(
-            [[Button(t("officer.menu.indicators"), "ki:show")]]
+            [
+                [
+                    Button(t("officer.menu.indicators"), "ki:show"),
+                    Button(t("officer.menu.reports"), "rp:home"),
+                ]
+            ]
             if officer.roles & {"head", "inspector"}
             else []
         ),

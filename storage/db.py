@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+READ_SNAPSHOT = "tiepdan_read_snapshot"  # execution option: begin a reader, not a writer
 
 
 class Database:
@@ -49,6 +50,17 @@ class Database:
         """A session in one transaction: committed on success, rolled back on any error."""
         lock = self._write_lock if self.is_sqlite else contextlib.nullcontext()
         async with lock, self.sessions() as session, session.begin():
+            yield session
+
+    @contextlib.asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[AsyncSession]:
+        """A session for long reads (reports) on one consistent view that never blocks writers:
+        a deferred transaction on SQLite (a WAL reader), REPEATABLE READ on PostgreSQL."""
+        options = (
+            {READ_SNAPSHOT: True} if self.is_sqlite else {"isolation_level": "REPEATABLE READ"}
+        )
+        reader = self.engine.execution_options(**options)
+        async with AsyncSession(reader, expire_on_commit=False) as session, session.begin():
             yield session
 
     async def close(self) -> None:
@@ -84,8 +96,10 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_on_begin(connection: Any) -> None:
-    """Take the write lock at the start, so a transaction never fails half way on upgrade."""
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    """Take the write lock at the start, so a transaction never fails half way on upgrade; a
+    snapshot only reads, and begins without it."""
+    reader = connection.get_execution_options().get(READ_SNAPSHOT)
+    connection.exec_driver_sql("BEGIN" if reader else "BEGIN IMMEDIATE")
 
 
 def alembic_config(url: str) -> Config:

@@ -28,9 +28,10 @@ from storage import queues
 from storage.dialogues import DialogueRecords
 from storage.reception_days import ReceptionDayRecords
 from storage.receptions import ReceptionRecords
+from storage.reports import ReportRecords
 
 
-class SqlStore(ReceptionRecords, DialogueRecords, ReceptionDayRecords):
+class SqlStore(ReceptionRecords, DialogueRecords, ReceptionDayRecords, ReportRecords):
     """Implements `bot.ports.Store` inside the caller's transaction."""
 
     def __init__(self, session: AsyncSession) -> None:
@@ -317,6 +318,12 @@ class SqlStore(ReceptionRecords, DialogueRecords, ReceptionDayRecords):
             .order_by(m.Officer.handle)
         )
         return list(map(_officer_view, rows))
+
+    async def has_pending_job(self, kind: str) -> bool:
+        found = await self.session.scalar(
+            select(m.Job.id).where(m.Job.kind == kind, m.Job.done_at.is_(None)).limit(1)
+        )
+        return found is not None
 
     async def schedule(
         self, kind: str, due_at: datetime, payload: dict[str, Any], petition_id: int | None

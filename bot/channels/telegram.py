@@ -199,7 +199,8 @@ class TelegramChannel:
                     return await self._send_file(chat_id, reply, "document", handle)
             if reply.document_data:
                 data = base64.b64decode(reply.document_data)
-                return await self._send_file(chat_id, reply, "document", data)
+                image = (reply.document_name or "").lower().endswith(".png")
+                return await self._send_file(chat_id, reply, "photo" if image else "document", data)
             if reply.attachment:
                 media = "photo" if reply.attachment.media == "photo" else "document"
                 return await self._send_file(chat_id, reply, media, reply.attachment.file_id)

@@ -22,6 +22,7 @@ class Unit:
     parent: str | None = None
     petition_prefix: str | None = None
     answer_approval: bool = False  # answers drafted here are sent only once a head approves
+    report_due_day: int | None = None  # the day of the month its periodic reports are due
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,7 @@ def _unit(item: Mapping[str, Any]) -> Unit:
         item.get("parent"),
         item.get("prefix"),
         bool(item.get("answer_approval", False)),
+        item.get("report_due_day"),
     )
 
 

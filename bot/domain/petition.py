@@ -157,3 +157,21 @@ def mask_phone(phone: str | None) -> str:
     if len(phone) <= 6:
         return "*" * len(phone)
     return phone[:3] + "*" * (len(phone) - 6) + phone[-3:]
+
+
+# A phone however it is typed (0 or +84, then digits with spaces, dots, dashes or brackets), or a
+# plain run of nine or more digits: a citizen ID (CMND 9, CCCD 12 digits) or an account number.
+_PERSONAL_NUMBER = re.compile(
+    r"(?<![\d+(])\(?(?:\+84|0)(?:[ .\-()]{0,2}\d){8,11}(?!\d)|(?<!\d)\d{9,}(?!\d)"
+)
+
+
+def mask_personal_numbers(text: str | None) -> str:
+    """Mask every phone and ID number in free text, as `mask_phone` does (LEGAL §7).
+
+    Exports carry what citizens typed (addresses, stories), where such numbers turn up; a sum
+    of money written as a bare run of nine digits or more is masked too: privacy wins.
+    """
+    if not text:
+        return ""
+    return _PERSONAL_NUMBER.sub(lambda found: mask_phone(re.sub(r"\D", "", found[0])), text)

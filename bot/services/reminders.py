@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from bot.conversation import Environment
 from bot.core import Button, Outgoing, Reply
 from bot.domain.org import Organisation
 from bot.domain.petition import OPEN_STATES, PetitionState
@@ -17,6 +18,7 @@ from bot.labels import kind_label, rule_label
 from bot.ports import DeadlineView, OfficerView, PetitionDetail, Store
 from bot.services.dialogues import ANNOUNCE, REMIND, session_job
 from bot.services.reception_days import RECEPTION_DAY_REMINDER, remind_booking
+from bot.services.reports import REPORT_DUE_JOB, report_due_job
 
 DIALOGUE_REMINDER = "dialogue.remind"
 SESSION_JOBS = frozenset({ANNOUNCE, REMIND})
@@ -32,14 +34,16 @@ MESSAGES = {
 
 async def run_job(
     store: Store,
-    org: Organisation,
-    catalogues: Catalogues,
+    env: Environment,
     kind: str,
     payload: dict[str, str],
     petition_id: int | None,
     now: datetime,
 ) -> list[Outgoing]:
     """The messages one scheduled job sends."""
+    org, catalogues = env.org, env.catalogues
+    if kind == REPORT_DUE_JOB:
+        return await report_due_job(store, env, payload, now)
     if kind == DIALOGUE_REMINDER:
         return await dialogue_reminder(store, catalogues, payload, petition_id)
     if kind == RECEPTION_DAY_REMINDER:

@@ -1,0 +1,1 @@
+"""Reports for the inspectorate: periods, metrics, the official forms, exports and charts."""

@@ -1,0 +1,123 @@
+"""Reports in chat for inspectors and heads (the XLSX and the charts, the overdue list), and the
+report-due reminders with their draft attached."""
+
+from __future__ import annotations
+
+import base64
+import io
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiohttp
+import openpyxl
+from sqlalchemy import func, select
+
+from bot.app import Application
+from storage import models as m
+from tests.conftest import FakeClock, make_settings
+from tests.sandbox_client import SandboxPerson, texts
+from tests.test_filing_sandbox import file_complaint
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+async def sent_files(app: Application, chat: str) -> list[tuple[str, bytes]]:
+    """The generated files queued to a chat, by name."""
+    async with app.db.transaction() as session:
+        payloads = await session.scalars(
+            select(m.OutboxMessage.payload)
+            .where(m.OutboxMessage.chat_id == chat)
+            .order_by(m.OutboxMessage.id)
+        )
+        return [
+            (payload["document_name"], base64.b64decode(payload["document_data"]))
+            for payload in payloads
+            if payload.get("document_data")
+        ]
+
+
+async def test_an_inspector_gets_the_quarter_as_xlsx_and_three_charts(
+    sandbox_app: Application, http: aiohttp.ClientSession
+) -> None:
+    await file_complaint(SandboxPerson(sandbox_app, http, "citizen-1"))
+    inspector = SandboxPerson(sandbox_app, http, "officer-tt.thanhtravien")
+    await inspector.new_lines()
+    periods = await inspector.act({"kind": "callback", "data": "rp:home"})
+    assert "Quý I/2026" in str(periods) and "Cả năm 2025" in str(periods)
+    scopes = await inspector.press("Quý I/2026", periods)
+    ready = texts(await inspector.press("Báo cáo: UBND tỉnh Thái Nguyên", scopes))
+    assert "từ 15/12/2025 đến 14/03/2026" in ready and "nhận 1 đơn" in ready
+
+    files = await sent_files(sandbox_app, "officer-tt.thanhtravien")
+    assert [name for name, _ in files] == [
+        "bao-cao-TN-2026-Q1.xlsx",
+        "volume.png",
+        "on-time.png",
+        "trend.png",
+    ]
+    workbook = openpyxl.load_workbook(io.BytesIO(files[0][1]))
+    assert len(workbook.sheetnames) >= 5
+    assert all(data.startswith(PNG) for _, data in files[1:])
+    async with sandbox_app.db.transaction() as session:
+        audit = (await session.scalars(select(m.AuditEntry.action))).all()
+    assert "report.built" in audit
+
+
+async def test_reports_are_for_heads_and_inspectors_within_their_scope(
+    sandbox_app: Application, http: aiohttp.ClientSession
+) -> None:
+    clerk = SandboxPerson(sandbox_app, http, "officer-sp.tiepdan")
+    await clerk.new_lines()
+    assert "dành cho lãnh đạo" in texts(await clerk.act({"kind": "callback", "data": "rp:home"}))
+    head = SandboxPerson(sandbox_app, http, "officer-sp.chutich")
+    await head.new_lines()
+    forged = await head.act({"kind": "callback", "data": "rp:s.2026-Q1.TN"})
+    assert "dành cho lãnh đạo" in texts(forged), "a commune's head does not see the province"
+    assert await sent_files(sandbox_app, "officer-sp.chutich") == []
+
+
+async def test_the_overdue_list_of_a_scope_on_demand(
+    sandbox_app: Application, http: aiohttp.ClientSession, clock: FakeClock
+) -> None:
+    await file_complaint(SandboxPerson(sandbox_app, http, "citizen-1"))
+    head = SandboxPerson(sandbox_app, http, "officer-sp.chutich")
+    await head.new_lines()
+    assert "không có đơn nào quá hạn" in texts(
+        await head.act({"kind": "callback", "data": "rp:o.SP"})
+    )
+    clock.now = datetime(2026, 3, 16, 3, 0, tzinfo=UTC)  # kn1.accept was due Thu 12/03
+    overdue = texts(await head.act({"kind": "callback", "data": "rp:o.SP"}))
+    assert "SP-2026-000001" in overdue and "hạn 12/03/2026" in overdue and "quá 4 ngày" in overdue
+    assert "Nguyễn Thị Dung" not in overdue
+
+
+async def test_report_due_reminders_carry_the_draft_once_across_a_restart(
+    tmp_path: Path, http: aiohttp.ClientSession, clock: FakeClock
+) -> None:
+    settings = make_settings(tmp_path, sandbox=True)
+    first = Application(settings, clock=clock)
+    await first.start()
+    await first.stop()
+    second = Application(settings, clock=clock)
+    await second.start()
+    try:
+        async with second.db.transaction() as session:
+            daily = await session.scalar(
+                select(func.count()).select_from(m.Job).where(m.Job.kind == "report.daily")
+            )
+        assert daily == 1, "a restart does not plan a second daily job"
+
+        # Sơn Phú's Q1 report is due Tue 10/03/2026: reminded Thu 05/03, 07:30 in Hà Nội.
+        clock.now = datetime(2026, 3, 5, 1, 0, tzinfo=UTC)
+        for _ in range(2):
+            await second.scheduler.run_due()
+        await second.outbox.flush()
+        files = await sent_files(second, "officer-sp.chutich")
+        assert [name for name, _ in files] == ["bao-cao-SP-2026-Q1-du-thao.xlsx"]
+        openpyxl.load_workbook(io.BytesIO(files[0][1]))
+        chairman = SandboxPerson(second, http, "officer-sp.chutich")
+        told = texts(await chairman.new_lines())
+        assert "Nhắc hạn báo cáo" in told and "10/03/2026" in told
+        assert not await sent_files(second, "officer-tn.chutich"), "the province's is due later"
+    finally:
+        await second.stop()
