@@ -18,9 +18,10 @@ from sqlalchemy import select
 from bot.attachments import AttachmentFetcher
 from bot.channels.sandbox import SandboxChannel, officer_chat
 from bot.channels.telegram import TelegramChannel, make_bot
+from bot.channels.zalo import ZaloBadToken, ZaloChannel, ZaloClient
 from bot.config import Settings
 from bot.conversation import Environment, Limits
-from bot.core import Incoming, Messenger
+from bot.core import Incoming, Messenger, Reply
 from bot.dispatch import Dispatcher
 from bot.domain.org import Organisation, parse_organisation
 from bot.i18n import Catalogues
@@ -28,7 +29,7 @@ from bot.outbox import OutboxSender, QueuedMessage, RateLimits
 from bot.rulebook import load_calendar, load_rulebook
 from bot.scheduler import Scheduler
 from bot.services.reports import ensure_report_reminders
-from bot.web.app import create_app
+from bot.web.app import WebhookHandler, create_app
 from handlers import handle
 from storage import models as m
 from storage.db import Database, migrate
@@ -84,6 +85,7 @@ class Application:
         self.tasks: list[asyncio.Task[None]] = []
         self.runner: web.AppRunner | None = None
         self.telegram: TelegramChannel | None = None
+        self.zalo: ZaloChannel | None = None
         self.sandbox: SandboxChannel | None = None
         self.port: int | None = None
 
@@ -108,17 +110,20 @@ class Application:
             )
             await self.telegram.bot.initialize()
             messengers["telegram"] = self.telegram
+        if settings.zalo_bot_token:
+            self.zalo = await self._connect_zalo()
+            messengers["zalo"] = self.zalo
         if settings.sandbox_enabled:
             self.sandbox = SandboxChannel(settings.files_dir)
             messengers["sandbox"] = self.sandbox
-            if not settings.telegram_bot_token:
+            if not (settings.telegram_bot_token or settings.zalo_bot_token):
                 # Only a pure demo gives every officer a sandbox chat: with a real bot, real
                 # petitions must not appear on a page anyone on this machine can open.
                 await self._bind_sandbox_officers()
         self.outbox = OutboxSender(
             self.db,
             messengers,
-            {"telegram": limits, "sandbox": RateLimits(1000, 1000, 1000)},
+            {"telegram": limits, "zalo": limits, "sandbox": RateLimits(1000, 1000, 1000)},
             self.clock,
         )
         self.fetcher = AttachmentFetcher(self.db, messengers, settings.files_dir)
@@ -135,6 +140,34 @@ class Application:
         self._spawn(self.scheduler.run(), "scheduler")
         if self.telegram is not None:
             await self._start_telegram()
+        if self.zalo is not None:
+            await self._start_zalo()
+
+    async def _connect_zalo(self) -> ZaloChannel:
+        """Open the Zalo client and check the token now, not at the first message."""
+        client = ZaloClient(self.settings.zalo_bot_token, self.settings.zalo_api_url)
+        await client.start()
+        try:
+            await client.get_me()
+        except ZaloBadToken as error:
+            await client.close()
+            raise SystemExit(str(error)) from error
+        return ZaloChannel(client, self._last_zalo_reply, self.env.catalogues.get(None))
+
+    async def _last_zalo_reply(self, chat_id: str) -> Reply | None:
+        """The last reply sent to a Zalo chat: its numbered choices are what a number picks."""
+        async with self.db.transaction() as session:
+            payload = await session.scalar(
+                select(m.OutboxMessage.payload)
+                .where(
+                    m.OutboxMessage.channel == "zalo",
+                    m.OutboxMessage.chat_id == chat_id,
+                    m.OutboxMessage.sent_at.is_not(None),
+                )
+                .order_by(m.OutboxMessage.id.desc())
+                .limit(1)
+            )
+        return Reply.from_json(payload) if payload is not None else None
 
     def _committed(self, messages: list[QueuedMessage]) -> None:
         self.outbox.push(messages)
@@ -160,6 +193,7 @@ class Application:
             accept=self.accept,
             clock=self.clock,
             telegram_webhook=webhook,
+            zalo_webhook=self._zalo_webhook(),
             host=settings.http_host,
         )
         self.runner = web.AppRunner(app, access_log=None)
@@ -168,6 +202,25 @@ class Application:
         await site.start()
         self.port = int(self.runner.addresses[0][1])
         log.info("web server on http://%s:%s", settings.http_host, self.port)
+
+    def _zalo_webhook(self) -> WebhookHandler | None:
+        """The Zalo webhook route, in webhook mode only; a secret is then required."""
+        if self.zalo is None or not self.settings.webhook_mode:
+            return None
+        if not self.settings.zalo_webhook_secret:
+            raise SystemExit("ZALO_WEBHOOK_SECRET must be set when WEBHOOK_BASE_URL is set")
+        return self.zalo.webhook_handler(self.settings.zalo_webhook_secret, self.accept, self.clock)
+
+    async def _start_zalo(self) -> None:
+        assert self.zalo is not None
+        settings = self.settings
+        if settings.webhook_mode:
+            url = settings.webhook_base_url.rstrip("/") + "/zalo/webhook"
+            await self.zalo.client.set_webhook(url, settings.zalo_webhook_secret)
+            log.info("zalo webhook set")
+        else:
+            self._spawn(self.zalo.poll(self.accept, self.clock), "zalo-poll")
+            log.info("zalo long polling started")
 
     async def _start_telegram(self) -> None:
         assert self.telegram is not None
@@ -212,7 +265,7 @@ class Application:
     async def stop(self) -> None:
         """Stop receiving, finish handling, flush what can be sent, close."""
         for task in self.tasks:
-            if task.get_name() == "telegram-poll":
+            if task.get_name() in {"telegram-poll", "zalo-poll"}:
                 task.cancel()
         await self.dispatcher.close()
         await self.outbox.stop()
@@ -225,6 +278,8 @@ class Application:
             await self.runner.cleanup()
         if self.telegram is not None:
             await self.telegram.bot.shutdown()
+        if self.zalo is not None:
+            await self.zalo.client.close()
         await self.db.close()
 
 

@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     telegram_bot_token: str = ""
     telegram_api_url: str = "https://api.telegram.org"
     telegram_bot_username: str = ""
+    zalo_bot_token: str = ""
+    zalo_api_url: str = "https://bot-api.zaloplatforms.com"
+    zalo_webhook_secret: str = ""
     database_url: str = f"sqlite+aiosqlite:///{DEFAULT_DATA_DIR / 'tiepdan.sqlite3'}"
     data_dir: Path = DEFAULT_DATA_DIR
     http_host: str = "127.0.0.1"
@@ -51,7 +54,7 @@ class Settings(BaseSettings):
         """The sandbox chat runs when asked to, or by default when no messenger is configured."""
         if self.sandbox is not None:
             return self.sandbox
-        return not self.telegram_bot_token
+        return not (self.telegram_bot_token or self.zalo_bot_token)
 
     @property
     def webhook_mode(self) -> bool:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import hmac
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import datetime
@@ -31,6 +30,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
+from bot.channels.webhooks import refused_without_secret
 from bot.core import FileRef, Incoming, Kind, Reply, RetryLater, SendResult, Undeliverable
 
 log = logging.getLogger(__name__)
@@ -293,10 +293,9 @@ class TelegramChannel:
         expected = secret.encode()
 
         async def receive(request: web.Request) -> web.Response:
-            given = request.headers.get(SECRET_HEADER, "").encode()
-            if not hmac.compare_digest(given, expected):
-                log.warning("telegram webhook call with a wrong secret from %s", request.remote)
-                return web.Response(status=401, text="unauthorised")
+            refused = refused_without_secret(request, SECRET_HEADER, expected, "telegram")
+            if refused is not None:
+                return refused
             try:
                 update = Update.de_json(await request.json(), self.bot)
             except (ValueError, TypeError, KeyError):

@@ -1,4 +1,4 @@
-"""The aiohttp application factory: sandbox chat, Telegram webhook, health."""
+"""The aiohttp application factory: sandbox chat, Telegram and Zalo webhooks, health."""
 
 from __future__ import annotations
 
@@ -39,6 +39,7 @@ def create_app(
     accept: Accept,
     clock: Callable[[], datetime],
     telegram_webhook: WebhookHandler | None = None,
+    zalo_webhook: WebhookHandler | None = None,
     host: str = "127.0.0.1",
 ) -> web.Application:
     """Build the web app; only the parts that are configured get routes."""
@@ -47,6 +48,8 @@ def create_app(
     app.router.add_get("/healthz", health)
     if telegram_webhook is not None:
         app.router.add_post("/telegram/webhook", telegram_webhook)
+    if zalo_webhook is not None:
+        app.router.add_post("/zalo/webhook", zalo_webhook)
     if sandbox is not None:
         SandboxRoutes(sandbox, org, accept, clock, host).install(app)
     return app
