@@ -221,8 +221,19 @@ async def idle(ctx: Context) -> None:
     elif kind is Kind.STICKER:
         ctx.reply(ctx.t("input.sticker"))
     elif kind is Kind.UNSUPPORTED:
-        ctx.reply(ctx.t("input.unsupported"))
+        ctx.reply(unsupported_text(ctx))
     await show_menu(ctx)
+
+
+def unsupported_text(ctx: Context) -> str:
+    """What to say about a message we cannot read.
+
+    On Zalo such a message is one whose content Zalo withholds (users it protects), so retrying
+    will not help: say how to reach a person instead.
+    """
+    if ctx.incoming.channel == "zalo" and ctx.incoming.kind is Kind.UNSUPPORTED:
+        return ctx.t("input.unsupported.zalo")
+    return ctx.t("input.unsupported")
 
 
 async def continue_where_we_were(ctx: Context) -> None:

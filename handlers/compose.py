@@ -13,7 +13,7 @@ from typing import Any
 from bot.conversation import Context
 from bot.core import Button, FileRef, Kind
 from bot.domain.petition import MAX_ATTACHMENTS, MAX_CONTENT_CHARS
-from handlers.common import show_menu
+from handlers.common import show_menu, unsupported_text
 
 SEND, CANCEL = "send", "cancel"
 
@@ -68,7 +68,7 @@ class Composer:
                 return None
             parts["files"].append(dataclasses.asdict(incoming.file))
         elif incoming.kind is not Kind.TEXT or not incoming.text:
-            ctx.reply(ctx.t("input.unsupported"))
+            ctx.reply(unsupported_text(ctx))
             return None
         text = (incoming.text or "").strip()
         if sum(len(part) for part in parts["texts"]) + len(text) > MAX_CONTENT_CHARS:

@@ -26,7 +26,7 @@ from bot.domain.routing import ACCUSED_LEVELS
 from bot.i18n import Translator
 from bot.labels import DAY_UNITS, KIND_EXPLANATIONS, kind_label, rule_label
 from bot.services.filing import Draft, Filed, file_petition
-from handlers.common import show_menu
+from handlers.common import show_menu, unsupported_text
 from handlers.dialogues import follow_offer
 
 log = logging.getLogger(__name__)
@@ -303,7 +303,7 @@ async def answer_content(ctx: Context) -> None:
     elif incoming.kind is Kind.STICKER:
         ctx.reply(ctx.t("input.sticker"))
     else:
-        ctx.reply(ctx.t("input.unsupported"))
+        ctx.reply(unsupported_text(ctx))
 
 
 async def add_text(ctx: Context, draft: dict[str, Any], text: str) -> None:

@@ -27,7 +27,10 @@ from bot.core import Button, Kind, Reply, RetryLater, Undeliverable
 from bot.i18n import Catalogues
 from storage import models as m
 from tests.conftest import START, FakeClock, make_settings
-from tests.fake_zalo import DEFAULT_TOKEN, FakeZalo, Sent
+from tests.fake_telegram import DEFAULT_TOKEN as TELEGRAM_TOKEN
+from tests.fake_telegram import FakeTelegram
+from tests.fake_zalo import DEFAULT_TOKEN, FakeZalo, FakeZaloUser, Sent
+from tests.test_telegram import bind_officer
 
 SECRET = "zalo-s3cret_for-tests"
 VI = Catalogues().get("vi")
@@ -199,7 +202,7 @@ async def test_citizen_accepts_the_privacy_notice_by_typing_its_number(
             consent = await session.scalar(select(m.Citizen.consent_at))
         assert consent is not None
         await citizen.send_unsupported()
-        assert VI("input.unsupported") in (await citizen.next_reply()).text
+        assert VI("input.unsupported.zalo") in (await citizen.next_reply()).text
     finally:
         await app.stop()
 
@@ -290,5 +293,129 @@ async def test_a_long_reply_goes_in_parts_of_at_most_2000_characters(
         parts = zalo.sent_to("citizen-4")
         assert len(parts) == 3
         assert all(len(part.text) <= TEXT_LIMIT for part in parts)
+    finally:
+        await app.stop()
+
+
+def number_of(message: Sent, label: str) -> str:
+    """The number a reply gives the option whose label starts with `label`."""
+    for line in message.text.splitlines():
+        number, dot, rest = line.partition(". ")
+        if dot and number.isdigit() and rest.startswith(label):
+            return number
+    raise AssertionError(f"no option {label!r} in:\n{message.text}")
+
+
+async def choose(citizen: FakeZaloUser, message: Sent, label: str) -> Sent:
+    """Type the number of an option, as a Zalo user does, and read the answer."""
+    await citizen.send_text(number_of(message, label))
+    return await citizen.next_reply()
+
+
+async def file_complaint_over_zalo(citizen: FakeZaloUser) -> str:
+    """The whole filing of a complaint, every choice typed as its number; returns the receipt."""
+    await citizen.send_text("/start")
+    notice = await citizen.next_reply()
+    menu = await choose(citizen, notice, VI("privacy.agree"))
+    assert_menu(menu)
+    kinds = await choose(citizen, menu, VI("menu.file"))
+    assert "loại đơn" in kinds.text
+    fields = await choose(citizen, kinds, "Khiếu nại")
+    assert "lĩnh vực" in fields.text
+    communes = await choose(citizen, fields, "Đất đai")
+    assert "xã nào" in communes.text
+    villages = await choose(citizen, communes, "UBND xã Sơn Phú")
+    assert "xóm nào" in villages.text
+    story = await choose(citizen, villages, "Xóm Làng Bẩy")
+    assert "kể lại sự việc" in story.text
+    await citizen.send_text("Hàng xóm lấn chiếm lối đi chung, xã đã hòa giải nhưng không xong.")
+    noted = await citizen.next_reply()
+    assert "Đã ghi nhận" in noted.text
+    name = await choose(citizen, noted, VI("filing.content.done"))
+    assert "họ và tên" in name.text
+    await citizen.send_text("Đinh Văn Phúc")
+    phone = await citizen.next_reply()
+    assert "Số điện thoại" in phone.text and VI("zalo.type_phone") in phone.text
+    await citizen.send_text("12345")
+    assert VI("filing.phone.invalid") in (await citizen.next_reply()).text
+    await citizen.send_text("0912 345 678")
+    assert "Địa chỉ" in (await citizen.next_reply()).text
+    await citizen.send_text("Xóm Làng Bẩy, xã Sơn Phú")
+    review = await citizen.next_reply()
+    assert "Đinh Văn Phúc" in review.text and "0912345678" in review.text
+    receipt = await choose(citizen, review, VI("filing.review.send"))
+    return receipt.text
+
+
+async def test_a_complaint_filed_on_zalo_by_typing_numbers(
+    tmp_path: Path, zalo: FakeZalo, clock: FakeClock
+) -> None:
+    app = Application(zalo_settings(tmp_path, zalo), clock=clock)
+    await app.start()
+    try:
+        receipt = await file_complaint_over_zalo(zalo.user("citizen-5"))
+        assert "Mã đơn: SP-2026-000001" in receipt
+        assert "Loại đơn: Khiếu nại" in receipt
+        assert "12/03/2026" in receipt
+        async with app.db.transaction() as session:
+            petition = await session.scalar(select(m.Petition))
+        assert petition is not None and petition.channel == "zalo"
+    finally:
+        await app.stop()
+
+
+async def test_a_zalo_complaint_is_accepted_by_an_officer_on_telegram(
+    tmp_path: Path, zalo: FakeZalo, telegram: FakeTelegram, clock: FakeClock
+) -> None:
+    settings = zalo_settings(
+        tmp_path, zalo, telegram_bot_token=TELEGRAM_TOKEN, telegram_api_url=telegram.api_url
+    )
+    app = Application(settings, clock=clock)
+    await app.start()
+    try:
+        officer = telegram.user(5001, "Mai")
+        await bind_officer(app, officer, "sp.tiepdan")
+        citizen = zalo.user("citizen-6")
+        assert "SP-2026-000001" in await file_complaint_over_zalo(citizen)
+
+        notice = await officer.next_reply()
+        assert "Đơn mới SP-2026-000001" in notice.text
+        await officer.press("📂 Mở đơn")
+        opened = await officer.next_reply()
+        assert "lấn chiếm lối đi chung" in opened.text and "0912345678" in opened.text
+        await officer.press("✅ Thụ lý")
+        assert "01/04/2026" in (await officer.next_reply()).text
+        accepted = await citizen.next_reply()
+        assert "SP-2026-000001" in accepted.text and "01/04/2026" in accepted.text
+    finally:
+        await app.stop()
+
+
+async def test_a_withheld_message_on_zalo_is_told_how_to_reach_a_person(
+    tmp_path: Path, zalo: FakeZalo, clock: FakeClock
+) -> None:
+    app = Application(zalo_settings(tmp_path, zalo), clock=clock)
+    await app.start()
+    try:
+        citizen = zalo.user("citizen-7")
+        await citizen.send_text("/start")
+        assert_menu(await choose(citizen, await citizen.next_reply(), VI("privacy.agree")))
+        await citizen.send_unsupported()
+        answer = (await citizen.next_reply()).text
+        assert answer.startswith(VI("input.unsupported.zalo"))
+        assert "gõ lại nội dung bằng chữ" in answer and "Bộ phận tiếp công dân" in answer
+        assert VI("input.unsupported") not in answer
+        menu = await citizen.next_reply()
+        assert "\n1. " in menu.text, "the menu follows, numbered"
+
+        kinds = await choose(citizen, menu, VI("menu.file"))
+        fields = await choose(citizen, kinds, "Khiếu nại")
+        communes = await choose(citizen, fields, "Đất đai")
+        villages = await choose(citizen, communes, "UBND xã Sơn Phú")
+        await choose(citizen, villages, "Xóm Làng Bẩy")
+        await citizen.send_unsupported()
+        assert VI("input.unsupported.zalo") in (await citizen.next_reply()).text
+        await citizen.send_text("Hàng xóm lấn chiếm lối đi chung.")
+        assert "Đã ghi nhận" in (await citizen.next_reply()).text, "the story goes on"
     finally:
         await app.stop()
