@@ -46,12 +46,13 @@ from handlers.casework import parse_local_datetime
 from handlers.common import forged_button, show_menu
 from handlers.filing import nav_row, not_a_choice, tell_assignee
 from handlers.reception import typed_text
-from handlers.staff import cancel_row, current_officer
+from handlers.staff import cancel_row, current_officer, refuse
 
 log = logging.getLogger(__name__)
 
 router = Router()
 
+NOT_ALLOWED = N_("dm.not_allowed")
 WORK = "organising"  # the conversation's record of what is being prepared
 RECENT_LIMIT = 10
 LABEL_CHARS = 40
@@ -94,12 +95,6 @@ def work_of(ctx: Context) -> dict[str, Any]:
     return work
 
 
-def refuse(ctx: Context, officer: OfficerView, what: str) -> None:
-    """Say no politely; log who tried what (no personal data)."""
-    log.warning("officer %s refused: %s", officer.handle, what)
-    ctx.reply(ctx.t("dm.not_allowed"))
-
-
 async def organiser(ctx: Context) -> tuple[OfficerView, str] | None:
     """The officer of this chat and the People's Committee they organise for; else a refusal."""
     officer = await current_officer(ctx)
@@ -108,7 +103,7 @@ async def organiser(ctx: Context) -> tuple[OfficerView, str] | None:
     try:
         return officer, organiser_unit(ctx.env, officer)
     except NotAllowed as error:
-        refuse(ctx, officer, str(error))
+        refuse(ctx, officer, str(error), NOT_ALLOWED)
         return None
 
 
@@ -120,7 +115,7 @@ async def managed(ctx: Context, dialogue_id: int) -> tuple[OfficerView, Dialogue
     try:
         return officer, await managed_session(ctx.store, ctx.env, officer, dialogue_id)
     except NotAllowed as error:
-        refuse(ctx, officer, str(error))
+        refuse(ctx, officer, str(error), NOT_ALLOWED)
         return None
 
 
@@ -211,7 +206,7 @@ async def done_by_service(
     try:
         return await call(officer)
     except NotAllowed as error:
-        refuse(ctx, officer, str(error))
+        refuse(ctx, officer, str(error), NOT_ALLOWED)
         await finish(ctx, ctx.t("dm.cancelled"))
     except DialogueRefused as error:
         await finish(ctx, ctx.t(error.reason))

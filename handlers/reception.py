@@ -33,17 +33,17 @@ from bot.domain.reception import (
 from bot.domain.routing import ACCUSED_LEVELS
 from bot.i18n import N_
 from bot.labels import KIND_EXPLANATIONS, kind_label
-from bot.ports import OfficerView
-from bot.services.reception import Recorded, Visit, may_record, record_reception
+from bot.services.reception import Recorded, Visit, record_reception
 from bot.services.workflow import NotAllowed
 from handlers.common import forged_button, show_menu
 from handlers.filing import deadline_lines, nav_row, not_a_choice, tell_assignee
-from handlers.staff import current_officer
+from handlers.staff import receiving_officer
 
 log = logging.getLogger(__name__)
 
 router = Router()
 
+NOT_RECEIVING = N_("reception.not_allowed")
 RECEPTION_KIND_LABELS = {
     ReceptionKind.REGULAR: N_("reception.kind.regular"),
     ReceptionKind.SCHEDULED: N_("reception.kind.scheduled"),
@@ -73,23 +73,13 @@ def visit_of(ctx: Context) -> dict[str, Any]:
     return visit
 
 
-async def receiving_officer(ctx: Context) -> OfficerView | None:
-    """The officer of this chat when they receive citizens; otherwise a polite refusal."""
-    officer = await current_officer(ctx)
-    if officer is not None and not may_record(officer):
-        log.warning("officer %s may not record receptions", officer.handle)
-        ctx.reply(ctx.t("reception.not_allowed"))
-        return None
-    return officer
-
-
 def question(state: str, prompt: Handler) -> Callable[[Handler], Handler]:
     """Register a question whose answers first re-check the officer, then Back and Cancel."""
 
     def register(answer: Handler) -> Handler:
         @functools.wraps(answer)
         async def checked(ctx: Context) -> None:
-            if await receiving_officer(ctx) is None:
+            if await receiving_officer(ctx, NOT_RECEIVING) is None:
                 ctx.conv.data.pop("reception", None)
                 ctx.goto("")
             elif not await navigated(ctx):
@@ -156,7 +146,7 @@ async def reception_button(ctx: Context) -> None:
 
 async def begin_reception(ctx: Context) -> None:
     """Start recording a new visit, for officers who receive citizens."""
-    if await receiving_officer(ctx) is None:
+    if await receiving_officer(ctx, NOT_RECEIVING) is None:
         return
     ctx.conv.data["reception"] = {"trail": []}
     ctx.conv.state = ""
@@ -418,7 +408,9 @@ async def answer_review(ctx: Context) -> None:
     if ctx.choice != "confirm":
         await not_a_choice(ctx, prompt_review)
         return
-    officer = await receiving_officer(ctx)  # checked already; the service needs who it is
+    officer = await receiving_officer(
+        ctx, NOT_RECEIVING
+    )  # checked already; the service needs who it is
     if officer is None:
         return
     visit = to_visit(visit_of(ctx))

@@ -37,7 +37,7 @@ from bot.domain.routing import ACCUSED_LEVELS
 from bot.i18n import N_, Translator
 from bot.labels import KIND_EXPLANATIONS, kind_label, rule_label
 from bot.ports import BookingView, CitizenView, OfficerView, ReceptionScheduleView
-from bot.services.reception import may_record, peoples_committee
+from bot.services.reception import peoples_committee
 from bot.services.reception_days import (
     NO_SHOW,
     Booked,
@@ -73,12 +73,19 @@ from bot.services.workflow import NotAllowed
 from handlers.common import forged_button, require_consent, show_menu
 from handlers.filing import nav_row, not_a_choice, tell_assignee
 from handlers.reception import ACCUSED_LABELS, OUTCOME_LABELS, typed_text
-from handlers.staff import current_officer
+from handlers.staff import current_officer, receiving_officer, refuse
 
 log = logging.getLogger(__name__)
 
 router = Router()
 
+
+async def staff_here(ctx: Context) -> OfficerView | None:
+    """The officer of this chat when they receive citizens; else a polite refusal."""
+    return await receiving_officer(ctx, STAFF_ONLY)
+
+
+STAFF_ONLY = N_("reception_days.staff_only")
 WEEKDAY_LABELS = {
     0: N_("reception_days.weekday.0"),
     1: N_("reception_days.weekday.1"),
@@ -172,22 +179,6 @@ async def booking_citizen(ctx: Context) -> CitizenView | None:
     return await ctx.store.ensure_citizen(
         ctx.incoming.channel, ctx.incoming.chat_id, ctx.incoming.user_id, ctx.now
     )
-
-
-async def receiving_officer(ctx: Context) -> OfficerView | None:
-    """The officer of this chat when they receive citizens; otherwise a polite refusal."""
-    officer = await current_officer(ctx)
-    if officer is not None and not may_record(officer):
-        log.warning("officer %s may not manage reception days", officer.handle)
-        ctx.reply(ctx.t("reception_days.staff_only"))
-        return None
-    return officer
-
-
-def refuse(ctx: Context, officer: OfficerView, what: str, message_id: str) -> None:
-    """Say no politely; log who tried what (no personal data)."""
-    log.warning("officer %s refused: %s", officer.handle, what)
-    ctx.reply(ctx.t(message_id))
 
 
 def unit_name(ctx: Context, code: str) -> str:
@@ -519,7 +510,7 @@ async def staff_button(ctx: Context) -> None:
 
 async def staff_home(ctx: Context) -> None:
     """The officer's schedules, with what can be done to each."""
-    officer = await receiving_officer(ctx)
+    officer = await staff_here(ctx)
     if officer is None:
         return
     t = ctx.t
@@ -549,7 +540,7 @@ async def staff_home(ctx: Context) -> None:
 
 async def begin_setup(ctx: Context) -> None:
     """Start a new schedule: for the head themselves, or a head of the People's Committee."""
-    officer = await receiving_officer(ctx)
+    officer = await staff_here(ctx)
     if officer is None:
         return
     heads = await heads_to_schedule(ctx.store, ctx.env.org, officer)
@@ -566,7 +557,7 @@ async def begin_setup(ctx: Context) -> None:
 
 async def prompt_head(ctx: Context) -> None:
     """Asks which head receives on this schedule."""
-    officer = await receiving_officer(ctx)
+    officer = await staff_here(ctx)
     handles = await heads_to_schedule(ctx.store, ctx.env.org, officer) if officer else []
     rows = []
     for handle in handles:
@@ -576,10 +567,10 @@ async def prompt_head(ctx: Context) -> None:
     ctx.reply(ctx.t("reception_days.setup.ask_head"), *rows, nav_row(ctx))
 
 
-@question("rs.head", prompt_head, receiving_officer)
+@question("rs.head", prompt_head, staff_here)
 async def answer_head(ctx: Context) -> None:
     """Keeps the head and asks the weekday."""
-    officer = await receiving_officer(ctx)
+    officer = await staff_here(ctx)
     handles = await heads_to_schedule(ctx.store, ctx.env.org, officer) if officer else []
     if ctx.choice not in handles:
         await not_a_choice(ctx, prompt_head)
@@ -595,7 +586,7 @@ async def prompt_weekday(ctx: Context) -> None:
     ctx.reply(ctx.t("reception_days.setup.ask_weekday"), *rows, nav_row(ctx))
 
 
-@question("rs.weekday", prompt_weekday, receiving_officer)
+@question("rs.weekday", prompt_weekday, staff_here)
 async def answer_weekday(ctx: Context) -> None:
     """Keeps the weekday and asks the hours."""
     if ctx.choice not in {str(day) for day in OFFICE_WEEKDAYS}:
@@ -611,7 +602,7 @@ async def prompt_hours(ctx: Context) -> None:
     ctx.reply(ctx.t("reception_days.setup.ask_hours"), *rows, nav_row(ctx))
 
 
-@question("rs.hours", prompt_hours, receiving_officer)
+@question("rs.hours", prompt_hours, staff_here)
 async def answer_hours(ctx: Context) -> None:
     """Keeps the hours and asks how long each citizen is given."""
     preset = HOURS_PRESETS.get(ctx.choice or "")
@@ -631,7 +622,7 @@ async def prompt_slot_length(ctx: Context) -> None:
     ctx.reply(ctx.t("reception_days.setup.ask_slot"), buttons, nav_row(ctx))
 
 
-@question("rs.slot", prompt_slot_length, receiving_officer)
+@question("rs.slot", prompt_slot_length, staff_here)
 async def answer_slot_length(ctx: Context) -> None:
     """Keeps the slot length, if at least one slot fits the hours, and asks the capacity."""
     minutes = number_answer(ctx, MAX_SLOT_MINUTES)
@@ -660,7 +651,7 @@ async def prompt_capacity(ctx: Context) -> None:
     ctx.reply(ctx.t("reception_days.setup.ask_capacity"), buttons, nav_row(ctx))
 
 
-@question("rs.capacity", prompt_capacity, receiving_officer)
+@question("rs.capacity", prompt_capacity, staff_here)
 async def answer_capacity(ctx: Context) -> None:
     """Keeps the capacity and asks the place."""
     capacity = number_answer(ctx, MAX_CAPACITY)
@@ -685,7 +676,7 @@ async def prompt_place_of_schedule(ctx: Context) -> None:
     ctx.reply(ctx.t("reception_days.setup.ask_place"), [ctx.button(office, "office")], nav_row(ctx))
 
 
-@question("rs.place", prompt_place_of_schedule, receiving_officer)
+@question("rs.place", prompt_place_of_schedule, staff_here)
 async def answer_place_of_schedule(ctx: Context) -> None:
     """Keeps the place and shows the schedule once more."""
     if ctx.choice == "office":
@@ -729,10 +720,10 @@ def draft(flow: dict[str, Any]) -> ReceptionScheduleView:
     )
 
 
-@question("rs.review", prompt_setup_review, receiving_officer)
+@question("rs.review", prompt_setup_review, staff_here)
 async def answer_setup_review(ctx: Context) -> None:
     """Keeps the schedule; citizens can book its days from now on."""
-    officer = await receiving_officer(ctx)
+    officer = await staff_here(ctx)
     flow = flow_of(ctx)
     head = await ctx.store.officer_by_handle(flow.get("head", ""))
     hours = setup_hours(flow, int(flow.get("slot_minutes", 0)))
@@ -765,7 +756,7 @@ async def answer_setup_review(ctx: Context) -> None:
 
 async def schedule_in_hand(ctx: Context, schedule_id: int) -> ReceptionScheduleView | None:
     """A schedule this officer may manage; a polite refusal for any other id."""
-    officer = await receiving_officer(ctx)
+    officer = await staff_here(ctx)
     if officer is None:
         return None
     try:
@@ -793,7 +784,7 @@ async def prompt_off_day(ctx: Context) -> None:
     ctx.reply(ctx.t("reception_days.off.ask_day"), *rows, nav_row(ctx))
 
 
-@question("rs.off_day", prompt_off_day, receiving_officer)
+@question("rs.off_day", prompt_off_day, staff_here)
 async def answer_off_day(ctx: Context) -> None:
     """Keeps the day and asks the reason the booked citizens will read."""
     schedule = await schedule_in_hand(ctx, int(flow_of(ctx).get("schedule", 0)))
@@ -811,10 +802,10 @@ async def prompt_off_reason(ctx: Context) -> None:
     ctx.reply(ctx.t("reception_days.off.ask_reason", max=MAX_PLACE_CHARS), nav_row(ctx))
 
 
-@question("rs.off_reason", prompt_off_reason, receiving_officer)
+@question("rs.off_reason", prompt_off_reason, staff_here)
 async def answer_off_reason(ctx: Context) -> None:
     """Calls the day off and tells every citizen booked on it."""
-    officer = await receiving_officer(ctx)
+    officer = await staff_here(ctx)
     reason = typed_text(ctx)
     if officer is None or not MIN_PLACE_CHARS <= len(reason) <= MAX_PLACE_CHARS:
         ctx.reply(ctx.t("reception_days.off.reason_invalid", max=MAX_PLACE_CHARS))
@@ -889,10 +880,10 @@ async def prompt_stop(ctx: Context) -> None:
     )
 
 
-@question("rs.stop", prompt_stop, receiving_officer)
+@question("rs.stop", prompt_stop, staff_here)
 async def answer_stop(ctx: Context) -> None:
     """Stops the schedule and tells the citizens booked on it."""
-    officer = await receiving_officer(ctx)
+    officer = await staff_here(ctx)
     if ctx.choice != "confirm" or officer is None:
         await not_a_choice(ctx, prompt_stop)
         return
@@ -913,7 +904,7 @@ async def answer_stop(ctx: Context) -> None:
 
 async def show_bookings_to_receive(ctx: Context) -> None:
     """Today's and the coming week's booked citizens; those whose day has come get a button."""
-    officer = await receiving_officer(ctx)
+    officer = await staff_here(ctx)
     if officer is None:
         return
     t = ctx.t
@@ -961,7 +952,7 @@ def booking_line(t: Translator, booked: Booked) -> str:
 
 async def booking_in_hand(ctx: Context, booking_id: int) -> Booked | None:
     """A booking of this officer's schedules ready for its outcome; a polite no otherwise."""
-    officer = await receiving_officer(ctx)
+    officer = await staff_here(ctx)
     if officer is None:
         return None
     try:
@@ -998,7 +989,7 @@ async def prompt_outcome(ctx: Context) -> None:
     ctx.reply(text, *rows, nav_row(ctx))
 
 
-@question("rs.outcome", prompt_outcome, receiving_officer)
+@question("rs.outcome", prompt_outcome, staff_here)
 async def answer_outcome(ctx: Context) -> None:
     """A no-show is recorded at once; a visit asks its field next."""
     if ctx.choice not in OUTCOME_CHOICES:
@@ -1018,7 +1009,7 @@ async def prompt_field(ctx: Context) -> None:
     ctx.reply(ctx.t("reception.ask_field"), *rows, nav_row(ctx))
 
 
-@question("rs.field", prompt_field, receiving_officer)
+@question("rs.field", prompt_field, staff_here)
 async def answer_field(ctx: Context) -> None:
     """Keeps the field; a petition asks its kind, the rest go to the review."""
     if ctx.choice not in {item.code for item in ctx.env.org.fields}:
@@ -1035,7 +1026,7 @@ async def prompt_petition_kind(ctx: Context) -> None:
     ctx.reply(ctx.t("reception.ask_petition_kind"), *rows, nav_row(ctx))
 
 
-@question("rs.kind", prompt_petition_kind, receiving_officer)
+@question("rs.kind", prompt_petition_kind, staff_here)
 async def answer_petition_kind(ctx: Context) -> None:
     """Keeps the kind; a denunciation asks whom it is about, so it never reaches them."""
     if ctx.choice not in KIND_EXPLANATIONS:
@@ -1054,7 +1045,7 @@ async def prompt_accused(ctx: Context) -> None:
     ctx.reply(ctx.t("filing.ask_accused"), *rows, nav_row(ctx))
 
 
-@question("rs.accused", prompt_accused, receiving_officer)
+@question("rs.accused", prompt_accused, staff_here)
 async def answer_accused(ctx: Context) -> None:
     """Keeps who is denounced, then asks what the petition still needs."""
     if ctx.choice not in ACCUSED_LEVELS:
@@ -1081,7 +1072,7 @@ async def prompt_filer(ctx: Context) -> None:
     ctx.reply(ctx.t("reception.ask_filer"), nav_row(ctx))
 
 
-@question("rs.filer", prompt_filer, receiving_officer)
+@question("rs.filer", prompt_filer, staff_here)
 async def answer_filer(ctx: Context) -> None:
     """Keeps the filer's name and asks what else the petition needs."""
     name = typed_text(ctx)
@@ -1097,7 +1088,7 @@ async def prompt_address(ctx: Context) -> None:
     ctx.reply(ctx.t("reception.ask_address"), nav_row(ctx))
 
 
-@question("rs.address", prompt_address, receiving_officer)
+@question("rs.address", prompt_address, staff_here)
 async def answer_address(ctx: Context) -> None:
     """Keeps the address and shows the review."""
     address = typed_text(ctx)
@@ -1129,7 +1120,7 @@ async def prompt_result(ctx: Context) -> None:
     ctx.reply(text, [ctx.button(t("reception_days.confirm"), "confirm")], nav_row(ctx))
 
 
-@question("rs.result", prompt_result, receiving_officer)
+@question("rs.result", prompt_result, staff_here)
 async def answer_result(ctx: Context) -> None:
     """Records the visit."""
     if ctx.choice != "confirm":
@@ -1140,7 +1131,7 @@ async def answer_result(ctx: Context) -> None:
 
 async def finish_outcome(ctx: Context) -> None:
     """Writes the outcome (a reception record unless nobody came) and tells those concerned."""
-    officer = await receiving_officer(ctx)
+    officer = await staff_here(ctx)
     if officer is None:
         return
     flow = ctx.conv.data.pop("reception_day", {})

@@ -11,7 +11,9 @@ from typing import Any
 
 from bot.conversation import Context, Router
 from bot.core import Button
+from bot.i18n import N_
 from bot.ports import OfficerView
+from bot.services.reception import may_record
 from handlers.common import show_menu
 
 log = logging.getLogger(__name__)
@@ -30,10 +32,23 @@ async def current_officer(ctx: Context) -> OfficerView | None:
     return officer
 
 
-def refuse(ctx: Context, officer: OfficerView, what: str) -> None:
+def refuse(
+    ctx: Context, officer: OfficerView, what: str, message_id: str = N_("officer.not_allowed")
+) -> None:
     """Say no politely; log who tried what (no personal data)."""
     log.warning("officer %s refused: %s", officer.handle, what)
-    ctx.reply(ctx.t("officer.not_allowed"))
+    ctx.reply(ctx.t(message_id))
+
+
+async def receiving_officer(ctx: Context, refusal: str) -> OfficerView | None:
+    """The officer of this chat when they receive citizens (reception staff and heads);
+    otherwise `refusal` is said."""
+    officer = await current_officer(ctx)
+    if officer is not None and not may_record(officer):
+        log.warning("officer %s does not receive citizens", officer.handle)
+        ctx.reply(ctx.t(refusal))
+        return None
+    return officer
 
 
 def pending(ctx: Context) -> dict[str, Any]:
