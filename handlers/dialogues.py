@@ -81,7 +81,8 @@ async def show_upcoming(ctx: Context, citizen: CitizenView) -> None:
     """Sessions still ahead, those about the places the citizen follows first."""
     followed = set(await ctx.store.subscriptions(citizen.id))
     sessions = await ctx.store.upcoming_dialogues(ctx.now, None, LIST_LIMIT * 3)
-    sessions.sort(key=lambda s: (not followed & hearing(ctx, s), s.starts_at))
+    org = ctx.env.org
+    sessions.sort(key=lambda s: (not followed & places_that_hear(org, s.audience), s.starts_at))
     if not sessions:
         ctx.reply(ctx.t("dialogue.none"), [Button(ctx.t("dialogue.home.follow"), "sb:home")])
         return
@@ -90,11 +91,6 @@ async def show_upcoming(ctx: Context, citizen: CitizenView) -> None:
         for s in sessions[:LIST_LIMIT]
     ]
     ctx.reply(ctx.t("dialogue.upcoming"), *rows)
-
-
-def hearing(ctx: Context, session: DialogueView) -> set[str]:
-    """The places whose followers hear of this session."""
-    return places_that_hear(ctx.env.org, session.audience)
 
 
 async def show_my_seats(ctx: Context, citizen: CitizenView) -> None:
