@@ -18,12 +18,13 @@ from sqlalchemy import select
 from bot.attachments import AttachmentFetcher
 from bot.channels.sandbox import SandboxChannel, officer_chat
 from bot.channels.telegram import TelegramChannel, make_bot
-from bot.channels.zalo import ZaloBadToken, ZaloChannel, ZaloClient
+from bot.channels.zalo import ChatMemory, ZaloBadToken, ZaloChannel, ZaloClient
 from bot.config import Settings
 from bot.conversation import Environment, Limits
 from bot.core import Incoming, Messenger, Reply
 from bot.dispatch import Dispatcher
 from bot.domain.org import Organisation, parse_organisation
+from bot.files import LocalFiles, link_secret
 from bot.i18n import Catalogues
 from bot.outbox import OutboxSender, QueuedMessage, RateLimits
 from bot.rulebook import load_calendar, load_rulebook
@@ -32,6 +33,7 @@ from bot.services.reports import ensure_report_reminders
 from bot.web.app import WebhookHandler, create_app
 from handlers import handle
 from storage import models as m
+from storage import queues
 from storage.db import Database, migrate
 from storage.repository import SqlStore, sync_organisation
 
@@ -40,6 +42,8 @@ log = logging.getLogger(__name__)
 DEMO_ORG_FILE = Path(__file__).parent / "data" / "demo_org.toml"
 CALENDAR_YEARS_BACK = 2
 CALENDAR_YEARS_AHEAD = 3
+PURGE_FILES_SECONDS = 6 * 3600
+RECENT_REPLIES = 20  # Zalo: how far back the pending choices are looked for after a restart
 
 
 def utc_now() -> datetime:
@@ -88,6 +92,7 @@ class Application:
         self.zalo: ZaloChannel | None = None
         self.sandbox: SandboxChannel | None = None
         self.port: int | None = None
+        self._storing: set[asyncio.Future[list[Incoming]]] = set()
 
     async def start(self) -> None:
         """Bring the bot up; unhandled updates from before a crash are handled first."""
@@ -97,7 +102,15 @@ class Application:
         self.db = await prepare_database(settings, self.org)
         async with self.db.transaction() as session:
             await ensure_report_reminders(SqlStore(session), self.clock())
-        messengers: dict[str, Messenger] = {}
+        messengers: dict[str, Messenger] = {}  # filled below; the fetcher reads it as it goes
+        self.fetcher = AttachmentFetcher(self.db, messengers, settings.files_dir)
+        self.files = LocalFiles(
+            self.db,
+            self.fetcher,
+            settings.files_dir,
+            link_secret(settings.file_link_secret, settings.data_dir),
+            timedelta(days=settings.file_link_days),
+        )
         limits = RateLimits(
             settings.outbox_global_rate,
             settings.outbox_per_chat_rate,
@@ -125,8 +138,8 @@ class Application:
             messengers,
             {"telegram": limits, "zalo": limits, "sandbox": RateLimits(1000, 1000, 1000)},
             self.clock,
+            self.files,
         )
-        self.fetcher = AttachmentFetcher(self.db, messengers, settings.files_dir)
         self.dispatcher = Dispatcher(
             self.db, self.env, handle, self.clock, self._committed, marks=self.outbox
         )
@@ -137,6 +150,7 @@ class Application:
         await self._start_web()
         self._spawn(self.outbox.run(), "outbox")
         self._spawn(self.fetcher.run(), "attachments")
+        self._spawn(self._purge_files(), "purge-files")
         self._spawn(self.scheduler.run(), "scheduler")
         if self.telegram is not None:
             await self._start_telegram()
@@ -152,30 +166,31 @@ class Application:
         except ZaloBadToken as error:
             await client.close()
             raise SystemExit(str(error)) from error
-        return ZaloChannel(client, self._last_zalo_reply, self.env.catalogues.get(None))
+        memory = ChatMemory(self._recent_zalo_replies, self._zalo_chat_is_answering)
+        return ZaloChannel(client, memory, self.env.catalogues.get(None), self.files, self.clock)
 
-    async def _last_zalo_reply(self, chat_id: str) -> Reply | None:
-        """The last reply sent to a Zalo chat: its numbered choices are what a number picks."""
-        async with self.db.transaction() as session:
-            payload = await session.scalar(
-                select(m.OutboxMessage.payload)
-                .where(
-                    m.OutboxMessage.channel == "zalo",
-                    m.OutboxMessage.chat_id == chat_id,
-                    m.OutboxMessage.sent_at.is_not(None),
-                )
-                .order_by(m.OutboxMessage.id.desc())
-                .limit(1)
-            )
-        return Reply.from_json(payload) if payload is not None else None
+    async def _recent_zalo_replies(self, chat_id: str) -> list[Reply]:
+        async with self.db.snapshot() as session:
+            return await queues.replies_since_prompt(session, "zalo", chat_id, RECENT_REPLIES)
+
+    async def _zalo_chat_is_answering(self, chat_id: str) -> bool:
+        async with self.db.snapshot() as session:
+            return await queues.is_answering(session, "zalo", chat_id)
 
     def _committed(self, messages: list[QueuedMessage]) -> None:
         self.outbox.push(messages)
         self.fetcher.wake()
 
     async def accept(self, updates: Sequence[Incoming]) -> list[Incoming]:
-        """Store and start handling updates (what every adapter calls)."""
-        return await self.dispatcher.accept(updates)
+        """Store and start handling updates (what every adapter calls).
+
+        Shielded: a poller stopped, or a webhook caller that hung up, must not cut a database
+        write half way (that leaks its connection, and the platform would deliver again anyway);
+        `stop` waits for what is in flight."""
+        storing = asyncio.ensure_future(self.dispatcher.accept(updates))
+        self._storing.add(storing)
+        storing.add_done_callback(self._storing.discard)
+        return await asyncio.shield(storing)
 
     async def _start_web(self) -> None:
         settings = self.settings
@@ -194,6 +209,7 @@ class Application:
             clock=self.clock,
             telegram_webhook=webhook,
             zalo_webhook=self._zalo_webhook(),
+            files=self.files,
             host=settings.http_host,
         )
         self.runner = web.AppRunner(app, access_log=None)
@@ -201,6 +217,8 @@ class Application:
         site = web.TCPSite(self.runner, settings.http_host, settings.http_port)
         await site.start()
         self.port = int(self.runner.addresses[0][1])
+        public = settings.webhook_base_url.rstrip("/")
+        self.files.base_url = public or f"http://{settings.http_host}:{self.port}"
         log.info("web server on http://%s:%s", settings.http_host, self.port)
 
     def _zalo_webhook(self) -> WebhookHandler | None:
@@ -237,6 +255,15 @@ class Application:
             self._spawn(self.telegram.poll(self.accept, self.clock), "telegram-poll")
             log.info("telegram long polling started")
 
+    async def _purge_files(self) -> None:
+        """Delete generated documents whose links have expired, a few times a day."""
+        while True:
+            try:
+                self.files.purge_generated(self.clock())
+            except OSError:
+                log.exception("could not purge generated files")
+            await asyncio.sleep(PURGE_FILES_SECONDS)
+
     async def _bind_sandbox_officers(self) -> None:
         """In the sandbox every demo officer has a chat, so the switcher can act as them."""
         async with self.db.transaction() as session:
@@ -267,6 +294,7 @@ class Application:
         for task in self.tasks:
             if task.get_name() in {"telegram-poll", "zalo-poll"}:
                 task.cancel()
+        await asyncio.gather(*self._storing, return_exceptions=True)
         await self.dispatcher.close()
         await self.outbox.stop()
         for task in self.tasks:

@@ -32,6 +32,7 @@ class AttachmentFetcher:
         self.messengers = messengers
         self.files_dir = files_dir
         self._wake = asyncio.Event()
+        self._fetching: dict[int, asyncio.Task[Path | None]] = {}
 
     def wake(self) -> None:
         """Something may have been filed."""
@@ -62,24 +63,38 @@ class AttachmentFetcher:
                     .limit(50)
                 )
             )
-        saved = 0
-        for row in rows:
-            messenger = self.messengers.get(row.channel)
-            if messenger is None:
-                continue
-            destination = self.files_dir / str(row.petition_id) / f"{row.id}-{row.media}"
-            path: str | None = None
-            try:
-                await messenger.download(
-                    FileRef(row.file_id, row.media, row.size, row.mime, row.name), str(destination)
+        saved = [await self.fetch(row) for row in rows]
+        return sum(1 for path in saved if path is not None)
+
+    async def fetch(self, row: m.Attachment) -> Path | None:
+        """Download one attachment now (a message waits for it), once even if asked twice."""
+        task = self._fetching.get(row.id)
+        if task is None:
+            task = asyncio.create_task(self._download(row))
+            self._fetching[row.id] = task
+            task.add_done_callback(lambda _task: self._fetching.pop(row.id, None))
+        return await asyncio.shield(task)
+
+    async def _download(self, row: m.Attachment) -> Path | None:
+        """Fetch from the platform, and record the copy or one more failed attempt."""
+        messenger = self.messengers.get(row.channel)
+        if messenger is None:
+            return None
+        destination = self.files_dir / str(row.petition_id) / f"{row.id}-{row.media}"
+        path: Path | None = None
+        try:
+            file = FileRef(row.file_id, row.media, row.size, row.mime, row.name, row.channel)
+            await messenger.download(file, str(destination))
+            path = destination
+        except Exception as error:
+            log.warning("could not download attachment %s: %s", row.id, error)
+        async with self.db.transaction() as session:
+            await session.execute(
+                update(m.Attachment)
+                .where(m.Attachment.id == row.id)
+                .values(
+                    local_path=str(path) if path else None,
+                    fetch_attempts=m.Attachment.fetch_attempts + 1,
                 )
-                path, saved = str(destination), saved + 1
-            except Exception as error:
-                log.warning("could not download attachment %s: %s", row.id, error)
-            async with self.db.transaction() as session:
-                await session.execute(
-                    update(m.Attachment)
-                    .where(m.Attachment.id == row.id)
-                    .values(local_path=path, fetch_attempts=m.Attachment.fetch_attempts + 1)
-                )
-        return saved
+            )
+        return path

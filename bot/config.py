@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     dialogue_reminder_hours: list[float] = Field(default=[24.0, 2.0])
     # Reports: a month's data closes the day before this day (LEGAL §6; 1 = calendar months).
     report_cutoff_day: int = Field(default=15, ge=1, le=28)
+    # Links to files for messengers that cannot take an upload (Zalo): signed, and valid this long.
+    file_link_secret: str = ""
+    file_link_days: int = Field(default=30, ge=1)
     sandbox: bool | None = None
 
     @field_validator("org_file", "rules_file", "calendar_overrides_file", "sandbox", mode="before")

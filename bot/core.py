@@ -36,6 +36,7 @@ class FileRef:
     size: int | None = None
     mime: str | None = None
     name: str | None = None
+    channel: str | None = None  # the platform whose id `file_id` is
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,9 @@ class Reply:
     document_name: str | None = None
     attachment: FileRef | None = None  # a file already on the recipient's platform (its id)
     document_data: str | None = None  # a small generated file (a calendar), base64, named above
+    # Not an answer to the recipient's own last message (a notice, a reminder): a messenger that
+    # numbers choices keeps the choices the person is still answering (see bot.channels.zalo).
+    unprompted: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON for the outbox table."""
@@ -121,6 +125,11 @@ class Reply:
         attachment = values.get("attachment")
         values["attachment"] = FileRef(**attachment) if attachment else None
         return cls(**values)
+
+
+def notice(reply: Reply) -> Reply:
+    """The reply marked as a notice: it reaches the person unasked."""
+    return dataclasses.replace(reply, unprompted=True)
 
 
 _INCOMING_FIELDS = tuple(item.name for item in dataclasses.fields(Incoming))

@@ -26,7 +26,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.conversation import Context, Conversation, Environment
-from bot.core import Incoming, Recipient, Reply
+from bot.core import Incoming, Recipient, Reply, notice
 from bot.outbox import QueuedMessage
 from storage import queues
 from storage.db import Database
@@ -297,4 +297,7 @@ class Dispatcher:
         conv = ctx.conv
         row.state, row.step, row.data, row.locale = conv.state, conv.step, conv.data, conv.locale
         sent = [(ctx.here, reply) for reply in ctx.replies]
-        return sent + [(out.recipient, out.reply) for out in ctx.outgoing]
+        return sent + [
+            (out.recipient, out.reply if out.recipient == ctx.here else notice(out.reply))
+            for out in ctx.outgoing
+        ]

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.core import Messenger, Reply, RetryLater, Undeliverable
+from bot.files import LocalFiles
 from storage import queues
 from storage.db import Database
 from storage.models import OutboxMessage
@@ -157,9 +158,11 @@ class OutboxSender:
         messengers: Mapping[str, Messenger],
         limits: Mapping[str, RateLimits],
         clock: Callable[[], datetime],
+        files: LocalFiles | None = None,
     ) -> None:
         self.db = db
         self.messengers = dict(messengers)
+        self.files = files
         self.limiters = {
             channel: RateLimiter(limits.get(channel, RateLimits())) for channel in messengers
         }
@@ -271,11 +274,14 @@ class OutboxSender:
         while pending and not self._stopping:
             message = pending[0]
             try:
+                reply = message.reply
+                if self.files is not None:
+                    reply = await self.files.for_channel(reply, channel)
                 # The slot first, the rate tokens last: the time the platform sees between two
                 # sends is then the time the limiter measured.
                 async with self._in_flight[channel]:
                     await limiter.acquire(chat_id)
-                    result = await messenger.send(chat_id, message.reply)
+                    result = await messenger.send(chat_id, reply)
             except RetryLater as wait:
                 limiter.hold(chat_id, wait.seconds)
                 await self._postpone_chat(key, message, wait.seconds, str(wait))

@@ -539,6 +539,10 @@ class Store(ReceptionStore, DialogueStore, ReceptionDayStore, ReportStore, Proto
         """Attach more files to a petition (a citizen's answer)."""
         ...
 
+    async def petition_files(self, petition_id: int) -> tuple[FileRef, ...]:
+        """Every file of a petition, oldest first, each with the platform its id belongs to."""
+        ...
+
     async def record_rating(self, petition_id: int, score: int, now: datetime) -> bool:
         """Keep a citizen's rating; False when the petition was rated before."""
         ...

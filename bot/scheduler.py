@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from bot.conversation import Environment
+from bot.core import notice
 from bot.outbox import QueuedMessage
 from bot.services.reminders import run_job
 from storage import queues
@@ -91,7 +92,7 @@ class Scheduler:
                 outgoing = await run_job(
                     store, self.env, job.kind, job.payload, job.petition_id, now
                 )
-                messages += [(out.recipient, out.reply) for out in outgoing]
+                messages += [(out.recipient, notice(out.reply)) for out in outgoing]
                 done += 1
             stored = await queues.enqueue(session, messages, now)
         self.push([QueuedMessage(i, r.channel, r.chat_id, reply) for i, r, reply in stored])

@@ -179,14 +179,7 @@ def answer_for_citizen(t: Translator, sent: AnswerSent, citizen: Recipient) -> R
         rows.append((Button(t("citizen.reopen.button"), f"cn:{petition_id}"),))
     lines.append(t("citizen.answer.rate"))
     stars = tuple(Button("⭐" * score, f"cr:{petition_id}.{score}") for score in range(1, 6))
-    same_platform = sent.document is not None and sent.document_channel == citizen.channel
-    if sent.document is not None and not same_platform:
-        lines.append(t("citizen.answer.document_at_office"))
-    return Reply(
-        "\n".join(lines),
-        (stars[:3], stars[3:], *rows),
-        attachment=sent.document if same_platform else None,
-    )
+    return Reply("\n".join(lines), (stars[:3], stars[3:], *rows), attachment=sent.document)
 
 
 @router.global_button("ad")
@@ -411,12 +404,10 @@ async def take_minutes(ctx: Context) -> None:
     await show_menu(ctx, ctx.t("officer.minutes.saved", code=code))
     citizen = recorded.citizen
     if citizen is not None:
-        same_platform = recorded.document is not None and citizen.channel == ctx.incoming.channel
         await ctx.notify(
             citizen,
             lambda t: Reply(
-                t("citizen.minutes", code=code, text=recorded.text),
-                attachment=recorded.document if same_platform else None,
+                t("citizen.minutes", code=code, text=recorded.text), attachment=recorded.document
             ),
         )
 

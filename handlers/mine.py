@@ -46,11 +46,10 @@ async def show_my_petitions(ctx: Context) -> None:
             if d.status == "open"
         ]
         blocks.append("\n".join(lines))
-    ctx.reply(
-        "\n\n".join(blocks),
-        *([Button(t("mine.timeline", code=p.code), f"mp:{p.id}")] for p in petitions),
-    )
-    await show_menu(ctx)
+    # One message: on Zalo a typed number answers the last message, so the timelines and the
+    # menu must be choices of the same one.
+    timelines = [[Button(t("mine.timeline", code=p.code), f"mp:{p.id}")] for p in petitions]
+    await show_menu(ctx, "\n\n".join(blocks), timelines)
 
 
 @router.global_button("mp")

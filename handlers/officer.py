@@ -216,10 +216,11 @@ async def open_petition(ctx: Context) -> None:
     if petition is None or not may_see(ctx.env.org, officer, petition):
         refuse(ctx, officer, f"petition {ctx.choice}")
         return
-    ctx.reply(
-        await petition_text(ctx, officer, petition),
-        *([button] for button in action_buttons(ctx, officer, petition)),
-    )
+    buttons = action_buttons(ctx, officer, petition)
+    if petition.attachments and may_see_identity(officer, petition):
+        label = ctx.t("officer.files.show", count=petition.attachments)
+        buttons.append(Button(label, f"pf:{petition.summary.id}"))
+    ctx.reply(await petition_text(ctx, officer, petition), *([button] for button in buttons))
     if not petition.anonymous and may_see_identity(officer, petition):
         await ctx.store.audit(
             f"officer:{officer.handle}",
@@ -228,6 +229,33 @@ async def open_petition(ctx: Context) -> None:
             {},
             ctx.now,
         )
+
+
+@router.global_button("pf")
+async def show_files(ctx: Context) -> None:
+    """The petition's photos and documents, each sent as a file; a denunciation's files only to
+    those who may know the denouncer (a scanned letter carries a name and a signature)."""
+    officer = await current_officer(ctx)
+    if officer is None:
+        return
+    choice = ctx.choice or ""
+    petition = await ctx.store.petition(int(choice)) if choice.isdigit() else None
+    if (
+        petition is None
+        or not may_see(ctx.env.org, officer, petition)
+        or not may_see_identity(officer, petition)
+    ):
+        refuse(ctx, officer, f"files of petition {ctx.choice}")
+        return
+    files = await ctx.store.petition_files(petition.summary.id)
+    await ctx.store.audit(
+        f"officer:{officer.handle}", "petition.files_viewed", petition.summary.code, {}, ctx.now
+    )
+    for number, file in enumerate(files, start=1):
+        caption = ctx.t("officer.files.caption", code=petition.summary.code, number=number)
+        ctx.reply(f"{caption} {file.name or ''}".strip(), attachment=file)
+    if not files:
+        ctx.reply(ctx.t("officer.files.none"))
 
 
 def action_buttons(ctx: Context, officer: OfficerView, petition: PetitionDetail) -> list[Button]:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core import Reply
+from bot.core import Reply, notice
 from bot.ports import DialogueView, NewDialogue, QuestionView
 from storage import models as m
 from storage.queues import OUTBOX
@@ -268,7 +268,7 @@ class DialogueRecords:
                 select(
                     m.Citizen.channel,
                     m.Citizen.chat_id,
-                    literal(reply.to_json(), OUTBOX.c.payload.type),
+                    literal(notice(reply).to_json(), OUTBOX.c.payload.type),
                     literal(now, OUTBOX.c.created_at.type),
                     literal(now, OUTBOX.c.not_before.type),
                     literal(0),

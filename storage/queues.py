@@ -308,3 +308,36 @@ async def schedule_job(
             kind=kind, due_at=due_at, payload=payload, petition_id=petition_id, attempts=0
         )
     )
+
+
+async def replies_since_prompt(
+    session: AsyncSession, channel: str, chat_id: str, limit: int
+) -> list[Reply]:
+    """The replies sent to a chat since (and with) the last one that answered the person,
+    oldest first: the notices after it did not replace what the person was answering."""
+    payloads = await session.scalars(
+        select(m.OutboxMessage.payload)
+        .where(
+            m.OutboxMessage.channel == channel,
+            m.OutboxMessage.chat_id == chat_id,
+            m.OutboxMessage.sent_at.is_not(None),
+        )
+        .order_by(m.OutboxMessage.id.desc())
+        .limit(limit)
+    )
+    recent: list[Reply] = []
+    for payload in payloads:
+        recent.append(Reply.from_json(payload))
+        if not recent[-1].unprompted:
+            break
+    return recent[::-1]
+
+
+async def is_answering(session: AsyncSession, channel: str, chat_id: str) -> bool:
+    """The person is half way through a question (not at a menu)."""
+    state = await session.scalar(
+        select(m.Conversation.state).where(
+            m.Conversation.channel == channel, m.Conversation.chat_id == chat_id
+        )
+    )
+    return bool(state)

@@ -155,6 +155,17 @@ class SqlStore(ReceptionRecords, DialogueRecords, ReceptionDayRecords, ReportRec
             for file in files
         )
 
+    async def petition_files(self, petition_id: int) -> tuple[FileRef, ...]:
+        rows = await self.session.scalars(
+            select(m.Attachment)
+            .where(m.Attachment.petition_id == petition_id)
+            .order_by(m.Attachment.id)
+        )
+        return tuple(
+            FileRef(row.file_id, row.media, row.size, row.mime, row.name, row.channel)
+            for row in rows
+        )
+
     async def record_rating(self, petition_id: int, score: int, now: datetime) -> bool:
         existing = await self.session.scalar(
             select(m.Rating.id).where(m.Rating.petition_id == petition_id)

@@ -296,3 +296,9 @@ class FakeZaloUser:
         reply = await self.server.wait_for_reply(self.user_id, self._read, timeout)
         self._read += 1
         return reply
+
+    def unread(self) -> list[Sent]:
+        """The messages already sent to this user and not read yet; they count as read now."""
+        messages = self.server.sent_to(self.user_id)[self._read :]
+        self._read += len(messages)
+        return messages

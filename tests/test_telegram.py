@@ -88,8 +88,8 @@ async def test_complaint_filed_end_to_end_over_telegram(
     assert telegram.pending_callbacks == set()
 
 
-async def bind_officer(app: Application, officer: SimUser, handle: str) -> None:
-    """What `python -m bot invite` does, then the officer opens the link."""
+async def invite_code(app: Application, handle: str) -> str:
+    """What `python -m bot invite` does: a fresh one-time code for the officer."""
     import secrets
     from datetime import timedelta
 
@@ -107,6 +107,12 @@ async def bind_officer(app: Application, officer: SimUser, handle: str) -> None:
                 expires_at=app.clock() + timedelta(hours=72),
             )
         )
+    return code
+
+
+async def bind_officer(app: Application, officer: SimUser, handle: str) -> None:
+    """The officer opens the invite link."""
+    code = await invite_code(app, handle)
     await officer.send_command("/start", args=code)
     assert "đã được liên kết" in (await officer.next_reply()).text
 

@@ -6,6 +6,7 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
@@ -15,6 +16,7 @@ from sqlalchemy import func, select
 from bot.app import Application
 from bot.channels.zalo import (
     TEXT_LIMIT,
+    ChatMemory,
     ZaloBadToken,
     ZaloChannel,
     ZaloClient,
@@ -24,6 +26,7 @@ from bot.channels.zalo import (
 )
 from bot.config import Settings
 from bot.core import Button, Kind, Reply, RetryLater, Undeliverable
+from bot.files import LocalFiles
 from bot.i18n import Catalogues
 from storage import models as m
 from tests.conftest import START, FakeClock, make_settings
@@ -146,13 +149,21 @@ def test_events_become_incoming() -> None:
     assert unwrap({"ok": True, "result": {}}) is None
 
 
-async def test_typed_answers_pick_the_last_replys_choices(client: ZaloClient) -> None:
-    async def last_reply(chat_id: str) -> Reply | None:
+async def test_typed_answers_pick_the_last_replys_choices(
+    client: ZaloClient, tmp_path: Path
+) -> None:
+    async def last_reply(chat_id: str) -> list[Reply]:
         """What the outbox would say was sent last: two buttons and a plain key."""
         buttons = ((Button("✅ Khiếu nại", "k"), Button("Tố cáo", "t")),)
-        return Reply("Chọn loại đơn:", buttons, keys=("Quay lại",))
+        return [Reply("Chọn loại đơn:", buttons, keys=("Quay lại",))]
 
-    channel = ZaloChannel(client, last_reply, VI)
+    no_files = LocalFiles(None, None, tmp_path, b"k", timedelta(days=1))  # type: ignore[arg-type]
+
+    async def at_menu(chat_id: str) -> bool:
+        return False
+
+    memory = ChatMemory(last_reply, at_menu)
+    channel = ZaloChannel(client, memory, VI, no_files, lambda: START)
     said = to_incoming(
         {
             "event_name": "message.text.received",
@@ -312,8 +323,9 @@ async def choose(citizen: FakeZaloUser, message: Sent, label: str) -> Sent:
     return await citizen.next_reply()
 
 
-async def file_complaint_over_zalo(citizen: FakeZaloUser) -> str:
-    """The whole filing of a complaint, every choice typed as its number; returns the receipt."""
+async def file_complaint_over_zalo(citizen: FakeZaloUser, photo_url: str | None = None) -> str:
+    """The whole filing of a complaint, every choice typed as its number; returns the receipt.
+    With `photo_url`, the citizen adds that photo after the story."""
     await citizen.send_text("/start")
     notice = await citizen.next_reply()
     menu = await choose(citizen, notice, VI("privacy.agree"))
@@ -331,6 +343,10 @@ async def file_complaint_over_zalo(citizen: FakeZaloUser) -> str:
     await citizen.send_text("Hàng xóm lấn chiếm lối đi chung, xã đã hòa giải nhưng không xong.")
     noted = await citizen.next_reply()
     assert "Đã ghi nhận" in noted.text
+    if photo_url is not None:
+        await citizen.send_photo(photo_url)
+        noted = await citizen.next_reply()
+        assert "Đã nhận tệp đính kèm (tổng cộng 1)" in noted.text
     name = await choose(citizen, noted, VI("filing.content.done"))
     assert "họ và tên" in name.text
     await citizen.send_text("Đinh Văn Phúc")

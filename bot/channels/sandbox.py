@@ -12,7 +12,7 @@ import itertools
 import shutil
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -155,7 +155,7 @@ class SandboxChannel:
                 longitude=float(action["longitude"]),
             )
         if kind == "file":
-            file = FileRef(**action["file"])
+            file = replace(FileRef(**action["file"]), channel=CHANNEL)
             return Incoming(**base, kind=Kind.FILE, file=file, text=text or None)
         if text.startswith("/"):
             command, _, args = text[1:].partition(" ")
@@ -174,7 +174,7 @@ class SandboxChannel:
             if mime.startswith("audio/")
             else "document"
         )
-        return FileRef(file_id, media, len(data), mime or None, name[:200] or None)
+        return FileRef(file_id, media, len(data), mime or None, name[:200] or None, CHANNEL)
 
 
 def entry_json(entry: Entry) -> dict[str, Any]:

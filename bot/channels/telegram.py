@@ -32,6 +32,7 @@ from telegram.request import HTTPXRequest
 
 from bot.channels.webhooks import refused_without_secret
 from bot.core import FileRef, Incoming, Kind, Reply, RetryLater, SendResult, Undeliverable
+from bot.files import is_image
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +121,7 @@ def _message_fields(message: Message) -> dict[str, Any]:
 def _file_of(message: Message) -> FileRef | None:
     if message.photo:
         photo = message.photo[-1]
-        return FileRef(photo.file_id, "photo", photo.file_size, "image/jpeg", None)
+        return FileRef(photo.file_id, "photo", photo.file_size, "image/jpeg", None, CHANNEL)
     for media in ("document", "voice", "audio", "video"):
         item = getattr(message, media)
         if item is not None:
@@ -130,6 +131,7 @@ def _file_of(message: Message) -> FileRef | None:
                 item.file_size,
                 getattr(item, "mime_type", None),
                 getattr(item, "file_name", None),
+                CHANNEL,
             )
     return None
 
@@ -194,13 +196,14 @@ class TelegramChannel:
     async def send(self, chat_id: str, reply: Reply) -> SendResult:
         """Send one reply; a long text goes in several messages, buttons on the last."""
         try:
+            image = is_image(reply.document_name or "")
+            media = "photo" if image else "document"
             if reply.document_path:
                 with Path(reply.document_path).open("rb") as handle:
-                    return await self._send_file(chat_id, reply, "document", handle)
+                    return await self._send_file(chat_id, reply, media, handle)
             if reply.document_data:
                 data = base64.b64decode(reply.document_data)
-                image = (reply.document_name or "").lower().endswith(".png")
-                return await self._send_file(chat_id, reply, "photo" if image else "document", data)
+                return await self._send_file(chat_id, reply, media, data)
             if reply.attachment:
                 media = "photo" if reply.attachment.media == "photo" else "document"
                 return await self._send_file(chat_id, reply, media, reply.attachment.file_id)

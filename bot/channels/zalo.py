@@ -7,10 +7,15 @@ Numbered choices. Zalo bots have no buttons, so a `Reply`'s buttons (and its pla
 rendered as "1. …", "2. …" under the text; the citizen types the number or the option's words.
 The choices are not kept in a table of their own: they ARE the last reply, and the outbox already
 persists every reply as JSON. A typed answer is resolved against the choices of the last message
-sent to that chat: from memory (remembered on send) or, after a restart, by `ChoiceLookup`
-reading the last sent outbox row. So no migration. An answer that names a button becomes a
-`Kind.CALLBACK` with that button's data (handlers never trust it, as on Telegram); one that names
-a plain key becomes that key's text. Anything else stays text, for the handlers to answer.
+sent to that chat: from memory (remembered on send) or, after a restart, by `ChatMemory`
+reading the last sent outbox rows. So no migration. A notice that reaches the person unasked (a
+reminder; a new petition for an officer half way through an answer) must not take over the
+numbers of the question they are answering: its choices are numbered after the pending ones.
+At a menu, a notice's own choices take the numbers from 1.
+
+An answer that names a button becomes a `Kind.CALLBACK` with that button's data (handlers never
+trust it, as on Telegram); one that names a plain key becomes that key's text. Anything else
+stays text, for the handlers to answer.
 
 Assumptions where the published docs are silent (check them against the live platform):
 
@@ -24,8 +29,9 @@ Assumptions where the published docs are silent (check them against the live pla
 * 401 = bad token; 408 = a long poll that ended empty; 429 = quota, with `parameters.retry_after`
   or a `Retry-After` header (1 s otherwise); other 4xx (chat not found, bot blocked) will not
   succeed on retry; 5xx and network errors are transient.
-* Only photos can be sent, by URL; a generated document (a calendar, a report) is not delivered
-  on Zalo yet: its text is.
+* Only photos can be sent, and only by URL. Any other file (an answer document, a calendar, a
+  report) goes as a signed link to our own copy under the text (see `bot.files`), and so does a
+  photo that came from another messenger: Zalo fetches it from our web server.
 * Hints the channel adds itself ("type the number", "type your phone number") are in
   Vietnamese: Zalo tells a bot nothing of the user's language.
 """
@@ -33,6 +39,7 @@ Assumptions where the published docs are silent (check them against the live pla
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
@@ -46,6 +53,7 @@ from aiohttp import web
 
 from bot.channels.webhooks import refused_without_secret
 from bot.core import FileRef, Incoming, Kind, Reply, RetryLater, SendResult, Undeliverable
+from bot.files import LocalFiles, is_image
 from bot.i18n import Translator
 
 log = logging.getLogger(__name__)
@@ -58,7 +66,16 @@ NETWORK_RETRY_SECONDS = 5.0
 EMPTY_POLL = 408
 
 Accept = Callable[[Sequence[Incoming]], Awaitable[list[Incoming]]]
-ChoiceLookup = Callable[[str], Awaitable[Reply | None]]
+
+
+@dataclass(frozen=True)
+class ChatMemory:
+    """What the channel reads back from the database about a chat (see the module docstring)."""
+
+    # The replies sent since (and with) the last one that answered the person, oldest first.
+    recent_replies: Callable[[str], Awaitable[list[Reply]]]
+    # The person is half way through a question, whose numbers a notice must not take over.
+    is_answering: Callable[[str], Awaitable[bool]]
 
 
 class ZaloBadToken(RuntimeError):
@@ -213,7 +230,7 @@ def _event_fields(event: str, message: dict[str, Any]) -> dict[str, Any]:
     if event == "message.image.received":
         url = message.get("photo_url") or message.get("photo")
         if url:
-            photo = FileRef(str(url), "photo", None, "image/jpeg", None)
+            photo = FileRef(str(url), "photo", None, "image/jpeg", None, CHANNEL)
             return {"kind": Kind.FILE, "file": photo, "text": message.get("caption")}
     if event == "message.sticker.received":
         return {"kind": Kind.STICKER}
@@ -227,12 +244,24 @@ def choices_of(reply: Reply) -> list[Choice]:
     return choices + [Choice(key, None) for key in reply.keys]
 
 
-def render(reply: Reply, t: Translator) -> str:
-    """The whole reply as text: what it says, its numbered choices, what to type."""
+def choices_after(earlier: list[Choice], reply: Reply, answering: bool) -> list[Choice]:
+    """The chat's choices once `reply` is sent. An answer brings its own. A notice to someone
+    half way through a question adds its choices after the pending ones; to someone at a menu it
+    brings its own, if it has any."""
+    own = choices_of(reply)
+    if not reply.unprompted:
+        return own
+    if answering:
+        return [*earlier, *own]
+    return own or earlier
+
+
+def render(reply: Reply, t: Translator, first: int = 1) -> str:
+    """The whole reply as text: what it says, its numbered choices (from `first`), what to type."""
     lines = [reply.text]
     choices = choices_of(reply)
     if choices:
-        lines.append("\n".join(f"{n}. {c.label}" for n, c in enumerate(choices, start=1)))
+        lines.append("\n".join(f"{n}. {c.label}" for n, c in enumerate(choices, start=first)))
         lines.append(t("zalo.choose_by_number"))
     if reply.ask_contact:
         lines.append(t("zalo.type_phone"))
@@ -288,22 +317,57 @@ class ZaloChannel:
 
     channel = CHANNEL
 
-    def __init__(self, client: ZaloClient, last_reply: ChoiceLookup, tr: Translator) -> None:
+    def __init__(
+        self,
+        client: ZaloClient,
+        memory: ChatMemory,
+        tr: Translator,
+        files: LocalFiles,
+        clock: Callable[[], datetime],
+    ) -> None:
         self.client = client
-        self._last_reply = last_reply
+        self._memory = memory
         self._tr = tr
+        self._files = files
+        self._clock = clock
         self._choices: dict[str, list[Choice]] = {}
 
     async def send(self, chat_id: str, reply: Reply) -> SendResult:
-        """Send one reply: a photo by URL if any, then the text in parts of 2 000 characters."""
+        """Send one reply: its photo by URL, then the text (with any file's link) in parts."""
         result: dict[str, Any] = {}
-        if reply.attachment is not None and reply.attachment.file_id.startswith("http"):
-            result = await self.client.send_photo(chat_id, reply.attachment.file_id)
-        for part in split_text(render(reply, self._tr)):
-            result = await self.client.send_message(chat_id, part)
-        self._choices[chat_id] = choices_of(reply)
+        photo, reply = self._photo_and_links(reply)
+        # A notice (a new petition for an officer mid-answer, a reminder) must not take over the
+        # numbers of the question the person is answering: its choices are numbered after them.
+        earlier, answering = [], False
+        if reply.unprompted:
+            earlier = await self._known_choices(chat_id)
+            answering = await self._memory.is_answering(chat_id)
+        first = len(earlier) + 1 if answering else 1
+        if photo is not None:
+            result = await self.client.send_photo(chat_id, photo)
+        for part in split_text(render(reply, self._tr, first)):
+            if part.strip():  # a photo alone (a chart) has no text to send
+                result = await self.client.send_message(chat_id, part)
+        self._choices[chat_id] = choices_after(earlier, reply, answering)
         message_id = result.get("message_id")
         return SendResult(str(message_id) if message_id is not None else None)
+
+    def _photo_and_links(self, reply: Reply) -> tuple[str | None, Reply]:
+        """The URL of the reply's photo, and the reply with other files as links in its text."""
+        if reply.attachment is not None:  # only a Zalo file is left an id: its photo's URL
+            url = reply.attachment.file_id
+            return (url if url.startswith("http") else None), reply
+        name = reply.document_name or "tep"
+        if reply.document_path:
+            path = Path(reply.document_path)
+        elif reply.document_data:
+            path = self._files.keep_generated(base64.b64decode(reply.document_data), name)
+        else:
+            return None, reply
+        url = self._files.link(path, name, self._clock())
+        if is_image(name):
+            return url, reply
+        return None, replace(reply, text=f"{reply.text}\n\n📎 {name}:\n{url}".strip())
 
     async def download(self, file: FileRef, destination: str) -> int:
         """Fetch a photo the user sent: Zalo gives its URL."""
@@ -330,10 +394,15 @@ class ZaloChannel:
         return replace(incoming, kind=Kind.CALLBACK, text=None, callback_data=choice.data[:64])
 
     async def _known_choices(self, chat_id: str) -> list[Choice]:
-        """The last message's choices: remembered, or read back from the outbox after a restart."""
+        """The choices on the person's screen: remembered, or after a restart rebuilt from the
+        replies sent since the last answer to them (the outbox keeps every reply)."""
         if chat_id not in self._choices:
-            last = await self._last_reply(chat_id)
-            self._choices[chat_id] = choices_of(last) if last is not None else []
+            recent = await self._memory.recent_replies(chat_id)
+            answering = len(recent) > 1 and await self._memory.is_answering(chat_id)
+            choices: list[Choice] = []
+            for reply in recent:
+                choices = choices_after(choices, reply, answering)
+            self._choices[chat_id] = choices
         return self._choices[chat_id]
 
     async def translate(self, updates: Sequence[dict[str, Any]], now: datetime) -> list[Incoming]:

@@ -93,10 +93,16 @@ async def deadline_job(
     petition = await store.petition(petition_id) if petition_id else None
     if message_id is None or petition is None:
         return []
+    # A reopened petition has its rule twice, the old period met and the new one open.
     deadline = next(
-        (d for d in petition.summary.deadlines if d.rule_id == payload.get("rule_id")), None
+        (
+            d
+            for d in petition.summary.deadlines
+            if d.rule_id == payload.get("rule_id") and d.status == "open"
+        ),
+        None,
     )
-    if deadline is None or deadline.status != "open":
+    if deadline is None:
         return []
     if PetitionState(petition.summary.state) not in OPEN_STATES:
         return []

@@ -55,7 +55,7 @@ class Accepted:
     """What the officer and the citizen are told after thụ lý."""
 
     petition: PetitionDetail
-    deadlines: tuple[DeadlineView, ...]
+    deadlines: tuple[DeadlineView, ...]  # every date now running: new ones and carried ones
     citizen: Recipient | None
 
 
@@ -85,7 +85,14 @@ async def accept_petition(
     await store.add_event(
         petition_id, f"officer:{officer.handle}", Action.ACCEPT, None, {"state": state}, now
     )
-    return Accepted(petition, deadlines, citizen)
+    # A kiến nghị's answer period runs from receipt, not from acceptance: it carries on, and the
+    # citizen and the officer are told it too.
+    carried = tuple(
+        DeadlineView(d.rule_id, d.due_date)
+        for d in petition.summary.deadlines
+        if d.status == "open" and d.rule_id not in ACCEPTANCE_RULES | NOTICE_RULES
+    )
+    return Accepted(petition, deadlines + carried, citizen)
 
 
 @dataclass(frozen=True)
@@ -276,7 +283,6 @@ class AnswerSent:
     petition: PetitionDetail
     text: str
     document: FileRef | None
-    document_channel: str
     citizen: Recipient | None
     second_complaint_until: date | None
 
@@ -325,7 +331,7 @@ async def answer_petition(
         now,
     )
     citizen = await citizen_of(store, petition)
-    return AnswerSent(petition, text, document, channel, citizen, window)
+    return AnswerSent(petition, text, document, citizen, window)
 
 
 async def rate_answer(

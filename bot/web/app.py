@@ -14,12 +14,14 @@ from sqlalchemy import text
 from bot.channels.sandbox import SandboxChannel, entry_json, officer_chat
 from bot.core import Incoming
 from bot.domain.org import Organisation
+from bot.files import LocalFiles, image_type, url_name
 from storage.db import Database
 
 STATIC_DIR = Path(__file__).parent / "static"
 CITIZEN_PERSONAS = ("citizen-1", "citizen-2", "citizen-3")
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 LONG_POLL_SECONDS = 20.0
+OCTET_STREAM = "application/octet-stream"
 _ACTION_KINDS = {"text", "callback", "contact", "location"}
 
 Accept = Callable[[Sequence[Incoming]], Awaitable[list[Incoming]]]
@@ -40,6 +42,7 @@ def create_app(
     clock: Callable[[], datetime],
     telegram_webhook: WebhookHandler | None = None,
     zalo_webhook: WebhookHandler | None = None,
+    files: LocalFiles | None = None,
     host: str = "127.0.0.1",
 ) -> web.Application:
     """Build the web app; only the parts that are configured get routes."""
@@ -50,6 +53,8 @@ def create_app(
         app.router.add_post("/telegram/webhook", telegram_webhook)
     if zalo_webhook is not None:
         app.router.add_post("/zalo/webhook", zalo_webhook)
+    if files is not None:
+        app.router.add_get("/files/{token}/{name}", FileLinkRoute(files, clock).serve)
     if sandbox is not None:
         SandboxRoutes(sandbox, org, accept, clock, host).install(app)
     return app
@@ -63,6 +68,32 @@ async def health(request: web.Request) -> web.Response:
     except Exception:
         return web.json_response({"status": "database unavailable"}, status=503)
     return web.json_response({"status": "ok"})
+
+
+class FileLinkRoute:
+    """Serves a file by its signed link (`bot.files`): a download, never a page."""
+
+    def __init__(self, files: LocalFiles, clock: Callable[[], datetime]) -> None:
+        self.files = files
+        self.clock = clock
+
+    async def serve(self, request: web.Request) -> web.FileResponse:
+        path = self.files.resolve(request.match_info["token"], self.clock())
+        if path is None:
+            raise web.HTTPNotFound(text="this link has expired or is not ours")
+        name = url_name(request.match_info["name"])  # plain ASCII: nothing to escape
+        image = image_type(path)
+        return web.FileResponse(
+            path,
+            headers={
+                "Content-Type": image or OCTET_STREAM,
+                "Content-Disposition": f"{'inline' if image else 'attachment'}; filename={name}",
+                "X-Content-Type-Options": "nosniff",
+                "Content-Security-Policy": "default-src 'none'; sandbox",
+                "Referrer-Policy": "no-referrer",
+                "Cache-Control": "private, max-age=3600",
+            },
+        )
 
 
 class SandboxRoutes:
