@@ -9,11 +9,14 @@ STAMP := $(VENV)/.installed
 run: install
 	$(BIN)/python -m bot
 
+# The whole suite on SQLite, then again on a PostgreSQL server the tests start themselves.
 test: install
 	bash scripts/ensure-chromium.sh
+	bash scripts/ensure-postgres.sh
 	$(BIN)/lint-imports
 	$(BIN)/mypy bot handlers storage
 	$(BIN)/python -m pytest -q
+	TEST_DATABASE=postgresql $(BIN)/python -m pytest -q -m "not browser"
 
 lint: install
 	$(BIN)/ruff check .

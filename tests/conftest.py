@@ -1,7 +1,13 @@
-"""Shared fixtures: a real app on a real SQLite file, a controllable clock, HTTP clients."""
+"""Shared fixtures: a real app on a real database, a controllable clock, HTTP clients.
+
+The database is a SQLite file per test, or with `TEST_DATABASE=postgresql` a fresh database per
+test on a PostgreSQL server the tests start themselves (tests/postgres.py).
+"""
 
 from __future__ import annotations
 
+import functools
+import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,6 +18,9 @@ import pytest
 from bot.app import Application
 from bot.config import Settings
 from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram
+from tests.postgres import PostgresServer
+
+TEST_DATABASE = os.environ.get("TEST_DATABASE", "sqlite")
 
 # 10:00 in Hà Nội on Monday 2 March 2026: a working day with no holiday nearby.
 START = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
@@ -35,10 +44,25 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
+@functools.cache
+def postgres_server() -> PostgresServer:
+    """The session's PostgreSQL server, started on first use."""
+    server = PostgresServer()
+    server.start()
+    return server
+
+
+def database_url(tmp_path: Path, name: str = "bot") -> str:
+    """The test's own database: a SQLite file in its folder, or a fresh PostgreSQL database."""
+    if TEST_DATABASE == "postgresql":
+        return postgres_server().fresh_database(f"{tmp_path}/{name}")
+    return f"sqlite+aiosqlite:///{tmp_path / f'{name}.sqlite3'}"
+
+
 def make_settings(tmp_path: Path, **overrides: object) -> Settings:
-    """Settings for a test app: its own SQLite file and files folder, a free port, no .env."""
+    """Settings for a test app: its own database and files folder, a free port, no .env."""
     values: dict[str, object] = {
-        "database_url": f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
+        "database_url": database_url(tmp_path),
         "data_dir": tmp_path / "data",
         "http_port": 0,
         "telegram_bot_token": "",

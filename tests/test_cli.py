@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from bot.app import Application
-from tests.conftest import FakeClock, telegram_settings
+from tests.conftest import FakeClock, database_url, telegram_settings
 from tests.fake_telegram import FakeTelegram
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def run_cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     environment = {
         **os.environ,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
+        "DATABASE_URL": database_url(tmp_path),
         "TELEGRAM_BOT_TOKEN": "",
         **env,
     }
@@ -62,7 +62,7 @@ async def test_invite_link_binds_the_officer_once(
     assert run_cli(tmp_path, "invite", "nobody").returncode == 2
 
     settings = telegram_settings(tmp_path, telegram).model_copy(
-        update={"database_url": f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}"}
+        update={"database_url": database_url(tmp_path)}
     )
     app = Application(settings, clock=clock)
     await app.start()

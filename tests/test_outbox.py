@@ -14,13 +14,13 @@ from bot.core import Recipient, Reply
 from bot.outbox import OutboxSender, RateLimits, TokenBucket
 from storage import queues
 from storage.db import Database, migrate
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, database_url
 from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram
 
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'outbox.sqlite3'}"
+    url = database_url(tmp_path, "outbox")
     await asyncio.to_thread(migrate, url)
     database = Database(url)
     yield database

@@ -44,7 +44,7 @@ from bot.reporting.workbook import ReportContent, ReportHeading, write_report
 from storage import models as m
 from storage.db import Database
 from storage.repository import SqlStore
-from tests.conftest import make_settings
+from tests.conftest import database_url, make_settings
 
 ORG = load_organisation(None)
 Q1 = preset_period(2026, "Q1")
@@ -904,7 +904,7 @@ def test_template_texts_may_use_only_their_placeholders(tmp_path: Path) -> None:
 def run_report(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     environment = {
         "PATH": "/usr/bin:/bin",
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
+        "DATABASE_URL": database_url(tmp_path),
         "TELEGRAM_BOT_TOKEN": "",
     }
     return subprocess.run(
