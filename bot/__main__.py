@@ -1,5 +1,5 @@
-"""`python -m bot [run|officers|invite|deadline|export|report|migrate]`: run the bot, or staff
-commands."""
+"""`python -m bot [run|officers|invite|deadline|export|report|migrate|backup|restore]`: run the
+bot, or staff commands."""
 
 from __future__ import annotations
 
@@ -11,8 +11,12 @@ import sys
 from collections.abc import Coroutine
 from typing import Any
 
-from bot.commands import deadline, export, report, staff
+from bot import logs
+from bot.commands import backup, deadline, export, report, staff
 from bot.config import Settings
+
+# Commands whose output is their result: only warnings are logged.
+QUIET_COMMANDS = {"officers", "invite", "deadline", "export", "report", "backup", "restore"}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -32,16 +36,19 @@ def parser() -> argparse.ArgumentParser:
         commands.add_parser("export", help="write a period's petitions to CSV or XLSX")
     )
     report.configure(commands.add_parser("report", help="write a period's report forms to XLSX"))
+    backup.configure_backup(
+        commands.add_parser("backup", help="archive the database and the attachments")
+    )
+    backup.configure_restore(commands.add_parser("restore", help="restore a backup archive"))
     return root
 
 
 def main(argv: list[str] | None = None) -> int:
     """Dispatch to the command."""
     args = parser().parse_args(argv)
-    quiet = args.command in {"officers", "invite", "deadline", "export", "report"}
-    logging.basicConfig(
-        level=logging.WARNING if quiet else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    quiet = args.command in QUIET_COMMANDS
+    logs.configure(
+        logging.WARNING if quiet else logging.INFO, json_lines=Settings().log_format == "json"
     )
     if args.command == "deadline":
         return deadline.run(args)
@@ -53,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
         return export.run(args)
     if args.command == "report":
         return report.run(args)
+    if args.command == "backup":
+        return backup.run_backup(args)
+    if args.command == "restore":
+        return backup.run_restore(args)
     settings = Settings()
     if args.command == "migrate":
         from storage.db import migrate

@@ -7,25 +7,35 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
+import time
 import tomllib
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.attachments import AttachmentFetcher
+from bot.channels.numbered import ChatMemory
 from bot.channels.sandbox import SandboxChannel, officer_chat
 from bot.channels.telegram import TelegramChannel, make_bot
-from bot.channels.zalo import ChatMemory, ZaloBadToken, ZaloChannel, ZaloClient
+from bot.channels.zalo import ZaloBadToken, ZaloChannel, ZaloClient
+from bot.channels.zalo_oa import CHANNEL as ZALO_OA
+from bot.channels.zalo_oa import WEBHOOK_PATH as ZALO_OA_WEBHOOK_PATH
+from bot.channels.zalo_oa import ZaloOaChannel, ZaloOaClient
+from bot.channels.zalo_oa_tokens import OaTokens, ZaloOaAuthRefused
 from bot.config import Settings
 from bot.conversation import Environment, Limits
-from bot.core import Incoming, Messenger, Reply
+from bot.core import Incoming, Messenger, Reply, RetryLater
 from bot.dispatch import Dispatcher
 from bot.domain.org import Organisation, parse_organisation
 from bot.files import LocalFiles, link_secret
 from bot.i18n import Catalogues
+from bot.loops import Stopping
+from bot.metrics import Metrics
 from bot.outbox import OutboxSender, QueuedMessage, RateLimits
 from bot.rulebook import load_calendar, load_rulebook
 from bot.scheduler import Scheduler
@@ -35,6 +45,7 @@ from handlers import handle
 from storage import models as m
 from storage import queues
 from storage.db import Database, migrate
+from storage.notify import Listener
 from storage.repository import SqlStore, sync_organisation
 
 log = logging.getLogger(__name__)
@@ -43,7 +54,10 @@ DEMO_ORG_FILE = Path(__file__).parent / "data" / "demo_org.toml"
 CALENDAR_YEARS_BACK = 2
 CALENDAR_YEARS_AHEAD = 3
 PURGE_FILES_SECONDS = 6 * 3600
+STOP_GRACE_SECONDS = 5.0
+BUSY_NOTICE_SECONDS = 300.0  # a person is told the bot is busy at most this often
 RECENT_REPLIES = 20  # Zalo: how far back the pending choices are looked for after a restart
+ZALO_OA_SECRETS = ("zalo_oa_secret_key", "zalo_oa_app_secret")
 
 
 def utc_now() -> datetime:
@@ -74,7 +88,7 @@ def build_environment(settings: Settings, org: Organisation, now: datetime) -> E
 async def prepare_database(settings: Settings, org: Organisation) -> Database:
     """Migrate, connect, and bring the organisation tables in line with the file."""
     await asyncio.to_thread(migrate, settings.database_url)
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, settings.worker_name)
     async with db.transaction() as session:
         await sync_organisation(session, org)
     return db
@@ -90,9 +104,15 @@ class Application:
         self.runner: web.AppRunner | None = None
         self.telegram: TelegramChannel | None = None
         self.zalo: ZaloChannel | None = None
+        self.zalo_oa: ZaloOaChannel | None = None
         self.sandbox: SandboxChannel | None = None
         self.port: int | None = None
-        self._storing: set[asyncio.Future[list[Incoming]]] = set()
+        self._storing: set[asyncio.Future[Any]] = set()  # work a shutdown waits for
+        self.listener: Listener | None = None
+        self.messengers: dict[str, Messenger] = {}
+        self._told_busy: dict[tuple[str, str], float] = {}
+        self.stopping = Stopping()
+        self.metrics = Metrics()
 
     async def start(self) -> None:
         """Bring the bot up; unhandled updates from before a crash are handled first."""
@@ -102,7 +122,7 @@ class Application:
         self.db = await prepare_database(settings, self.org)
         async with self.db.transaction() as session:
             await ensure_report_reminders(SqlStore(session), self.clock())
-        messengers: dict[str, Messenger] = {}  # filled below; the fetcher reads it as it goes
+        messengers = self.messengers  # filled below; the fetcher reads it as it goes
         self.fetcher = AttachmentFetcher(self.db, messengers, settings.files_dir)
         self.files = LocalFiles(
             self.db,
@@ -112,7 +132,7 @@ class Application:
             timedelta(days=settings.file_link_days),
         )
         limits = RateLimits(
-            settings.outbox_global_rate,
+            settings.outbox_global_rate / settings.workers,  # each worker its share of the bot's
             settings.outbox_per_chat_rate,
             settings.outbox_per_chat_burst,
             settings.outbox_max_in_flight,
@@ -126,22 +146,37 @@ class Application:
         if settings.zalo_bot_token:
             self.zalo = await self._connect_zalo()
             messengers["zalo"] = self.zalo
+        if settings.zalo_oa_app_id:
+            self.zalo_oa = await self._connect_zalo_oa()
+            messengers[ZALO_OA] = self.zalo_oa
         if settings.sandbox_enabled:
             self.sandbox = SandboxChannel(settings.files_dir)
             messengers["sandbox"] = self.sandbox
-            if not (settings.telegram_bot_token or settings.zalo_bot_token):
+            if not settings.has_messenger:
                 # Only a pure demo gives every officer a sandbox chat: with a real bot, real
                 # petitions must not appear on a page anyone on this machine can open.
                 await self._bind_sandbox_officers()
         self.outbox = OutboxSender(
             self.db,
             messengers,
-            {"telegram": limits, "zalo": limits, "sandbox": RateLimits(1000, 1000, 1000)},
+            {
+                "telegram": limits,
+                "zalo": limits,
+                ZALO_OA: limits,
+                "sandbox": RateLimits(1000, 1000, 1000),
+            },
             self.clock,
             self.files,
+            self.metrics,
         )
         self.dispatcher = Dispatcher(
-            self.db, self.env, handle, self.clock, self._committed, marks=self.outbox
+            self.db,
+            self.env,
+            handle,
+            self.clock,
+            self._committed,
+            marks=self.outbox,
+            metrics=self.metrics,
         )
         self.scheduler = Scheduler(
             self.db, self.env, self.clock, self.outbox.push, settings.scheduler_tick_seconds
@@ -149,13 +184,21 @@ class Application:
         await self.dispatcher.recover()  # before anything new can arrive
         await self._start_web()
         self._spawn(self.outbox.run(), "outbox")
-        self._spawn(self.fetcher.run(), "attachments")
+        if not self.db.is_sqlite:  # another worker may hand this one messages to send
+            self.listener = Listener(settings.database_url, self.db.worker, self.outbox.wake)
+            await self.listener.start()
+        self._spawn(self.fetcher.run(self.stopping), "attachments")
         self._spawn(self._purge_files(), "purge-files")
-        self._spawn(self.scheduler.run(), "scheduler")
+        self._spawn(self.scheduler.run(self.stopping), "scheduler")
+        if not self.db.is_sqlite:  # several workers may share the inbox
+            self._spawn(self.dispatcher.adopt_orphans(self.stopping), "adopt-orphans")
         if self.telegram is not None:
             await self._start_telegram()
         if self.zalo is not None:
             await self._start_zalo()
+        if self.zalo_oa is not None:
+            self._spawn(self.zalo_oa.tokens.keep_fresh(self.stopping), "zalo-oa-tokens")
+            log.info("zalo_oa webhook at %s", ZALO_OA_WEBHOOK_PATH)
 
     async def _connect_zalo(self) -> ZaloChannel:
         """Open the Zalo client and check the token now, not at the first message."""
@@ -166,16 +209,68 @@ class Application:
         except ZaloBadToken as error:
             await client.close()
             raise SystemExit(str(error)) from error
-        memory = ChatMemory(self._recent_zalo_replies, self._zalo_chat_is_answering)
+        memory = self._chat_memory("zalo")
         return ZaloChannel(client, memory, self.env.catalogues.get(None), self.files, self.clock)
 
-    async def _recent_zalo_replies(self, chat_id: str) -> list[Reply]:
-        async with self.db.snapshot() as session:
-            return await queues.replies_since_prompt(session, "zalo", chat_id, RECENT_REPLIES)
+    async def _connect_zalo_oa(self) -> ZaloOaChannel:
+        """Open the OA client and make sure a token can be had now, not at the first message:
+        a refused refresh token or app secret stops the start; an unreachable Zalo does not."""
+        settings = self.settings
+        missing = [name.upper() for name in ZALO_OA_SECRETS if not getattr(settings, name)]
+        if missing:
+            raise SystemExit(f"{' and '.join(missing)} must be set when ZALO_OA_APP_ID is set")
+        client = ZaloOaClient(
+            settings.zalo_oa_api_url,
+            settings.zalo_oauth_url,
+            settings.zalo_oa_app_id,
+            settings.zalo_oa_app_secret,
+        )
+        await client.start()
+        tokens = OaTokens(
+            self.db,
+            client.refresh,
+            settings.zalo_oa_app_id,
+            settings.zalo_oa_refresh_token,
+            self.clock,
+        )
+        try:
+            await tokens.current()
+        except ZaloOaAuthRefused as error:
+            await client.close()
+            raise SystemExit(str(error)) from error
+        except RetryLater as error:
+            log.warning("zalo_oa token not checked at start (%s); sends will try", error)
+        return ZaloOaChannel(
+            client,
+            tokens,
+            self._last_oa_message_at,
+            self._chat_memory(ZALO_OA),
+            self.env.catalogues.get(None),
+            self.files,
+            self.clock,
+        )
 
-    async def _zalo_chat_is_answering(self, chat_id: str) -> bool:
+    def _chat_memory(self, channel: str) -> ChatMemory:
+        """What a channel of numbered choices reads back about a chat after a restart."""
+
+        async def recent_replies(chat_id: str) -> list[Reply]:
+            async with self.db.snapshot() as session:
+                return await queues.replies_since_prompt(session, channel, chat_id, RECENT_REPLIES)
+
+        async def is_answering(chat_id: str) -> bool:
+            async with self.db.snapshot() as session:
+                return await queues.is_answering(session, channel, chat_id)
+
+        return ChatMemory(recent_replies, is_answering)
+
+    async def _last_oa_message_at(self, chat_id: str) -> datetime | None:
+        """When the person last wrote to the OA: its reply window counts from then."""
         async with self.db.snapshot() as session:
-            return await queues.is_answering(session, "zalo", chat_id)
+            return await session.scalar(
+                select(func.max(m.InboxUpdate.received_at)).where(
+                    m.InboxUpdate.channel == ZALO_OA, m.InboxUpdate.chat_id == chat_id
+                )
+            )
 
     def _committed(self, messages: list[QueuedMessage]) -> None:
         self.outbox.push(messages)
@@ -190,7 +285,30 @@ class Application:
         storing = asyncio.ensure_future(self.dispatcher.accept(updates))
         self._storing.add(storing)
         storing.add_done_callback(self._storing.discard)
-        return await asyncio.shield(storing)
+        try:
+            return await asyncio.shield(storing)
+        except Exception:
+            self._tell_busy(updates)
+            raise  # not acknowledged: the platform delivers it again, and nothing is lost
+
+    def _tell_busy(self, updates: Sequence[Incoming]) -> None:
+        """The database did not take these updates: say so to each person, once in a while,
+        straight through the messenger (the outbox lives in the database too)."""
+        now = time.monotonic()
+        for incoming in updates:
+            chat = (incoming.channel, incoming.chat_id)
+            messenger = self.messengers.get(incoming.channel)
+            if (
+                messenger is None
+                or now - self._told_busy.get(chat, -BUSY_NOTICE_SECONDS) < BUSY_NOTICE_SECONDS
+            ):
+                continue
+            self._told_busy[chat] = now
+            t = self.env.catalogues.get(incoming.language_code)
+            busy = Reply(t("error.busy"))
+            task = asyncio.create_task(_send_quietly(messenger, incoming.chat_id, busy))
+            self._storing.add(task)
+            task.add_done_callback(self._storing.discard)
 
     async def _start_web(self) -> None:
         settings = self.settings
@@ -210,8 +328,14 @@ class Application:
             telegram_webhook=webhook,
             zalo_webhook=self._zalo_webhook(),
             files=self.files,
+            metrics=self.metrics,
             host=settings.http_host,
         )
+        if self.zalo_oa is not None:  # always: the OA API has no long polling
+            receive = self.zalo_oa.webhook_handler(
+                settings.zalo_oa_app_id, settings.zalo_oa_secret_key, self.accept, self.clock
+            )
+            app.router.add_post(ZALO_OA_WEBHOOK_PATH, receive)
         self.runner = web.AppRunner(app, access_log=None)
         await self.runner.setup()
         site = web.TCPSite(self.runner, settings.http_host, settings.http_port)
@@ -257,12 +381,12 @@ class Application:
 
     async def _purge_files(self) -> None:
         """Delete generated documents whose links have expired, a few times a day."""
-        while True:
+        while not self.stopping.is_set():
             try:
                 self.files.purge_generated(self.clock())
             except OSError:
                 log.exception("could not purge generated files")
-            await asyncio.sleep(PURGE_FILES_SECONDS)
+            await self.stopping.pause(PURGE_FILES_SECONDS)
 
     async def _bind_sandbox_officers(self) -> None:
         """In the sandbox every demo officer has a chat, so the switcher can act as them."""
@@ -296,8 +420,12 @@ class Application:
                 task.cancel()
         await asyncio.gather(*self._storing, return_exceptions=True)
         await self.dispatcher.close()
+        if self.listener is not None:
+            await self.listener.close()
         await self.outbox.stop()
-        for task in self.tasks:
+        self.stopping.set()  # the loops finish their round and return; laggards are cancelled
+        _done, late = await asyncio.wait(self.tasks, timeout=STOP_GRACE_SECONDS)
+        for task in late:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
         if self.sandbox is not None:
@@ -308,16 +436,33 @@ class Application:
             await self.telegram.bot.shutdown()
         if self.zalo is not None:
             await self.zalo.client.close()
+        if self.zalo_oa is not None:
+            await self.zalo_oa.tokens.close()
+            await self.zalo_oa.client.close()
         await self.db.close()
 
 
+async def _send_quietly(messenger: Messenger, chat_id: str, reply: Reply) -> None:
+    """A best-effort send outside the outbox: failures are logged, not raised."""
+    try:
+        await messenger.send(chat_id, reply)
+    except Exception as error:
+        log.warning("could not send a busy notice to a chat: %r", error)
+
+
 async def serve(settings: Settings) -> None:
-    """Run until interrupted."""
+    """Run until SIGTERM (systemd's stop) or Ctrl-C, then stop in order."""
     application = Application(settings)
+    logging.getLogger().addHandler(application.metrics.error_counter())
     await application.start()
     if application.sandbox is not None:
         print(f"Sandbox chat: http://{settings.http_host}:{application.port}/sandbox", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signal_number, stop.set)
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
+        log.info("stopping")
     finally:
         await application.stop()

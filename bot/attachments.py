@@ -7,7 +7,6 @@ and a failed download is retried a few times on later sweeps.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Mapping
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 from bot.core import FileRef, Messenger
+from bot.loops import Stopping
 from storage import models as m
 from storage.db import Database
 
@@ -38,16 +38,15 @@ class AttachmentFetcher:
         """Something may have been filed."""
         self._wake.set()
 
-    async def run(self) -> None:
-        """Sweep now and then, and whenever woken."""
-        while True:
+    async def run(self, stopping: Stopping) -> None:
+        """Sweep now and then, and whenever woken, until the bot stops."""
+        while not stopping.is_set():
             self._wake.clear()
             try:
                 await self.fetch_missing()
             except Exception:
                 log.exception("attachment sweep failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), SWEEP_SECONDS)
+            await stopping.pause(SWEEP_SECONDS, self._wake)
 
     async def fetch_missing(self) -> int:
         """Download what is missing; return how many files were saved."""

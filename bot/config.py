@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -21,6 +22,13 @@ class Settings(BaseSettings):
     zalo_bot_token: str = ""
     zalo_api_url: str = "https://bot-api.zaloplatforms.com"
     zalo_webhook_secret: str = ""
+    # Zalo Official Account (bot.channels.zalo_oa): on when the app id is set.
+    zalo_oa_app_id: str = ""
+    zalo_oa_secret_key: str = ""  # the OA's secret key: checks the webhook's signature
+    zalo_oa_app_secret: str = ""  # the app's secret: renews the access token
+    zalo_oa_refresh_token: str = ""  # the first refresh token only (then kept in the database)
+    zalo_oa_api_url: str = "https://openapi.zalo.me"
+    zalo_oauth_url: str = "https://oauth.zaloapp.com"
     database_url: str = f"sqlite+aiosqlite:///{DEFAULT_DATA_DIR / 'tiepdan.sqlite3'}"
     data_dir: Path = DEFAULT_DATA_DIR
     http_host: str = "127.0.0.1"
@@ -37,6 +45,11 @@ class Settings(BaseSettings):
     outbox_per_chat_burst: int = Field(default=3, ge=1)
     outbox_max_in_flight: int = Field(default=8, ge=1)
     cpu_affinity: str = "auto"
+    # Several worker processes on one PostgreSQL database (see README, Deployment): this one's name
+    # in queue claims (default: host:pid; "main" on SQLite), and how many share the send limits.
+    worker_name: str = ""
+    log_format: Literal["text", "json"] = "text"  # json: one object per line, for collectors
+    workers: int = Field(default=1, ge=1)
     scheduler_tick_seconds: float = Field(default=30.0, gt=0)
     dialogue_reminder_hours: list[float] = Field(default=[24.0, 2.0])
     # Reports: a month's data closes the day before this day (LEGAL §6; 1 = calendar months).
@@ -57,7 +70,12 @@ class Settings(BaseSettings):
         """The sandbox chat runs when asked to, or by default when no messenger is configured."""
         if self.sandbox is not None:
             return self.sandbox
-        return not (self.telegram_bot_token or self.zalo_bot_token)
+        return not self.has_messenger
+
+    @property
+    def has_messenger(self) -> bool:
+        """A real messenger is configured (Telegram, Zalo Bot Platform or a Zalo OA)."""
+        return bool(self.telegram_bot_token or self.zalo_bot_token or self.zalo_oa_app_id)
 
     @property
     def webhook_mode(self) -> bool:

@@ -35,6 +35,16 @@ ReplyFactory = Callable[[Translator], Reply]
 
 _STEP_DATA = re.compile(r"^(\d{1,9})\.([\w.\-]{1,48})$")
 _GLOBAL_DATA = re.compile(r"^([a-z]{1,8}):([\w.\-]{0,48})$")
+_NUMBER = re.compile(r"[0-9]{1,18}")
+
+
+def number_in(text: str | None) -> int | None:
+    """The id a button's data carries (or a count a person typed), or None when it is not one.
+
+    Only ASCII digits that fit the database's 64-bit integers: `str.isdigit` also takes "²" or
+    "١", which `int` refuses or reads as another number, and a longer run of digits overflows
+    the query (or `int` itself, past 4300 digits) instead of meaning "no such petition"."""
+    return int(text) if text is not None and text.isdigit() else None
 
 
 @dataclass

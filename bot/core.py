@@ -100,10 +100,10 @@ class Reply:
     remove_keyboard: bool = False
     document_path: str | None = None
     document_name: str | None = None
-    attachment: FileRef | None = None  # a file already on the recipient's platform (its id)
+    attachment: FileRef | None = None  # a platform's file; another platform's goes from our copy
     document_data: str | None = None  # a small generated file (a calendar), base64, named above
     # Not an answer to the recipient's own last message (a notice, a reminder): a messenger that
-    # numbers choices keeps the choices the person is still answering (see bot.channels.zalo).
+    # numbers choices keeps the choices the person is still answering (bot.channels.numbered).
     unprompted: bool = False
 
     def to_json(self) -> dict[str, Any]:

@@ -20,13 +20,15 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.conversation import Context, Conversation, Environment
 from bot.core import Incoming, Recipient, Reply, notice
+from bot.loops import Stopping
+from bot.metrics import Metrics
 from bot.outbox import QueuedMessage
 from storage import queues
 from storage.db import Database
@@ -62,6 +64,7 @@ Item = tuple[int, Incoming]
 
 BATCH_LIMIT = 32
 RETRY_SECONDS = 2.0
+ORPHAN_SWEEP_SECONDS = 30.0
 
 
 class Dispatcher:
@@ -81,6 +84,7 @@ class Dispatcher:
         clock: Clock,
         push: Push = lambda _messages: None,
         marks: Marks | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.db = db
         self.env = env
@@ -88,6 +92,7 @@ class Dispatcher:
         self.clock = clock
         self.push = push
         self.marks = marks
+        self.metrics = metrics or Metrics()
         self._arrivals: list[tuple[list[Incoming], asyncio.Future[list[Incoming]]]] = []
         self._pending: dict[ChatKey, deque[Item]] = {}
         self._ready: dict[ChatKey, None] = {}  # chats with work and none in hand, oldest first
@@ -95,6 +100,7 @@ class Dispatcher:
         self._idle.set()
         self._worker: asyncio.Task[None] | None = None
         self._retries: set[asyncio.Task[None]] = set()
+        self._queued_ids: set[int] = set()
 
     async def accept(self, updates: Sequence[Incoming]) -> list[Incoming]:
         """Store updates durably (dropping redeliveries); return once they are committed."""
@@ -105,16 +111,30 @@ class Dispatcher:
         self._start_worker()
         return await stored
 
-    async def recover(self) -> int:
-        """After a restart, resume every update acknowledged but not yet handled."""
+    async def recover(self, received_before: datetime | None = None) -> int:
+        """After a restart, resume every update acknowledged but not yet handled (with a cut-off:
+        those another worker stored and then left, see `adopt_orphans`)."""
         async with self.db.transaction() as session:
-            pending = await queues.pending_updates(session)
-        self._queue(pending)
+            pending = await queues.pending_updates(session, received_before)
+        fresh = [item for item in pending if item[0] not in self._queued_ids]
+        self._queue(fresh)
         self._start_worker()
-        return len(pending)
+        return len(fresh)
+
+    async def adopt_orphans(self, stopping: Stopping, every: float = ORPHAN_SWEEP_SECONDS) -> None:
+        """Several workers: now and then take over updates that a worker stored and then died
+        before handling (a chat nobody writes to again would otherwise wait for its restart)."""
+        while not await stopping.pause(every):
+            try:
+                cutoff = self.clock() - timedelta(seconds=every)
+                if adopted := await self.recover(received_before=cutoff):
+                    log.info("took over %d updates left unhandled", adopted)
+            except Exception:
+                log.exception("could not look for unhandled updates; will look again")
 
     def _queue(self, updates: list[Item]) -> None:
         for item in updates:
+            self._queued_ids.add(item[0])
             key = (item[1].channel, item[1].chat_id)
             chat = self._pending.setdefault(key, deque())
             if not chat:
@@ -190,7 +210,7 @@ class Dispatcher:
     def _next_of(self, key: ChatKey) -> None:
         """A chat's head update is done: its next one becomes ready."""
         chat = self._pending[key]
-        chat.popleft()
+        self._queued_ids.discard(chat.popleft()[0])
         if chat:
             self._ready[key] = None
         else:
@@ -245,6 +265,7 @@ class Dispatcher:
         self, session: AsyncSession, batch: list[Item], now: datetime, isolated: bool
     ) -> list[QueuedMessage]:
         """Run each handler; save the conversations, queue the replies, mark the updates handled."""
+        batch = await queues.claim_chats(session, batch)  # several workers: see there
         if not batch:
             return []
         rows = await queues.load_conversations(
@@ -263,6 +284,9 @@ class Dispatcher:
         await queues.save_conversations(session, changed, now)
         stored = await queues.enqueue(session, messages, now)
         await queues.mark_handled(session, handled, now)
+        for (_, incoming), (_, error) in zip(batch, handled, strict=True):
+            waited = (self.clock() - incoming.received_at).total_seconds()
+            self.metrics.handled(incoming.channel, error is None, waited)
         return [
             QueuedMessage(message_id, recipient.channel, recipient.chat_id, reply)
             for message_id, recipient, reply in stored

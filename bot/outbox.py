@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 from bot.core import Messenger, Reply, RetryLater, Undeliverable
 from bot.files import LocalFiles
+from bot.metrics import Metrics
 from storage import queues
 from storage.db import Database
 from storage.models import OutboxMessage
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 BATCH = 200
 GLOBAL_BURST = 1.1
 IDLE_POLL_SECONDS = 1.0
+RENEW_CLAIMS_SECONDS = 30.0  # well within queues.CLAIM
 MARK_BATCH_SECONDS = 0.2
 MAX_BACKOFF_SECONDS = 300.0
 STOP_GRACE_SECONDS = 5.0
@@ -159,10 +161,12 @@ class OutboxSender:
         limits: Mapping[str, RateLimits],
         clock: Callable[[], datetime],
         files: LocalFiles | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.db = db
         self.messengers = dict(messengers)
         self.files = files
+        self.metrics = metrics or Metrics()
         self.limiters = {
             channel: RateLimiter(limits.get(channel, RateLimits())) for channel in messengers
         }
@@ -198,11 +202,16 @@ class OutboxSender:
                 self._ensure_chat_task(key)
 
     async def run(self) -> None:
-        """Sweep the table now and then until stopped."""
+        """Sweep the table now and then until stopped; keep this worker's claims alive."""
+        renewed = time.monotonic()
         while not self._stopping:
             self._wake.clear()
             try:
                 await self.sweep()
+                if time.monotonic() - renewed > RENEW_CLAIMS_SECONDS:
+                    async with self.db.transaction() as session:
+                        await queues.renew_claims(session, self.clock())
+                    renewed = time.monotonic()
             except Exception:
                 log.exception("outbox sweep failed; retrying")
             with contextlib.suppress(TimeoutError):
@@ -281,13 +290,17 @@ class OutboxSender:
                 # sends is then the time the limiter measured.
                 async with self._in_flight[channel]:
                     await limiter.acquire(chat_id)
+                    started = time.monotonic()
                     result = await messenger.send(chat_id, reply)
+                self.metrics.sent(channel, "sent", time.monotonic() - started)
             except RetryLater as wait:
+                self.metrics.sent(channel, "retry", 0.0)
                 limiter.hold(chat_id, wait.seconds)
                 await self._postpone_chat(key, message, wait.seconds, str(wait))
                 self._finish_chat(key)
                 return
             except Undeliverable as refused:
+                self.metrics.sent(channel, "failed", 0.0)
                 log.warning("message to a %s chat undeliverable: %s", channel, refused)
                 await self._record(queues.give_up, message.id, self.clock(), str(refused))
                 self._known.discard(pending.popleft().id)
@@ -319,7 +332,11 @@ class OutboxSender:
             self._marking = asyncio.create_task(self._write_marks_soon())
 
     async def _write_marks_soon(self) -> None:
-        await asyncio.sleep(MARK_BATCH_SECONDS)
+        # SQLite has one writer: gather the marks of a moment into one write. On PostgreSQL
+        # other workers read them (a chat whose messages look unsent is handed to its sender),
+        # so they are written at once.
+        if self.db.is_sqlite:
+            await asyncio.sleep(MARK_BATCH_SECONDS)
         await self._write_marks()
 
     async def _write_marks(self) -> None:

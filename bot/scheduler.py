@@ -8,15 +8,13 @@ tick late after downtime, and is sent once even with two bot processes on one da
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import os
-import socket
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from bot.conversation import Environment
 from bot.core import notice
+from bot.loops import Stopping
 from bot.outbox import QueuedMessage
 from bot.services.reminders import run_job
 from storage import queues
@@ -47,16 +45,16 @@ class Scheduler:
         self.clock = clock
         self.push = push
         self.tick = tick
-        self.worker = worker or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self.worker = worker or db.worker
 
-    async def run(self) -> None:
-        """Tick until cancelled; the first tick is at once (catching up after downtime)."""
-        while True:
+    async def run(self, stopping: Stopping) -> None:
+        """Tick until the bot stops; the first tick is at once (catching up after downtime)."""
+        while not stopping.is_set():
             try:
                 await self.run_due()
             except Exception:
                 log.exception("scheduler tick failed; next tick retries")
-            await asyncio.sleep(self.tick)
+            await stopping.pause(self.tick)
 
     async def run_due(self) -> int:
         """Claim and run what is due now; return how many jobs this worker completed."""

@@ -7,7 +7,7 @@ Every button names a petition; the server checks it is the pressing citizen's ow
 
 from __future__ import annotations
 
-from bot.conversation import Context, Router, ask
+from bot.conversation import Context, Router, ask, number_in
 from bot.core import Button, Kind, Reply
 from bot.domain.petition import PetitionState
 from bot.domain.workflow import TransitionRefused
@@ -48,8 +48,8 @@ RATING_LABELS = {
 async def own_petition(ctx: Context) -> tuple[CitizenView, PetitionDetail] | None:
     """The citizen and the petition the button names, if it is theirs; else a polite refusal."""
     citizen = await ctx.store.citizen(ctx.incoming.channel, ctx.incoming.chat_id)
-    choice = (ctx.choice or "").partition(".")[0]
-    petition = await ctx.store.petition(int(choice)) if choice.isdigit() else None
+    petition_id = number_in((ctx.choice or "").partition(".")[0])
+    petition = await ctx.store.petition(petition_id) if petition_id is not None else None
     if petition is None or citizen is None or petition.citizen_id != citizen.id:
         ctx.reply(ctx.t("mine.not_yours"))
         return None
@@ -125,16 +125,17 @@ async def take_answer(ctx: Context) -> None:
 async def rate(ctx: Context) -> None:
     """The citizen rates the answer (1-5), once, on their own petition; then says why."""
     citizen = await ctx.store.citizen(ctx.incoming.channel, ctx.incoming.chat_id)
-    petition_id, _, score = (ctx.choice or "").partition(".")
-    if citizen is None or not petition_id.isdigit() or not score.isdigit():
+    petition, _, stars = (ctx.choice or "").partition(".")
+    petition_id, score = number_in(petition), number_in(stars)
+    if citizen is None or petition_id is None or score is None:
         ctx.reply(ctx.t("input.unknown_button"))
         return
     try:
-        await rate_answer(ctx.store, int(petition_id), citizen.id, int(score), ctx.now)
+        await rate_answer(ctx.store, petition_id, citizen.id, score, ctx.now)
     except NotAllowed:
         ctx.reply(ctx.t("rating.refused"))
         return
-    ctx.conv.data["rating"] = {"petition": int(petition_id)}
+    ctx.conv.data["rating"] = {"petition": petition_id}
     await ask(router, ctx, "c.rating.reason")
 
 

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TypeVar
 
-from bot.conversation import Context, Handler, ask
+from bot.conversation import Context, Handler, ask, number_in
 from bot.core import Button, FileRef, Kind, Recipient, Reply
 from bot.domain.deadlines import TooManyExtensions
 from bot.domain.petition import Case, Outcome, PetitionKind, PetitionState, outcomes_for
@@ -188,17 +188,18 @@ async def decide_on_answer(ctx: Context) -> None:
     head = await current_officer(ctx)
     if head is None:
         return
-    petition_id, proposal_id, verdict = [*(ctx.choice or "").split("."), "", "", ""][:3]
-    if not (petition_id.isdigit() and proposal_id.isdigit()) or verdict not in {"yes", "no"}:
+    petition, proposal, verdict = [*(ctx.choice or "").split("."), "", "", ""][:3]
+    petition_id, proposal_id = number_in(petition), number_in(proposal)
+    if petition_id is None or proposal_id is None or verdict not in {"yes", "no"}:
         ctx.reply(ctx.t("input.unknown_button"))
         return
     if verdict == "no":
-        ctx.conv.data["pending"] = {"petition": int(petition_id), "proposal": int(proposal_id)}
+        ctx.conv.data["pending"] = {"petition": petition_id, "proposal": proposal_id}
         await ask(router, ctx, "w.return")
         return
     try:
         decided = await decide_answer(
-            ctx.store, ctx.env, int(petition_id), int(proposal_id), head, True, None, ctx.now
+            ctx.store, ctx.env, petition_id, proposal_id, head, True, None, ctx.now
         )
     except NotAllowed:
         refuse(ctx, head, f"approving answer {proposal_id}")
@@ -604,20 +605,21 @@ async def take_classify_group(ctx: Context) -> None:
     """«12 3»: twelve people, three representatives; «1» for one person."""
     if await pending_cancelled(ctx):
         return
-    numbers = (ctx.incoming.text or "").replace(",", " ").split()
+    words = (ctx.incoming.text or "").replace(",", " ").split()
+    numbers = [n for n in map(number_in, words) if n is not None]
     valid = (
         ctx.incoming.kind is Kind.TEXT
-        and 1 <= len(numbers) <= 2
-        and all(n.isdigit() for n in numbers)
-        and 1 <= int(numbers[0]) <= 10_000
-        and (len(numbers) == 1 or int(numbers[1]) <= int(numbers[0]))
+        and 1 <= len(words) <= 2
+        and len(numbers) == len(words)  # "²" or "١٢" are no count
+        and 1 <= numbers[0] <= 10_000
+        and (len(numbers) == 1 or numbers[1] <= numbers[0])
     )
     petition = await the_petition(ctx)
     if not valid or petition is None:
         ctx.reply(ctx.t("officer.classify.group_invalid"))
         return
-    people = int(numbers[0])
-    representatives = int(numbers[1]) if len(numbers) == 2 else 0
+    people = numbers[0]
+    representatives = numbers[1] if len(numbers) == 2 else 0
     case = dataclasses.replace(petition.case, group_size=people, representatives=representatives)
     await apply_classification(ctx, petition, case=case)
 

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from bot.conversation import Context, Environment, Handler, ReplyFactory, Router, ask
+from bot.conversation import Context, Environment, Handler, ReplyFactory, Router, ask, number_in
 from bot.core import Button, Kind, Reply
 from bot.domain.dialogues import DialogueState, QuestionStatus, audience_of
 from bot.i18n import N_, Translator
@@ -255,12 +255,12 @@ async def sessions_button(ctx: Context) -> None:
     elif choice == "new":
         await begin_creating(ctx)
     else:
-        dialogue_id, _, action = choice.partition(".")
-        on_session = SESSION_ACTIONS.get(action)
-        if not dialogue_id.isdigit() or on_session is None:
+        dialogue, _, action = choice.partition(".")
+        dialogue_id, on_session = number_in(dialogue), SESSION_ACTIONS.get(action)
+        if dialogue_id is None or on_session is None:
             await forged_button(ctx)
             return
-        await on_session(ctx, int(dialogue_id))
+        await on_session(ctx, dialogue_id)
 
 
 async def show_sessions(ctx: Context) -> None:
@@ -747,12 +747,12 @@ def moderation_buttons(ctx: Context, item: QuestionView) -> list[list[Button]]:
 @router.global_button("dq")
 async def question_button(ctx: Context) -> None:
     """A moderation button: checked against the session's organiser before anything is asked."""
-    question_id, _, action = (ctx.choice or "").partition(".")
-    first = MODERATION_QUESTIONS.get(action)
-    if not question_id.isdigit() or first is None:
+    question, _, action = (ctx.choice or "").partition(".")
+    question_id, first = number_in(question), MODERATION_QUESTIONS.get(action)
+    if question_id is None or first is None:
         await forged_button(ctx)
         return
-    item = await moderable_question(ctx, int(question_id))
+    item = await moderable_question(ctx, question_id)
     if item is not None:
         begin(ctx, question=item.id, dialogue=item.dialogue_id)
         await forward(ctx, first)

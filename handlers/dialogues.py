@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 
-from bot.conversation import Context, Router, ask
+from bot.conversation import Context, Router, ask, number_in
 from bot.core import Button, Kind, Reply
 from bot.domain.dialogues import DialogueState, Seat, places_that_hear
 from bot.i18n import N_
@@ -54,7 +54,8 @@ async def dialogue_button(ctx: Context) -> None:
         await PAGES[choice](ctx, citizen)
         return
     session_id, _, action = choice.partition(".")
-    session = await ctx.store.dialogue(int(session_id)) if session_id.isdigit() else None
+    dialogue_id = number_in(session_id)
+    session = await ctx.store.dialogue(dialogue_id) if dialogue_id is not None else None
     if session is None or action not in ACTIONS:
         ctx.reply(ctx.t("input.unknown_button"))
         return

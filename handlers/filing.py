@@ -261,6 +261,10 @@ async def answer_place(ctx: Context) -> None:
         )
         return
     if incoming.kind is Kind.LOCATION:
+        if not on_the_map(incoming.latitude, incoming.longitude):
+            ctx.reply(ctx.t("filing.place.bad_location"))
+            await prompt_place(ctx)
+            return
         draft.update(latitude=incoming.latitude, longitude=incoming.longitude, area=None)
     elif incoming.kind is Kind.TEXT and incoming.text and incoming.text.strip():
         draft.update(place_note=incoming.text.strip()[:MAX_ADDRESS_CHARS], area=None)
@@ -272,6 +276,17 @@ async def answer_place(ctx: Context) -> None:
         await not_a_choice(ctx, prompt_place)
         return
     await forward(ctx, "f.content")
+
+
+def on_the_map(latitude: float | None, longitude: float | None) -> bool:
+    """A shared location is a place on Earth: a broken or forged one (out of range, NaN) would
+    be kept on the petition as a place nobody can find."""
+    return (
+        latitude is not None
+        and longitude is not None
+        and -90 <= latitude <= 90
+        and -180 <= longitude <= 180
+    )
 
 
 async def prompt_content(ctx: Context) -> None:

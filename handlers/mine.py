@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.conversation import Context, Router
+from bot.conversation import Context, Router, number_in
 from bot.core import Button
 from bot.labels import event_label, kind_label, rule_label, state_label
 from handlers.common import show_menu
@@ -57,8 +57,8 @@ async def show_timeline(ctx: Context) -> None:
     """What happened to one of the citizen's own petitions, step by step."""
     t = ctx.t
     citizen = await ctx.store.citizen(ctx.incoming.channel, ctx.incoming.chat_id)
-    choice = ctx.choice or ""
-    petition = await ctx.store.petition(int(choice)) if choice.isdigit() else None
+    petition_id = number_in(ctx.choice)
+    petition = await ctx.store.petition(petition_id) if petition_id is not None else None
     if petition is None or citizen is None or petition.citizen_id != citizen.id:
         ctx.reply(t("mine.not_yours"))
         return

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Mapping
 from datetime import date
 
-from bot.conversation import Context, Handler, ask
+from bot.conversation import Context, Handler, ask, number_in
 from bot.core import Button, Kind, Reply
 from bot.domain.deadlines import TooManyExtensions
 from bot.domain.petition import Case, PetitionKind, PetitionState, mask_phone
@@ -211,8 +211,8 @@ async def open_petition(ctx: Context) -> None:
     officer = await current_officer(ctx)
     if officer is None:
         return
-    choice = ctx.choice or ""
-    petition = await ctx.store.petition(int(choice)) if choice.isdigit() else None
+    petition_id = number_in(ctx.choice)
+    petition = await ctx.store.petition(petition_id) if petition_id is not None else None
     if petition is None or not may_see(ctx.env.org, officer, petition):
         refuse(ctx, officer, f"petition {ctx.choice}")
         return
@@ -238,8 +238,8 @@ async def show_files(ctx: Context) -> None:
     officer = await current_officer(ctx)
     if officer is None:
         return
-    choice = ctx.choice or ""
-    petition = await ctx.store.petition(int(choice)) if choice.isdigit() else None
+    petition_id = number_in(ctx.choice)
+    petition = await ctx.store.petition(petition_id) if petition_id is not None else None
     if (
         petition is None
         or not may_see(ctx.env.org, officer, petition)
@@ -384,14 +384,15 @@ async def act_on_petition(ctx: Context) -> None:
     officer = await current_officer(ctx)
     if officer is None:
         return
-    petition_id, _, action = (ctx.choice or "").partition(".")
+    petition_data, _, action = (ctx.choice or "").partition(".")
+    petition_id = number_in(petition_data)
     known = {a.value for a in ACTION_LABELS} | {IDENTITY_ACTION}
-    if not petition_id.isdigit() or action not in known:
+    if petition_id is None or action not in known:
         log.warning("officer %s sent unknown action data", officer.handle)
         ctx.reply(ctx.t("input.unknown_button"))
         return
     try:
-        petition = await check_standing(ctx, officer, int(petition_id), action)
+        petition = await check_standing(ctx, officer, petition_id, action)
         if action == Action.ACCEPT:
             await accept(ctx, officer, petition.summary.id)
             return
@@ -662,13 +663,14 @@ async def decide_on_extension(ctx: Context) -> None:
     head = await current_officer(ctx)
     if head is None:
         return
-    petition_id, complexity, verdict = [*(ctx.choice or "").split("."), "", "", ""][:3]
-    if not petition_id.isdigit() or verdict not in {"yes", "no"}:
+    petition, complexity, verdict = [*(ctx.choice or "").split("."), "", "", ""][:3]
+    petition_id = number_in(petition)
+    if petition_id is None or verdict not in {"yes", "no"}:
         ctx.reply(ctx.t("input.unknown_button"))
         return
     try:
         decided = await decide_extension(
-            ctx.store, ctx.env, int(petition_id), head, complexity, verdict == "yes", ctx.now
+            ctx.store, ctx.env, petition_id, head, complexity, verdict == "yes", ctx.now
         )
     except NotAllowed:
         log.warning("officer %s refused extension decision on %s", head.handle, petition_id)

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Any
 
-from bot.conversation import Context, Handler, Router, ask
+from bot.conversation import Context, Handler, Router, ask, number_in
 from bot.core import Button, Reply
 from bot.domain.petition import IDENTITY_NEEDS, MAX_ADDRESS_CHARS, MAX_NAME_CHARS, PetitionKind
 from bot.domain.reception import ReceptionOutcome
@@ -224,8 +224,8 @@ async def citizen_button(ctx: Context) -> None:
         await begin_booking(ctx)
     elif choice == "mine":
         await show_my_bookings(ctx)
-    elif choice.startswith("x.") and choice[2:].isdigit():
-        await cancel_my_booking(ctx, int(choice[2:]))
+    elif choice.startswith("x.") and (booking_id := number_in(choice[2:])) is not None:
+        await cancel_my_booking(ctx, booking_id)
     else:
         await forged_button(ctx)
 
@@ -502,8 +502,8 @@ async def staff_button(ctx: Context) -> None:
     with_id = {"day": begin_calling_off, "stop": begin_stopping, "out": begin_outcome}
     if action in simple and not argument:
         await simple[action](ctx)
-    elif action in with_id and argument.isdigit():
-        await with_id[action](ctx, int(argument))
+    elif action in with_id and (number := number_in(argument)) is not None:
+        await with_id[action](ctx, number)
     else:
         await forged_button(ctx)
 

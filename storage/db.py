@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -30,19 +32,23 @@ log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 READ_SNAPSHOT = "tiepdan_read_snapshot"  # execution option: begin a reader, not a writer
+WORKER = "worker"  # session info: the name this process claims queue rows under
 
 
 class Database:
     """One engine, its session factory, and the write queue that SQLite needs."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, worker: str = "") -> None:
         # aiosqlite's debug lines quote every statement with its parameters (names, phones):
         # keep them out of the logs whatever level the operator sets.
         logging.getLogger("aiosqlite").setLevel(logging.WARNING)
         self.url = url
         self.engine: AsyncEngine = create_engine(url)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
+        self.worker = worker or default_worker(self.is_sqlite)
+        # Every session knows which worker it works for: queue claims are taken in its name.
+        self._info = {WORKER: self.worker}
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, info=self._info)
         self._write_lock = asyncio.Lock()
 
     @contextlib.asynccontextmanager
@@ -60,12 +66,25 @@ class Database:
             {READ_SNAPSHOT: True} if self.is_sqlite else {"isolation_level": "REPEATABLE READ"}
         )
         reader = self.engine.execution_options(**options)
-        async with AsyncSession(reader, expire_on_commit=False) as session, session.begin():
+        async with (
+            AsyncSession(reader, expire_on_commit=False, info=self._info) as session,
+            session.begin(),
+        ):
             yield session
 
     async def close(self) -> None:
         """Release every connection."""
         await self.engine.dispose()
+
+
+def default_worker(is_sqlite: bool) -> str:
+    """This process's name in queue claims when WORKER_NAME is not set.
+
+    SQLite is one process on one machine: always "main", so a restarted bot takes its own claims
+    back at once. On PostgreSQL several processes share the queues: host and process id (set
+    WORKER_NAME, e.g. systemd's %i, to take claims back at once after a restart there too).
+    """
+    return "main" if is_sqlite else f"{socket.gethostname()}:{os.getpid()}"
 
 
 def create_engine(url: str) -> AsyncEngine:

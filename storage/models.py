@@ -271,6 +271,8 @@ class InboxUpdate(Base):
             sqlite_where=text("processed_at IS NULL"),
             postgresql_where=text("processed_at IS NULL"),
         ),
+        # When a person last wrote: the Zalo OA reply window counts from it, at every send.
+        Index("ix_inbox_chat", "channel", "chat_id", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -308,6 +310,23 @@ class OutboxMessage(Base):
     failed_at: Mapped[datetime | None] = mapped_column(default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     platform_message_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    # The worker sending it, and until when that claim holds (a dead worker's runs out).
+    claimed_by: Mapped[str | None] = mapped_column(String(64), default=None)
+    claimed_until: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class ZaloOaToken(Base):
+    """A Zalo Official Account's tokens. The refresh token works once and Zalo hands out a new
+    one with every refresh, so the last one must outlive the process (bot.channels.zalo_oa_tokens).
+    """
+
+    __tablename__ = "zalo_oa_tokens"
+
+    app_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    access_token: Mapped[str] = mapped_column(Text)
+    refresh_token: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime]
+    refreshed_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class AuditEntry(Base):

@@ -2,27 +2,48 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, func, insert, select, tuple_, update
+from sqlalchemy import (
+    Table,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    select,
+    text,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import Incoming, Recipient, Reply
 from storage import models as m
+from storage.db import WORKER
+from storage.notify import notify_workers
 
 INBOX = cast(Table, m.InboxUpdate.__table__)
 OUTBOX = cast(Table, m.OutboxMessage.__table__)
 CONVERSATIONS = cast(Table, m.Conversation.__table__)
 
 
+CLAIM = timedelta(seconds=120)  # how long a worker's claim on an outbox message holds unrenewed
+
+
+def worker_of(session: AsyncSession) -> str:
+    """The worker this session works for (see `storage.db.Database`)."""
+    return str(session.info.get(WORKER, "main"))
+
+
 def _insert(session: AsyncSession, table: Any) -> Any:
     """An INSERT that can skip conflicting rows on both backends."""
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    return (postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert)(table)
 
 
 async def store_updates(
@@ -53,12 +74,61 @@ async def store_updates(
     return fresh
 
 
-async def pending_updates(session: AsyncSession) -> list[tuple[int, Incoming]]:
-    """Updates acknowledged but not handled yet (after a restart), oldest first."""
-    rows = await session.scalars(
-        select(m.InboxUpdate).where(m.InboxUpdate.processed_at.is_(None)).order_by(m.InboxUpdate.id)
-    )
+async def pending_updates(
+    session: AsyncSession, received_before: datetime | None = None
+) -> list[tuple[int, Incoming]]:
+    """Updates acknowledged but not handled yet (after a restart, or left by a worker that
+    died), oldest first."""
+    query = select(m.InboxUpdate).where(m.InboxUpdate.processed_at.is_(None))
+    if received_before is not None:
+        query = query.where(m.InboxUpdate.received_at < received_before)
+    rows = await session.scalars(query.order_by(m.InboxUpdate.id))
     return [(row.id, Incoming.from_json(row.payload)) for row in rows]
+
+
+async def claim_chats(
+    session: AsyncSession, batch: Sequence[tuple[int, Incoming]]
+) -> list[tuple[int, Incoming]]:
+    """The updates to handle now: one per chat of `batch`, the oldest unhandled.
+
+    Several workers on PostgreSQL share one inbox: each chat is held for this transaction by an
+    advisory lock (taken in one order, so two workers do not deadlock), and its oldest unhandled
+    update is taken whoever stored it; a chat another worker has meanwhile caught up drops out.
+    On SQLite one process is the only writer and its own queue is already right.
+    """
+    if _dialect(session) != "postgresql" or not batch:
+        return list(batch)
+    chats = sorted({(incoming.channel, incoming.chat_id) for _, incoming in batch})
+    connection = await session.connection()
+    await connection.execute(
+        text(
+            "SELECT pg_advisory_xact_lock(key) FROM "
+            "(SELECT key FROM unnest(CAST(:keys AS bigint[])) AS key ORDER BY key) AS held"
+        ),
+        {"keys": sorted({chat_lock_key(chat) for chat in chats})},
+    )
+    oldest = (
+        select(func.min(INBOX.c.id).label("id"))
+        .where(INBOX.c.processed_at.is_(None), tuple_(INBOX.c.channel, INBOX.c.chat_id).in_(chats))
+        .group_by(INBOX.c.channel, INBOX.c.chat_id)
+        .subquery()
+    )
+    rows = await connection.execute(
+        select(INBOX.c.id, INBOX.c.payload)
+        .join(oldest, oldest.c.id == INBOX.c.id)
+        .order_by(INBOX.c.id)
+    )
+    return [(inbox_id, Incoming.from_json(payload)) for inbox_id, payload in rows]
+
+
+def chat_lock_key(chat: tuple[str, str]) -> int:
+    """A chat's advisory lock number: 64 bits of a hash of its channel and id."""
+    digest = hashlib.blake2b("\x1f".join(chat).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.bind.dialect.name if session.bind else "sqlite"
 
 
 async def mark_handled(
@@ -151,9 +221,17 @@ async def save_conversations(
 async def enqueue(
     session: AsyncSession, messages: Sequence[tuple[Recipient, Reply]], now: datetime
 ) -> list[tuple[int, Recipient, Reply]]:
-    """Queue messages for the outbox, in order, in the caller's transaction; return their ids."""
+    """Queue messages for the outbox, in order, in the caller's transaction; return those this
+    worker sends itself (their ids).
+
+    A worker sends what it queues. But a chat whose earlier messages another worker is still
+    sending gets its new ones through that worker too, so that they arrive in order; that worker
+    finds them at its next sweep.
+    """
     if not messages:
         return []
+    me = worker_of(session)
+    holders = await _live_holders(session, {(r.channel, r.chat_id) for r, _ in messages}, now)
     connection = await session.connection()
     result = await connection.execute(
         insert(OUTBOX).returning(OUTBOX.c.id, sort_by_parameter_order=True),
@@ -165,52 +243,109 @@ async def enqueue(
                 "created_at": now,
                 "not_before": now,
                 "attempts": 0,
+                "claimed_by": holders.get((recipient.channel, recipient.chat_id), me),
+                "claimed_until": now + CLAIM,
             }
             for recipient, reply in messages
         ],
     )
+    if holders:
+        await notify_workers(session, set(holders.values()))
     ids = [row[0] for row in result]
     return [
         (message_id, recipient, reply)
         for message_id, (recipient, reply) in zip(ids, messages, strict=True)
+        if (recipient.channel, recipient.chat_id) not in holders
     ]
+
+
+async def _live_holders(
+    session: AsyncSession, chats: set[tuple[str, str]], now: datetime
+) -> dict[tuple[str, str], str]:
+    """Chats with unsent messages that another worker holds a live claim on, and that worker.
+
+    Only PostgreSQL has other workers; SQLite's one process skips the query.
+    """
+    if _dialect(session) != "postgresql":
+        return {}
+    rows = await session.execute(
+        select(OUTBOX.c.channel, OUTBOX.c.chat_id, func.min(OUTBOX.c.claimed_by))
+        .where(
+            tuple_(OUTBOX.c.channel, OUTBOX.c.chat_id).in_(sorted(chats)),
+            OUTBOX.c.sent_at.is_(None),
+            OUTBOX.c.failed_at.is_(None),
+            OUTBOX.c.claimed_by != worker_of(session),
+            OUTBOX.c.claimed_until >= now,
+        )
+        .group_by(OUTBOX.c.channel, OUTBOX.c.chat_id)
+    )
+    return {(channel, chat_id): holder for channel, chat_id, holder in rows}
 
 
 async def due_messages(
     session: AsyncSession, now: datetime, limit: int, busy: set[tuple[str, str]]
 ) -> list[m.OutboxMessage]:
-    """Unsent messages whose time has come, oldest first, skipping chats being served.
+    """Claim unsent messages whose time has come, oldest first, skipping chats being served.
 
     A chat whose oldest unsent message must still wait holds back its later messages too, so
-    that a chat never receives its messages out of order.
+    that a chat never receives its messages out of order. With several workers, a chat another
+    worker holds a live claim in is left to it, and the rows are taken with FOR UPDATE SKIP
+    LOCKED so that two workers never claim the same row.
     """
-    pending = and_(m.OutboxMessage.sent_at.is_(None), m.OutboxMessage.failed_at.is_(None))
+    me = worker_of(session)
+    outbox = m.OutboxMessage
+    pending = and_(outbox.sent_at.is_(None), outbox.failed_at.is_(None))
     heads = (
-        select(
-            m.OutboxMessage.channel,
-            m.OutboxMessage.chat_id,
-            func.min(m.OutboxMessage.id).label("head"),
-        )
+        select(outbox.channel, outbox.chat_id, func.min(outbox.id).label("head"))
         .where(pending)
-        .group_by(m.OutboxMessage.channel, m.OutboxMessage.chat_id)
+        .group_by(outbox.channel, outbox.chat_id)
         .subquery()
     )
-    head_row = m.OutboxMessage.__table__.alias("head_row")
-    rows = await session.scalars(
-        select(m.OutboxMessage)
-        .join(
-            heads,
-            and_(
-                heads.c.channel == m.OutboxMessage.channel,
-                heads.c.chat_id == m.OutboxMessage.chat_id,
-            ),
+    head_row = OUTBOX.alias("head_row")
+    other = OUTBOX.alias("other")
+    held_elsewhere = (
+        select(other.c.id)
+        .where(
+            other.c.channel == outbox.channel,
+            other.c.chat_id == outbox.chat_id,
+            other.c.sent_at.is_(None),
+            other.c.failed_at.is_(None),
+            other.c.claimed_by != me,
+            other.c.claimed_until >= now,
         )
-        .join(head_row, head_row.c.id == heads.c.head)
-        .where(pending, head_row.c.not_before <= now)
-        .order_by(m.OutboxMessage.id)
-        .limit(limit)
+        .exists()
     )
-    return [row for row in rows if (row.channel, row.chat_id) not in busy]
+    candidates = (
+        select(outbox.id)
+        .join(heads, and_(heads.c.channel == outbox.channel, heads.c.chat_id == outbox.chat_id))
+        .join(head_row, head_row.c.id == heads.c.head)
+        .where(pending, head_row.c.not_before <= now, ~held_elsewhere)
+        .order_by(outbox.id)
+        .limit(limit)
+        .with_for_update(of=outbox, skip_locked=True)
+    )
+    rows = await session.scalars(
+        update(outbox)
+        .where(outbox.id.in_(candidates.scalar_subquery()))
+        .values(claimed_by=me, claimed_until=now + CLAIM)
+        .returning(outbox),
+        execution_options={"synchronize_session": False},
+    )
+    claimed = sorted(rows, key=lambda row: row.id)
+    return [row for row in claimed if (row.channel, row.chat_id) not in busy]
+
+
+async def renew_claims(session: AsyncSession, now: datetime) -> None:
+    """This worker is alive: its claims on unsent messages hold a while longer."""
+    await session.execute(
+        update(m.OutboxMessage)
+        .where(
+            m.OutboxMessage.claimed_by == worker_of(session),
+            m.OutboxMessage.sent_at.is_(None),
+            m.OutboxMessage.failed_at.is_(None),
+        )
+        .values(claimed_until=now + CLAIM)
+    )
 
 
 async def mark_sent(
@@ -228,11 +363,17 @@ async def mark_sent(
 
 
 async def postpone(session: AsyncSession, message_id: int, until: datetime, error: str) -> None:
-    """Try again later (429 retry_after or a transient failure)."""
+    """Try again later (429 retry_after or a transient failure), by whichever worker is free."""
     await session.execute(
         update(m.OutboxMessage)
         .where(m.OutboxMessage.id == message_id)
-        .values(not_before=until, last_error=error[:500], attempts=m.OutboxMessage.attempts + 1)
+        .values(
+            not_before=until,
+            last_error=error[:500],
+            attempts=m.OutboxMessage.attempts + 1,
+            claimed_by=None,
+            claimed_until=None,
+        )
     )
 
 
@@ -261,7 +402,8 @@ class ClaimedJob:
 async def claim_jobs(
     session: AsyncSession, now: datetime, worker: str, lease_expired_before: datetime, limit: int
 ) -> list[ClaimedJob]:
-    """Take due jobs nobody holds (or whose holder's lease ran out), oldest first."""
+    """Take due jobs nobody holds (or whose holder's lease ran out), oldest first; rows another
+    worker is claiming at this moment are skipped, not waited for."""
     connection = await session.connection()
     due = (
         select(JOBS.c.id)
@@ -272,6 +414,7 @@ async def claim_jobs(
         )
         .order_by(JOBS.c.due_at, JOBS.c.id)
         .limit(limit)
+        .with_for_update(skip_locked=True)
         .scalar_subquery()
     )
     rows = await connection.execute(
@@ -341,3 +484,49 @@ async def is_answering(session: AsyncSession, channel: str, chat_id: str) -> boo
         )
     )
     return bool(state)
+
+
+@dataclass(frozen=True)
+class QueueHealth:
+    """The shared queues at a glance: what /healthz and /metrics report."""
+
+    inbox_pending: int
+    outbox_backlog: int
+    outbox_lag_seconds: float  # the oldest message that is due and unsent has waited this long
+    jobs_due: int
+    jobs_lag_seconds: float  # the oldest due job has waited this long past its time
+
+
+async def queue_health(session: AsyncSession, now: datetime) -> QueueHealth:
+    """Read the queue figures (each a count or a minimum over a partial index)."""
+    inbox = await session.scalar(
+        select(func.count()).select_from(INBOX).where(INBOX.c.processed_at.is_(None))
+    )
+    unsent = and_(OUTBOX.c.sent_at.is_(None), OUTBOX.c.failed_at.is_(None))
+    backlog, oldest_message = (
+        await session.execute(
+            select(
+                func.count(),
+                func.min(case((OUTBOX.c.not_before <= now, OUTBOX.c.not_before))),
+            ).where(unsent)
+        )
+    ).one()
+    due = and_(JOBS.c.done_at.is_(None), JOBS.c.due_at <= now)
+    jobs, oldest_job = (
+        await session.execute(select(func.count(), func.min(JOBS.c.due_at)).where(due))
+    ).one()
+    return QueueHealth(
+        inbox or 0,
+        backlog or 0,
+        _age(oldest_message, now),
+        jobs or 0,
+        _age(oldest_job, now),
+    )
+
+
+def _age(moment: datetime | None, now: datetime) -> float:
+    if moment is None:
+        return 0.0
+    if moment.tzinfo is None:  # SQLite hands back naive UTC through a plain column
+        moment = moment.replace(tzinfo=now.tzinfo)
+    return max((now - moment).total_seconds(), 0.0)

@@ -6,6 +6,7 @@ test on a PostgreSQL server the tests start themselves (tests/postgres.py).
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import os
 from collections.abc import AsyncIterator
@@ -14,9 +15,11 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from sqlalchemy import func, select
 
 from bot.app import Application
 from bot.config import Settings
+from storage import models as m
 from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram
 from tests.postgres import PostgresServer
 
@@ -116,3 +119,29 @@ async def app(
         yield application
     finally:
         await application.stop()
+
+
+async def run_due_jobs(app: Application) -> None:
+    """Run the jobs due now and send what they queue.
+
+    The app's own scheduler may be running a tick at the same moment (it ticks at start): a job
+    it holds is skipped by our claim, so wait for it to be done before sending.
+    """
+    await app.scheduler.run_due()
+    await due_jobs_done(app)
+    await app.outbox.flush()
+
+
+async def due_jobs_done(app: Application, timeout: float = 10.0) -> None:
+    """Wait until no job due by now is left undone (by whichever scheduler runs it)."""
+    async with asyncio.timeout(timeout):
+        while True:
+            async with app.db.transaction() as session:
+                due = await session.scalar(
+                    select(func.count())
+                    .select_from(m.Job)
+                    .where(m.Job.done_at.is_(None), m.Job.due_at <= app.clock())
+                )
+            if not due:
+                return
+            await asyncio.sleep(0.05)

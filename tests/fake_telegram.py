@@ -168,6 +168,7 @@ COMMANDS_TOO_MUCH = "Bad Request: BOT_COMMANDS_TOO_MUCH"
 COMMAND_DESCRIPTION_EMPTY = "Bad Request: command description must be non-empty"
 COMMAND_DESCRIPTION_TOO_LONG = "Bad Request: command description length must not exceed 256"
 REQUEST_TOO_LARGE = "Request Entity Too Large"
+CLIENT_GONE = "Bad Request: the connection closed before the request was complete"
 
 CHAT_ACTIONS = frozenset(
     {
@@ -1006,6 +1007,7 @@ class FakeTelegram:
         webhook_retry_delay: float = 0.05,
         webhook_max_retry_delay: float = 1.0,
         webhook_timeout: float = 10.0,
+        webhook_parallel: bool = False,
         clock: Callable[[], float | datetime] = time.time,
     ) -> None:
         self.token = token
@@ -1019,6 +1021,9 @@ class FakeTelegram:
         self._webhook_retry_delay = webhook_retry_delay
         self._webhook_max_retry_delay = webhook_max_retry_delay
         self._webhook_timeout = webhook_timeout
+        # Telegram posts to a webhook over up to `max_connections` connections at once; with
+        # `webhook_parallel`, so does the fake: different chats at once, each chat in order.
+        self._webhook_parallel = webhook_parallel
 
         # What tests read.
         self.calls: list[Call] = []
@@ -1397,6 +1402,10 @@ class FakeTelegram:
                         params[key] = value if isinstance(value, str) else bytes(value).decode()
         except web.HTTPRequestEntityTooLarge:
             raise ApiError(413, REQUEST_TOO_LARGE) from None
+        except ConnectionResetError:
+            # The client died before its request was whole (a bot killed mid-upload): nothing
+            # to do, as on Telegram; answered (to nobody) rather than logged as a server error.
+            raise ApiError(400, CLIENT_GONE) from None
         return params, uploads
 
     async def _dispatch(
@@ -1975,6 +1984,9 @@ class FakeTelegram:
 
     async def _webhook_loop(self) -> None:
         """POST queued updates one at a time, in order, retrying until the webhook accepts."""
+        if self._webhook_parallel:
+            await self._parallel_webhook_loop()
+            return
         delay = self._webhook_retry_delay
         while True:
             await self._wait_until(
@@ -1995,6 +2007,51 @@ class FakeTelegram:
                 continue
             hook.last_error_date, hook.last_error_message = self._now(), error
             self._touch()
+            await self._backoff(hook, delay)
+            delay = min(delay * 2, self._webhook_max_retry_delay)
+
+    async def _parallel_webhook_loop(self) -> None:
+        """Up to `max_connections` deliveries at once, never two of one chat."""
+        busy: dict[Any, asyncio.Task[None]] = {}
+        while True:
+            await self._wait_until(
+                lambda: self._closing or self._next_parallel(busy) is not None, None
+            )
+            if self._closing:
+                for task in busy.values():
+                    task.cancel()
+                await asyncio.gather(*busy.values(), return_exceptions=True)
+                return
+            hook, pending = self._webhook, self._next_parallel(busy)
+            assert hook is not None and pending is not None
+            chat = _update_chat(pending.update)
+            task = asyncio.create_task(self._deliver_until_accepted(hook, pending))
+            busy[chat] = task
+            task.add_done_callback(lambda _task, chat=chat: (busy.pop(chat, None), self._touch()))
+
+    def _next_parallel(self, busy: dict[Any, asyncio.Task[None]]) -> _Pending | None:
+        """The oldest queued update of a chat with nothing in flight, while a connection is free."""
+        hook = self._webhook
+        if hook is None or len(busy) >= hook.max_connections:
+            return None
+        waiting = set()
+        for pending in self._deliverable(len(self._queue)):
+            chat = _update_chat(pending.update)
+            if chat not in busy and chat not in waiting:
+                return pending
+            waiting.add(chat)  # a later update of a busy chat waits for the earlier one
+        return None
+
+    async def _deliver_until_accepted(self, hook: _Webhook, pending: _Pending) -> None:
+        delay = self._webhook_retry_delay
+        while self._webhook is hook and not self._closing:
+            error = await self._post_update(hook, pending.update)
+            if error is None:
+                pending.delivered = True
+                if pending in self._queue:
+                    self._queue.remove(pending)
+                return
+            hook.last_error_date, hook.last_error_message = self._now(), error
             await self._backoff(hook, delay)
             delay = min(delay * 2, self._webhook_max_retry_delay)
 
@@ -2046,6 +2103,18 @@ class FakeTelegram:
         if isinstance(answer, dict) and isinstance(answer.get("method"), str):
             params = {k: v for k, v in answer.items() if k != "method"}
             await self._dispatch(answer["method"], params, {})
+
+
+def _update_chat(update: dict[str, Any]) -> Any:
+    """The chat an update belongs to (the update itself when it has none)."""
+    for kind in ("message", "edited_message", "callback_query"):
+        body = update.get(kind)
+        if isinstance(body, dict):
+            message = body.get("message", body) if kind == "callback_query" else body
+            chat = message.get("chat") if isinstance(message, dict) else None
+            if isinstance(chat, dict) and "id" in chat:
+                return chat["id"]
+    return ("update", update.get("update_id"))
 
 
 def _validate_inline_button(button: Any) -> None:
@@ -2394,6 +2463,16 @@ class SimUser:
     def replies(self) -> list[Reply]:
         """Every bot message to this chat so far, in order, in its current state."""
         return [Reply.of(s) for s in self._chat.bot_messages]
+
+    @property
+    def received_count(self) -> int:
+        """How many messages the bot has sent to this chat so far."""
+        return len(self._chat.bot_messages)
+
+    def received_since(self, index: int) -> list[SentMessage]:
+        """The bot's messages to this chat from the ``index``-th on, as live records (no
+        snapshot, no copy: cheap enough to scan on every server event)."""
+        return self._chat.bot_messages[index:]
 
     async def next_reply(self, timeout: float = 5.0) -> Reply:
         """The next bot message to this chat not yet returned by this method (waits, bounded).

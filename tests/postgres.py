@@ -60,9 +60,7 @@ class PostgresServer:
             os.chown(self.root, entry.pw_uid, entry.pw_gid)
         self._run(_binary("initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust",
                   "-E", "UTF8", "--locale=C", "--no-sync")  # fmt: skip
-        log = self.root / "server.log"
-        self._run(_binary("pg_ctl"), "-D", str(self.data), "-l", str(log), "-w",
-                  "-o", f"-p {self.port} {SERVER_OPTIONS}", "start")  # fmt: skip
+        self.resume()
         atexit.register(self.stop)
         self.sql(f"CREATE DATABASE {TEMPLATE}")
         from storage.db import migrate
@@ -81,6 +79,16 @@ class PostgresServer:
                 **self._as_owner(),
             )
         shutil.rmtree(self.root, ignore_errors=True)
+
+    def pause(self) -> None:
+        """Stop the server as an outage would (connections dropped); `resume` brings it back."""
+        self._run(_binary("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def resume(self) -> None:
+        """Start it again on the same port, with the same data."""
+        log = self.root / "server.log"
+        self._run(_binary("pg_ctl"), "-D", str(self.data), "-l", str(log), "-w",
+                  "-o", f"-p {self.port} {SERVER_OPTIONS}", "start")  # fmt: skip
 
     def url(self, database: str) -> str:
         """The SQLAlchemy URL of one database."""

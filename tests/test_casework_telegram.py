@@ -7,15 +7,14 @@ from datetime import UTC, datetime
 
 from bot.app import Application
 from storage import models as m
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, run_due_jobs
 from tests.fake_telegram import FakeTelegram, Reply, SimUser
 from tests.test_telegram import bind_officer, consent, file_up_to_content, finish_complaint
 
 
 async def run_jobs_at(app: Application, clock: FakeClock, moment: datetime) -> None:
     clock.now = moment
-    await app.scheduler.run_due()
-    await app.outbox.flush()
+    await run_due_jobs(app)
 
 
 async def next_about_petitions(officer: SimUser) -> Reply:

@@ -14,7 +14,7 @@ from bot.app import Application
 from bot.services.dialogues import SessionPlan, ask_question, create_session, moderate, register
 from storage import models as m
 from storage.repository import SqlStore
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, run_due_jobs
 from tests.sandbox_client import SandboxPerson, texts
 from tests.test_filing_sandbox import consent
 
@@ -33,8 +33,7 @@ async def in_store(app: Application, work: Callable[[SqlStore], Awaitable[Result
 
 
 async def run_jobs(app: Application) -> None:
-    await app.scheduler.run_due()
-    await app.outbox.flush()
+    await run_due_jobs(app)
 
 
 async def resident(

@@ -16,7 +16,7 @@ from bot.app import Application
 from bot.services.dialogues import SessionPlan, cancel_session, create_session
 from storage import models as m
 from storage.repository import SqlStore
-from tests.conftest import FakeClock, make_settings
+from tests.conftest import FakeClock, make_settings, run_due_jobs
 from tests.sandbox_client import SandboxPerson, texts
 from tests.test_filing_sandbox import consent, file_complaint
 
@@ -59,8 +59,7 @@ async def announce(
 
 
 async def run_jobs(app: Application) -> None:
-    await app.scheduler.run_due()
-    await app.outbox.flush()
+    await run_due_jobs(app)
     await asyncio.sleep(0)
     await app.outbox.flush()
 

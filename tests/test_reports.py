@@ -681,7 +681,7 @@ EXPECTED_SUMMARY = [
     _,
     *(value for _label, value in FIELD_ROWS),
     *(_, 2, 1, 0, 0, 0, 0, 4, 1, 0, 1, 1, 0),
-    *(_, 7, 0, 1, 1, 1),
+    *(_, 7, 0, 0, 1, 1, 1),  # by channel: Telegram, Zalo bot, Zalo OA, sandbox, reception, dialogue
     *(_, 6, 2.0, 3.0, 7, 56.0, 111.0),
     *(_, 2, 1, 3, 1, 1, 0, 1, 0, 2, 1),
     *(_, 2, 1, 0, 0, 1, 0, 1),

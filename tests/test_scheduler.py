@@ -14,7 +14,7 @@ from bot.outbox import QueuedMessage
 from bot.scheduler import Scheduler
 from storage import models as m
 from storage.db import Database
-from tests.conftest import FakeClock, make_settings
+from tests.conftest import FakeClock, due_jobs_done, make_settings
 from tests.sandbox_client import SandboxPerson, texts
 from tests.test_filing_sandbox import file_complaint
 
@@ -36,21 +36,6 @@ async def messages_saying(app: Application, pattern: str) -> int:
             .where(m.OutboxMessage.payload["text"].as_string().like(pattern))
         )
     return int(found or 0)
-
-
-async def until_no_job_due(app: Application, timeout: float = 10.0) -> None:
-    """Wait for the scheduler's own tick to have run every job due by now."""
-    async with asyncio.timeout(timeout):
-        while True:
-            async with app.db.transaction() as session:
-                due = await session.scalar(
-                    select(func.count())
-                    .select_from(m.Job)
-                    .where(m.Job.done_at.is_(None), m.Job.due_at <= app.clock())
-                )
-            if not due:
-                return
-            await asyncio.sleep(0.05)
 
 
 async def deliver(app: Application) -> None:
@@ -111,7 +96,7 @@ async def test_a_reminder_due_during_downtime_fires_once_after_restart(
     second = Application(settings, clock=clock)
     await second.start()  # the scheduler's first tick runs at start
     try:
-        await until_no_job_due(second)
+        await due_jobs_done(second)  # by the tick it runs at start, not by us
         await second.outbox.flush()
         await deliver(second)
         assert await messages_saying(second, "%Sắp đến hạn%") == 1

@@ -14,16 +14,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import Application
-from bot.channels.zalo import (
-    TEXT_LIMIT,
-    ChatMemory,
-    ZaloBadToken,
-    ZaloChannel,
-    ZaloClient,
-    split_text,
-    to_incoming,
-    unwrap,
-)
+from bot.channels.numbered import TEXT_LIMIT, ChatMemory, split_text
+from bot.channels.zalo import ZaloBadToken, ZaloChannel, ZaloClient, to_incoming, unwrap
 from bot.config import Settings
 from bot.core import Button, Kind, Reply, RetryLater, Undeliverable
 from bot.files import LocalFiles

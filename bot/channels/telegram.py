@@ -10,6 +10,7 @@ import asyncio
 import base64
 import contextlib
 import logging
+import math
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -58,82 +59,138 @@ def make_bot(token: str, api_url: str, pool_size: int = 16) -> Bot:
     )
 
 
+def parse_update(body: Any, bot: Bot) -> Update:
+    """A posted body as an `Update`; `ValueError` for anything python-telegram-bot cannot read.
+
+    Its `de_json` checks little: a body that is not an object, or a field of the wrong type, can
+    raise AttributeError, TypeError, KeyError, IndexError or OverflowError (a date out of range).
+    """
+    if not isinstance(body, dict):
+        raise ValueError("an update is a JSON object")
+    try:
+        update = Update.de_json(body, bot)
+    except (AttributeError, IndexError, KeyError, OverflowError, TypeError, ValueError) as error:
+        raise ValueError(f"unreadable update: {error!r}") from error
+    if update is None:
+        raise ValueError("empty update")
+    return update
+
+
 def to_incoming(update: Update, now: datetime) -> Incoming | None:
-    """Translate an update from a private chat; anything else is acknowledged and ignored."""
+    """Translate an update from a private chat; anything else is acknowledged and ignored.
+
+    python-telegram-bot does not check the types of what it parses, so what we keep is checked
+    here: an update with an id, a chat or a sender that is not Telegram's is ignored too, rather
+    than crashing the webhook (a 500, delivered again) or the poller (stuck on it for good).
+    """
+    update_key = _telegram_id(update.update_id)
+    if update_key is None:
+        return None
     if update.callback_query is not None:
         query = update.callback_query
-        message = query.message
-        if message is None or message.chat.type != ChatType.PRIVATE:
-            return None
+        chat_id = _private_chat_id(query.message)
+        user_id = _telegram_id(getattr(query.from_user, "id", None))
+        if chat_id is None or user_id is None:
+            return None  # an inline message's button, or not from Telegram
         return Incoming(
             channel=CHANNEL,
-            chat_id=str(message.chat.id),
-            user_id=str(query.from_user.id),
-            update_key=str(update.update_id),
+            chat_id=chat_id,
+            user_id=user_id,
+            update_key=update_key,
             kind=Kind.CALLBACK,
             received_at=now,
-            callback_data=(query.data or "")[:64],
-            language_code=query.from_user.language_code,
+            callback_data=(_string(query.data) or "")[:64],
+            language_code=_string(getattr(query.from_user, "language_code", None)),
         )
     message = update.message
-    if message is None or message.chat.type != ChatType.PRIVATE or message.from_user is None:
+    sender = message.from_user if message is not None else None
+    chat_id = _private_chat_id(message)
+    user_id = _telegram_id(getattr(sender, "id", None))
+    if message is None or chat_id is None or user_id is None:
         return None
     base: dict[str, Any] = {
         "channel": CHANNEL,
-        "chat_id": str(message.chat.id),
-        "user_id": str(message.from_user.id),
-        "update_key": str(update.update_id),
+        "chat_id": chat_id,
+        "user_id": user_id,
+        "update_key": update_key,
         "received_at": now,
-        "language_code": message.from_user.language_code,
+        "language_code": _string(getattr(sender, "language_code", None)),
     }
     return Incoming(**base, **_message_fields(message))
 
 
+def _telegram_id(value: object) -> str | None:
+    """An update, chat or user id as text: Telegram's are integers (at most 52 bits)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**63:
+        return str(value)
+    return None
+
+
+def _string(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _private_chat_id(message: object) -> str | None:
+    """The chat of a message when it is a private chat with the bot; None otherwise."""
+    chat = getattr(message, "chat", None)
+    if getattr(chat, "type", None) != ChatType.PRIVATE:
+        return None
+    return _telegram_id(getattr(chat, "id", None))
+
+
+def _coordinate(value: object) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
+
+
 def _message_fields(message: Message) -> dict[str, Any]:
-    """What the message carries, as neutral fields."""
-    if message.text is not None:
-        if message.text.startswith("/"):
-            command, _, args = message.text[1:].partition(" ")
+    """What the message carries, as neutral fields (a part of the wrong type counts as absent)."""
+    text = _string(message.text)
+    if text is not None:
+        if text.startswith("/"):
+            command, _, args = text[1:].partition(" ")
             return {"kind": Kind.COMMAND, "command": command.split("@")[0].lower(), "args": args}
-        return {"kind": Kind.TEXT, "text": message.text}
-    if message.contact is not None:
+        return {"kind": Kind.TEXT, "text": text}
+    contact = message.contact
+    if contact is not None and (phone := _string(contact.phone_number)) is not None:
         sender = message.from_user.id if message.from_user else None
-        own = message.contact.user_id is not None and message.contact.user_id == sender
-        return {
-            "kind": Kind.CONTACT,
-            "contact_phone": message.contact.phone_number,
-            "contact_is_own": own,
-        }
-    if message.location is not None:
-        return {
-            "kind": Kind.LOCATION,
-            "latitude": message.location.latitude,
-            "longitude": message.location.longitude,
-        }
+        own = contact.user_id is not None and contact.user_id == sender
+        return {"kind": Kind.CONTACT, "contact_phone": phone, "contact_is_own": own}
+    location = message.location
+    if location is not None:
+        latitude = _coordinate(location.latitude)
+        longitude = _coordinate(location.longitude)
+        if latitude is not None and longitude is not None:
+            return {"kind": Kind.LOCATION, "latitude": latitude, "longitude": longitude}
     if message.sticker is not None:
         return {"kind": Kind.STICKER}
     file = _file_of(message)
     if file is not None:
-        return {"kind": Kind.FILE, "file": file, "text": message.caption}
+        return {"kind": Kind.FILE, "file": file, "text": _string(message.caption)}
     return {"kind": Kind.UNSUPPORTED}
 
 
 def _file_of(message: Message) -> FileRef | None:
     if message.photo:
         photo = message.photo[-1]
-        return FileRef(photo.file_id, "photo", photo.file_size, "image/jpeg", None, CHANNEL)
+        return _file_ref(photo, "photo", "image/jpeg", None)
     for media in ("document", "voice", "audio", "video"):
         item = getattr(message, media)
         if item is not None:
-            return FileRef(
-                item.file_id,
-                media,
-                item.file_size,
-                getattr(item, "mime_type", None),
-                getattr(item, "file_name", None),
-                CHANNEL,
-            )
+            mime, name = getattr(item, "mime_type", None), getattr(item, "file_name", None)
+            return _file_ref(item, media, _string(mime), _string(name))
     return None
+
+
+def _file_ref(item: object, media: str, mime: str | None, name: str | None) -> FileRef | None:
+    """A file as we keep it; one without a usable id cannot be downloaded: None."""
+    file_id = _string(getattr(item, "file_id", None))
+    if not file_id:
+        return None
+    size = getattr(item, "file_size", None)
+    known = isinstance(size, int) and not isinstance(size, bool) and size >= 0
+    return FileRef(file_id, media, size if known else None, mime, name, CHANNEL)
 
 
 def render_markup(reply: Reply) -> Any:
@@ -300,10 +357,10 @@ class TelegramChannel:
             if refused is not None:
                 return refused
             try:
-                update = Update.de_json(await request.json(), self.bot)
-            except (ValueError, TypeError, KeyError):
+                update = parse_update(await request.json(), self.bot)
+            except ValueError:
                 return web.Response(status=400, text="bad update")
-            if update is not None and (incoming := to_incoming(update, clock())) is not None:
+            if (incoming := to_incoming(update, clock())) is not None:
                 await accept([incoming])
                 self._in_background(self.acknowledge_buttons([update]))
             return web.Response(text="ok")

@@ -88,6 +88,8 @@ COLUMNS = (
 
 CHANNEL_LABELS = {
     "telegram": N_("export.channel.telegram"),
+    "zalo": N_("export.channel.zalo"),
+    "zalo_oa": N_("export.channel.zalo_oa"),
     "sandbox": N_("export.channel.sandbox"),
     "reception": N_("export.channel.reception"),
     "dialogue": N_("export.channel.dialogue"),

@@ -9,19 +9,23 @@ from datetime import datetime
 from pathlib import Path
 
 from aiohttp import web
-from sqlalchemy import text
 
 from bot.channels.sandbox import SandboxChannel, entry_json, officer_chat
 from bot.core import Incoming
 from bot.domain.org import Organisation
 from bot.files import LocalFiles, image_type, url_name
+from bot.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from bot.metrics import Metrics
 from storage.db import Database
+from storage.queues import QueueHealth, queue_health
 
 STATIC_DIR = Path(__file__).parent / "static"
 CITIZEN_PERSONAS = ("citizen-1", "citizen-2", "citizen-3")
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 LONG_POLL_SECONDS = 20.0
 OCTET_STREAM = "application/octet-stream"
+OUTBOX_LAG_ALARM_SECONDS = 300.0
+JOBS_LAG_ALARM_SECONDS = 600.0
 _ACTION_KINDS = {"text", "callback", "contact", "location"}
 
 Accept = Callable[[Sequence[Incoming]], Awaitable[list[Incoming]]]
@@ -29,8 +33,6 @@ WebhookHandler = Callable[[web.Request], Awaitable[web.Response]]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 GUARD_HEADER = "X-Sandbox"
 GUARD_VALUE = "1"
-
-db_key = web.AppKey("db", Database)
 
 
 def create_app(
@@ -43,12 +45,14 @@ def create_app(
     telegram_webhook: WebhookHandler | None = None,
     zalo_webhook: WebhookHandler | None = None,
     files: LocalFiles | None = None,
+    metrics: Metrics | None = None,
     host: str = "127.0.0.1",
 ) -> web.Application:
     """Build the web app; only the parts that are configured get routes."""
     app = web.Application(client_max_size=MAX_UPLOAD_BYTES)
-    app[db_key] = db
-    app.router.add_get("/healthz", health)
+    operations = Operations(db, metrics or Metrics(), clock)
+    app.router.add_get("/healthz", operations.health)
+    app.router.add_get("/metrics", operations.prometheus)
     if telegram_webhook is not None:
         app.router.add_post("/telegram/webhook", telegram_webhook)
     if zalo_webhook is not None:
@@ -60,14 +64,44 @@ def create_app(
     return app
 
 
-async def health(request: web.Request) -> web.Response:
-    """The database answers."""
-    try:
-        async with request.app[db_key].engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-    except Exception:
-        return web.json_response({"status": "database unavailable"}, status=503)
-    return web.json_response({"status": "ok"})
+class Operations:
+    """/healthz for load balancers and monitors, /metrics for Prometheus."""
+
+    def __init__(self, db: Database, metrics: Metrics, clock: Callable[[], datetime]) -> None:
+        self.db = db
+        self.metrics = metrics
+        self.clock = clock
+
+    async def health(self, _request: web.Request) -> web.Response:
+        """200 with the queue figures while the database answers; 503 when it does not.
+
+        A lagging queue is reported ("lagging") but still answers 200: it is not this worker's
+        fault, and taking it out of the load balancer would not help."""
+        try:
+            figures = await self._queues()
+        except Exception:
+            return web.json_response({"status": "database unavailable"}, status=503)
+        lagging = (
+            figures.outbox_lag_seconds > OUTBOX_LAG_ALARM_SECONDS
+            or figures.jobs_lag_seconds > JOBS_LAG_ALARM_SECONDS
+        )
+        return web.json_response(
+            {"status": "lagging" if lagging else "ok", "database": "ok", **asdict(figures)}
+        )
+
+    async def prometheus(self, _request: web.Request) -> web.Response:
+        """The metrics in Prometheus text format; 503 when the database does not answer."""
+        try:
+            figures = await self._queues()
+        except Exception:
+            return web.Response(status=503, text="database unavailable")
+        return web.Response(
+            body=self.metrics.exposition(figures), headers={"Content-Type": METRICS_CONTENT_TYPE}
+        )
+
+    async def _queues(self) -> QueueHealth:
+        async with self.db.snapshot() as session:
+            return await queue_health(session, self.clock())
 
 
 class FileLinkRoute:

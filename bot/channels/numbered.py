@@ -1,0 +1,275 @@
+"""Messengers without buttons (both Zalo APIs): a reply as numbered text, files as links.
+
+Numbered choices. Zalo has no buttons, so a `Reply`'s buttons (and its plain keys) are rendered
+as "1. …", "2. …" under the text; the citizen types the number or the option's words. The
+choices are not kept in a table of their own: they ARE the last reply, and the outbox already
+persists every reply as JSON. A typed answer is resolved against the choices of the last message
+sent to that chat: from memory (remembered on send) or, after a restart, by `ChatMemory`
+reading the last sent outbox rows. A notice that reaches the person unasked (a reminder; a new
+petition for an officer half way through an answer) must not take over the numbers of the
+question they are answering: its choices are numbered after the pending ones. At a menu, a
+notice's own choices take the numbers from 1.
+
+An answer that names a button becomes a `Kind.CALLBACK` with that button's data (handlers never
+trust it, as on Telegram); one that names a plain key becomes that key's text. Anything else
+stays text, for the handlers to answer.
+
+Files. Both Zalo APIs send photos by URL and nothing else, and take at most 2 000 characters of
+text a message. So a photo goes by URL (our signed link when it came from another messenger),
+any other file (an answer document, a calendar, a report) as a signed link to our own copy
+under the text (see `bot.files`), and a long text in parts cut at paragraph or sentence ends.
+
+Hints the channel adds itself ("type the number", "type your phone number") are in Vietnamese:
+Zalo tells a bot nothing of the user's language.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bot.core import Incoming, Kind, Reply, RetryLater, SendResult
+from bot.files import LocalFiles, is_image
+from bot.i18n import Translator
+
+TEXT_LIMIT = 2000
+NETWORK_RETRY_SECONDS = 5.0
+
+
+class HttpClient:
+    """An aiohttp session opened by `start` (never at import or construction) and closed once."""
+
+    def __init__(self) -> None:
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        """The open HTTP session."""
+        if self._session is None:
+            raise RuntimeError(f"{type(self).__name__}.start() was not called")
+        return self._session
+
+    async def start(self) -> None:
+        """Open the HTTP session."""
+        self._session = aiohttp.ClientSession()
+
+    async def close(self) -> None:
+        """Close the HTTP session."""
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+
+@dataclass(frozen=True)
+class ChatMemory:
+    """What the channel reads back from the database about a chat (see the module docstring)."""
+
+    # The replies sent since (and with) the last one that answered the person, oldest first.
+    recent_replies: Callable[[str], Awaitable[list[Reply]]]
+    # The person is half way through a question, whose numbers a notice must not take over.
+    is_answering: Callable[[str], Awaitable[bool]]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One numbered option: a button's data, or (for a plain key) the text it stands for."""
+
+    label: str
+    data: str | None
+
+
+def typed(text: str) -> dict[str, Any]:
+    """The `Incoming` fields of a typed text: a command when it starts with "/", as on Telegram."""
+    if text.startswith("/"):
+        command, _, args = text[1:].partition(" ")
+        return {"kind": Kind.COMMAND, "command": command.lower(), "args": args}
+    return {"kind": Kind.TEXT, "text": text}
+
+
+def choices_of(reply: Reply) -> list[Choice]:
+    """The numbered options a reply offers: its buttons row by row, then its plain keys."""
+    choices = [Choice(b.text, b.data) for row in reply.buttons for b in row]
+    return choices + [Choice(key, None) for key in reply.keys]
+
+
+def choices_after(earlier: list[Choice], reply: Reply, answering: bool) -> list[Choice]:
+    """The chat's choices once `reply` is sent. An answer brings its own. A notice to someone
+    half way through a question adds its choices after the pending ones; to someone at a menu it
+    brings its own, if it has any."""
+    own = choices_of(reply)
+    if not reply.unprompted:
+        return own
+    if answering:
+        return [*earlier, *own]
+    return own or earlier
+
+
+def render(reply: Reply, t: Translator, first: int = 1) -> str:
+    """The whole reply as text: what it says, its numbered choices (from `first`), what to type."""
+    lines = [reply.text]
+    choices = choices_of(reply)
+    if choices:
+        lines.append("\n".join(f"{n}. {c.label}" for n, c in enumerate(choices, start=first)))
+        lines.append(t("zalo.choose_by_number"))
+    if reply.ask_contact:
+        lines.append(t("zalo.type_phone"))
+    elif reply.ask_location:
+        lines.append(t("zalo.type_place"))
+    return "\n\n".join(line for line in lines if line)
+
+
+_BREAKS = ("\n\n", "\n", ". ", "? ", "! ", "; ", " ")
+
+
+def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Split a long message at paragraph, line, sentence, then word boundaries."""
+    parts: list[str] = []
+    while len(text) > limit:
+        cut = _best_cut(text, limit)
+        parts.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    parts.append(text)
+    return parts
+
+
+def _best_cut(text: str, limit: int) -> int:
+    """The latest boundary in the first `limit` characters, preferring the coarsest kind."""
+    for mark in _BREAKS:
+        at = text.rfind(mark, 0, limit - len(mark) + 1)
+        if at > limit // 2:
+            return at + len(mark.rstrip(" ")) if mark.strip() else at
+    return limit
+
+
+_NUMBER = re.compile(r"\s*(\d{1,2})\s*\.?\s*")
+
+
+def _pick(text: str, choices: Sequence[Choice]) -> Choice | None:
+    """The choice a typed text names: its number, or its label ignoring case and emoji."""
+    number = _NUMBER.fullmatch(text)
+    if number is not None:
+        index = int(number.group(1)) - 1
+        return choices[index] if 0 <= index < len(choices) else None
+    wanted = _words(text)
+    named = [choice for choice in choices if _words(choice.label) == wanted]
+    return named[0] if len(named) == 1 and wanted else None
+
+
+def _words(text: str) -> str:
+    """Lower-case words only: "✅ Tôi đã hiểu, tiếp tục" and "tôi đã hiểu tiếp tục" match."""
+    return " ".join(re.sub(r"[^\w\s]", " ", text).casefold().split())
+
+
+def message_id_in(result: dict[str, Any]) -> str | None:
+    """The platform's id of a message it accepted, if it said."""
+    message_id = result.get("message_id")
+    return str(message_id) if message_id is not None else None
+
+
+async def download_url(session: aiohttp.ClientSession, url: str, destination: str) -> int:
+    """Save a file Zalo gives by URL (a photo or a file the user sent); return its size."""
+    try:
+        async with session.get(url) as response:
+            response.raise_for_status()
+            data = await response.read()
+    except (aiohttp.ClientError, TimeoutError) as error:
+        raise RetryLater(NETWORK_RETRY_SECONDS, f"download: {type(error).__name__}") from error
+    path = Path(destination)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return len(data)
+
+
+class NumberedChannel(ABC):
+    """What both Zalo channels do alike: send a reply as a photo and numbered text, and read a
+    typed number back as the choice it names. Subclasses say how one photo or one text goes."""
+
+    channel: str
+
+    def __init__(
+        self,
+        memory: ChatMemory,
+        tr: Translator,
+        files: LocalFiles,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._memory = memory
+        self._tr = tr
+        self._files = files
+        self._clock = clock
+        self._choices: dict[str, list[Choice]] = {}
+
+    @abstractmethod
+    async def _send_photo(self, chat_id: str, url: str) -> str | None:
+        """Send a photo the platform fetches from `url`; return the platform's message id."""
+
+    @abstractmethod
+    async def _send_text(self, chat_id: str, text: str) -> str | None:
+        """Send at most `TEXT_LIMIT` characters; return the platform's message id."""
+
+    async def send(self, chat_id: str, reply: Reply) -> SendResult:
+        """Send one reply: its photo by URL, then the text (with any file's link) in parts."""
+        message_id: str | None = None
+        photo, reply = self._photo_and_links(reply)
+        # A notice (a new petition for an officer mid-answer, a reminder) must not take over the
+        # numbers of the question the person is answering: its choices are numbered after them.
+        earlier, answering = [], False
+        if reply.unprompted:
+            earlier = await self._known_choices(chat_id)
+            answering = await self._memory.is_answering(chat_id)
+        first = len(earlier) + 1 if answering else 1
+        if photo is not None:
+            message_id = await self._send_photo(chat_id, photo)
+        for part in split_text(render(reply, self._tr, first)):
+            if part.strip():  # a photo alone (a chart) has no text to send
+                message_id = await self._send_text(chat_id, part)
+        self._choices[chat_id] = choices_after(earlier, reply, answering)
+        return SendResult(message_id)
+
+    def _photo_and_links(self, reply: Reply) -> tuple[str | None, Reply]:
+        """The URL of the reply's photo, and the reply with other files as links in its text."""
+        if reply.attachment is not None:  # only this platform's file is left an id: a photo URL
+            url = reply.attachment.file_id
+            return (url if url.startswith("http") else None), reply
+        name = reply.document_name or "tep"
+        if reply.document_path:
+            path = Path(reply.document_path)
+        elif reply.document_data:
+            path = self._files.keep_generated(base64.b64decode(reply.document_data), name)
+        else:
+            return None, reply
+        url = self._files.link(path, name, self._clock())
+        if is_image(name):
+            return url, reply
+        return None, replace(reply, text=f"{reply.text}\n\n📎 {name}:\n{url}".strip())
+
+    async def resolve_choice(self, incoming: Incoming) -> Incoming:
+        """A typed number (or an option's exact wording) picking one of the last choices."""
+        if incoming.kind is not Kind.TEXT or not incoming.text:
+            return incoming
+        choice = _pick(incoming.text, await self._known_choices(incoming.chat_id))
+        if choice is None:
+            return incoming
+        if choice.data is None:
+            return replace(incoming, text=choice.label)
+        return replace(incoming, kind=Kind.CALLBACK, text=None, callback_data=choice.data[:64])
+
+    async def _known_choices(self, chat_id: str) -> list[Choice]:
+        """The choices on the person's screen: remembered, or after a restart rebuilt from the
+        replies sent since the last answer to them (the outbox keeps every reply)."""
+        if chat_id not in self._choices:
+            recent = await self._memory.recent_replies(chat_id)
+            answering = len(recent) > 1 and await self._memory.is_answering(chat_id)
+            choices: list[Choice] = []
+            for reply in recent:
+                choices = choices_after(choices, reply, answering)
+            self._choices[chat_id] = choices
+        return self._choices[chat_id]
