@@ -62,6 +62,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import itertools
 import os
 import random
@@ -788,6 +789,7 @@ class Check:
 class Outcome:
     checks: list[Check] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    elapsed: str = ""
 
     def add(self, name: str, value: object, target: str = "", ok: bool | None = None) -> None:
         self.checks.append(
@@ -933,7 +935,7 @@ class Run:
             user = server.user(FIRST_OFFICER + n, handle)
             person = Person(server, user, random.Random(self.rng.random()), self.tally)
             await person.act(
-                lambda u=user, h=handle: u.send_command("/start", codes[h]),
+                functools.partial(user.send_command, "/start", codes[handle]),
                 says(self.words, "invite.bound"),
                 f"invite of {handle}",
             )
@@ -1105,11 +1107,10 @@ class Run:
         verdicts.of_double_handling()
         verdicts.of_the_reminders()
         out = verdicts.out
-        out.add(
-            "elapsed",
+        out.elapsed = (
             f"{elapsed:.0f} s (load {self.phases.get('load', 0):.0f} s, "
             f"reminder window {self.phases.get('window', 0):.0f} s, "
-            f"drain {self.phases.get('drain', 0):.0f} s)",
+            f"drain {self.phases.get('drain', 0):.0f} s)"
         )
         refused = Counter(
             f"{call.method} {call.status} {call.description}"
@@ -1476,6 +1477,7 @@ def report(outcome: Outcome) -> bool:
         verdict = "" if check.ok is None else ("ok" if check.ok else "FAILED")
         line = f"{check.name:<{width}}  {check.value:>{value_width}}  {check.target:<12} {verdict}"
         print(line.rstrip())
+    print(f"elapsed: {outcome.elapsed}")
     for note in outcome.notes:
         print(f"  note: {note}")
     return all(check.ok is not False for check in outcome.checks)

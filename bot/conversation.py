@@ -44,7 +44,7 @@ def number_in(text: str | None) -> int | None:
     Only ASCII digits that fit the database's 64-bit integers: `str.isdigit` also takes "²" or
     "١", which `int` refuses or reads as another number, and a longer run of digits overflows
     the query (or `int` itself, past 4300 digits) instead of meaning "no such petition"."""
-    return int(text) if text is not None and text.isdigit() else None
+    return int(text) if text is not None and _NUMBER.fullmatch(text) else None
 
 
 @dataclass

@@ -33,6 +33,7 @@ GLOBAL_BURST = 1.1
 IDLE_POLL_SECONDS = 1.0
 RENEW_CLAIMS_SECONDS = 30.0  # well within queues.CLAIM
 MARK_BATCH_SECONDS = 0.2
+MARK_RETRY_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 300.0
 STOP_GRACE_SECONDS = 5.0
 
@@ -332,12 +333,20 @@ class OutboxSender:
             self._marking = asyncio.create_task(self._write_marks_soon())
 
     async def _write_marks_soon(self) -> None:
-        # SQLite has one writer: gather the marks of a moment into one write. On PostgreSQL
-        # other workers read them (a chat whose messages look unsent is handed to its sender),
-        # so they are written at once.
-        if self.db.is_sqlite:
-            await asyncio.sleep(MARK_BATCH_SECONDS)
-        await self._write_marks()
+        """Write sent marks until none is left: a send that finishes while a batch is being
+        written adds to the next batch, never to nothing (a mark left unwritten means a resend
+        after a crash, and a chat that looks busy to other workers).
+
+        SQLite has one writer: the marks of a moment are gathered into one write. On PostgreSQL
+        other workers read them, so they are written at once."""
+        while self._sent:
+            if self.db.is_sqlite:
+                await asyncio.sleep(MARK_BATCH_SECONDS)
+            try:
+                await self._write_marks()
+            except Exception:
+                log.exception("could not record sent messages; retrying")
+                await asyncio.sleep(MARK_RETRY_SECONDS)
 
     async def _write_marks(self) -> None:
         """Record the sends made since the last batch (unless the dispatcher already did)."""

@@ -49,6 +49,12 @@ class Scheduler:
 
     async def run(self, stopping: Stopping) -> None:
         """Tick until the bot stops; the first tick is at once (catching up after downtime)."""
+        try:
+            async with self.db.transaction() as session:
+                if released := await queues.release_jobs(session, self.worker):
+                    log.info("took back %d jobs claimed before a restart", released)
+        except Exception:
+            log.exception("could not take back this worker's claimed jobs; their lease will")
         while not stopping.is_set():
             try:
                 await self.run_due()

@@ -426,6 +426,19 @@ async def claim_jobs(
     return sorted((ClaimedJob(*row) for row in rows), key=lambda job: job.id)
 
 
+async def release_jobs(session: AsyncSession, worker: str) -> int:
+    """A worker starting again gives back the jobs it had claimed and not finished (it was
+    stopped between claiming and running them): they run at its first tick, not after the
+    lease. Only a worker with a stable name (WORKER_NAME, or "main" on SQLite) finds any."""
+    connection = await session.connection()
+    result = await connection.execute(
+        update(JOBS)
+        .where(JOBS.c.claimed_by == worker, JOBS.c.done_at.is_(None))
+        .values(claimed_at=None, claimed_by=None)
+    )
+    return int(result.rowcount or 0)
+
+
 async def finish_job(session: AsyncSession, job_id: int, worker: str, now: datetime) -> bool:
     """Mark a job done if this worker still holds it; False when someone else took it over."""
     connection = await session.connection()

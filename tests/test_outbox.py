@@ -6,12 +6,15 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 
 from bot.channels.telegram import TelegramChannel, make_bot
-from bot.core import Recipient, Reply
+from bot.core import Recipient, Reply, SendResult
 from bot.outbox import OutboxSender, RateLimits, TokenBucket
+from storage import models as m
 from storage import queues
 from storage.db import Database, migrate
 from tests.conftest import FakeClock, database_url
@@ -107,3 +110,56 @@ def test_long_texts_split_within_telegrams_utf16_limit_at_word_boundaries() -> N
     assert len(parts) > 1
     assert all(utf16_length(part) <= 4096 for part in parts)
     assert " ".join(parts) == text
+
+
+async def test_a_send_finishing_while_marks_are_written_is_marked_too(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing but the sender itself writes the marks here (no flush): a send that finishes
+    while an earlier batch is being written must be written after it, not forgotten."""
+    original = queues.mark_sent
+
+    async def slow_mark_sent(*args: Any) -> None:
+        await asyncio.sleep(0.5)
+        await original(*args)
+
+    monkeypatch.setattr(queues, "mark_sent", slow_mark_sent)
+    async with FakeTelegram() as server:
+        quick, slow = server.user(4101).user_id, server.user(4102).user_id
+        channel = TelegramChannel(make_bot(DEFAULT_TOKEN, server.api_url))
+        await channel.bot.initialize()
+
+        class SlowToOneChat:
+            """The send to `slow` ends while the first mark is being written."""
+
+            async def send(self, chat_id: str, reply: Reply) -> SendResult:
+                if chat_id == str(slow):
+                    await asyncio.sleep(0.4)
+                return await channel.send(chat_id, reply)
+
+            async def download(self, file: Any, destination: str) -> int:
+                raise NotImplementedError
+
+        limits = RateLimits(1000, 1000, 1000)
+        sender = OutboxSender(db, {"telegram": SlowToOneChat()}, {"telegram": limits}, FakeClock())
+        try:
+            await queue(db, [(quick, "một"), (slow, "hai")])
+            await sender.sweep()
+            async with asyncio.timeout(5):
+                while await unsent_rows(db):
+                    await asyncio.sleep(0.1)
+        finally:
+            await sender.stop()
+            await channel.bot.shutdown()
+
+
+async def unsent_rows(db: Database) -> int:
+    async with db.transaction() as session:
+        return int(
+            await session.scalar(
+                select(func.count())
+                .select_from(m.OutboxMessage)
+                .where(m.OutboxMessage.sent_at.is_(None))
+            )
+            or 0
+        )

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.app import Application
 from bot.outbox import QueuedMessage
@@ -122,3 +122,35 @@ async def test_two_schedulers_on_one_database_send_each_reminder_once(
     assert overdue == 2, "one overdue notice to the assignee and one to the office head"
     stale = await messages_saying(sandbox_app, "%Sắp đến hạn%")
     assert stale == 0, "caught up after the due day, 'three days left' is not sent"
+
+
+async def test_jobs_claimed_just_before_a_crash_run_at_the_next_start(
+    tmp_path: Path, http: aiohttp.ClientSession, clock: FakeClock
+) -> None:
+    """Killed between claiming jobs and running them, the bot takes its claims back at once
+    when it starts again, instead of waiting out the lease."""
+    settings = make_settings(tmp_path, sandbox=True)
+    first = Application(settings, clock=clock)
+    await first.start()
+    await file_complaint(SandboxPerson(first, http, "citizen-1"))
+    worker = first.db.worker
+    await first.stop()
+
+    clock.now = MON_09
+    db = Database(settings.database_url)
+    async with db.transaction() as session:
+        await session.execute(
+            update(m.Job)
+            .where(m.Job.done_at.is_(None))
+            .values(claimed_at=MON_09, claimed_by=worker)
+        )
+    await db.close()
+    second = Application(settings, clock=clock)
+    await second.start()
+    try:
+        await due_jobs_done(second)
+        await second.outbox.flush()
+        await deliver(second)
+        assert await messages_saying(second, "%Sắp đến hạn%") == 1
+    finally:
+        await second.stop()
