@@ -43,10 +43,10 @@ Afterwards, with every worker stopped gracefully, it prints the counts and check
    the people could only get from an update handled again: "button from an earlier message",
    "invalid phone", ...).
 
-A job claimed by a worker that was then killed stays claimed until its lease ends
-(bot.scheduler.LEASE_SECONDS, 300 s), even when that worker is back at once under the same
-name: such jobs are reported, and their claim is moved back by the lease (standing, again, for
-time passing) so that the run need not wait five minutes.
+A job claimed by a worker that was then killed is taken back when that worker starts again under
+the same name (bot.scheduler); one still held by a claim at the end (a worker that did not come
+back) would wait for its lease (300 s): such jobs are reported, and their claim is moved back by
+the lease (standing, again, for time passing) so that the run need not wait five minutes.
 
     .venv/bin/python bench/crash.py [--db sqlite|postgresql] [--citizens 30] [--kills 8]
         [--window-kills 3] [--seed N] [--keep]

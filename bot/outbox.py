@@ -228,6 +228,8 @@ class OutboxSender:
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
+        if self._marking is not None:  # a batch of marks being written: let it land first
+            await asyncio.gather(self._marking, return_exceptions=True)
         await self._write_marks()
 
     async def flush(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 import shutil
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -17,9 +18,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.core import FileRef, Incoming, Kind, Reply, SendResult
+from bot.core import FileRef, Incoming, Kind, Reply, SendResult, Undeliverable
 
 CHANNEL = "sandbox"
+UPLOAD_ID = re.compile(r"[0-9a-f]{32}")  # uuid4().hex, as save_upload names them
 HISTORY_LIMIT = 500
 
 Accept = Callable[[Sequence[Incoming]], Awaitable[list[Incoming]]]
@@ -110,7 +112,12 @@ class SandboxChannel:
         return SendResult(str(entry.id))
 
     async def download(self, file: FileRef, destination: str) -> int:
-        """Uploaded files are already on disk: copy them where attachments are kept."""
+        """Uploaded files are already on disk: copy them where attachments are kept.
+
+        The id comes back from the page: only a name this channel gave out is accepted, never a
+        path (`../…` would copy any file of the machine into the attachments)."""
+        if not UPLOAD_ID.fullmatch(file.file_id):
+            raise Undeliverable("not a sandbox upload")
         source = self.uploads_dir / file.file_id
         Path(destination).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, destination)

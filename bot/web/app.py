@@ -64,6 +64,15 @@ def create_app(
     return app
 
 
+def on_the_map(action: dict[str, object]) -> bool:
+    """A latitude and a longitude that are numbers within range (not "nan", not 1e999)."""
+    try:
+        latitude, longitude = float(action["latitude"]), float(action["longitude"])  # type: ignore[arg-type]
+    except (KeyError, TypeError, ValueError):
+        return False
+    return abs(latitude) <= 90 and abs(longitude) <= 180
+
+
 class Operations:
     """/healthz for load balancers and monitors, /metrics for Prometheus."""
 
@@ -220,6 +229,8 @@ class SandboxRoutes:
             r"\+?[\d .\-]{6,20}", str(action.get("phone", ""))
         ):
             raise web.HTTPBadRequest(text="bad phone")
+        if action.get("kind") == "location" and not on_the_map(action):
+            raise web.HTTPBadRequest(text="bad location")
         await self.sandbox.user_action(chat, action, self.accept, self.clock())
         return web.json_response({"ok": True})
 
