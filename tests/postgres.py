@@ -35,7 +35,8 @@ def _binary(name: str) -> str:
     return str(found)
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port nothing listens on now, for a server a test starts itself."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -47,7 +48,7 @@ class PostgresServer:
     def __init__(self) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="tiepdan-pg-"))
         self.data = self.root / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self._lock = threading.Lock()
         self._databases: dict[str, str] = {}
         self._user = "postgres" if os.geteuid() == 0 else None

@@ -8,7 +8,6 @@ import json
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -21,16 +20,11 @@ from bot.logs import JsonLines
 from storage import models as m
 from tests.conftest import FakeClock, database_url, postgres_server, telegram_settings
 from tests.fake_telegram import FakeTelegram
+from tests.postgres import free_port
 from tests.test_telegram import consent
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "ops-s3cret"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def get(url: str) -> tuple[int, str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import aiohttp
@@ -10,14 +9,9 @@ import aiohttp
 from bot.app import Application
 from tests.conftest import FakeClock, telegram_settings
 from tests.fake_telegram import FakeTelegram
+from tests.postgres import free_port
 
 SECRET = "s3cret-Token_for-tests"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def test_webhook_delivers_updates_and_refuses_a_wrong_secret(

@@ -8,7 +8,6 @@ update, each is handled once, in order per chat, and each message is sent once, 
 from __future__ import annotations
 
 import itertools
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -21,15 +20,10 @@ from bot.app import Application
 from storage import models as m
 from tests.conftest import FakeClock, postgres_server, telegram_settings
 from tests.fake_telegram import FakeTelegram
+from tests.postgres import free_port
 from tests.test_telegram import bind_officer, file_up_to_content, finish_complaint
 
 SECRET = "workers-s3cret"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
@@ -25,6 +24,7 @@ from tests.conftest import START, FakeClock, make_settings
 from tests.fake_telegram import DEFAULT_TOKEN as TELEGRAM_TOKEN
 from tests.fake_telegram import FakeTelegram
 from tests.fake_zalo import DEFAULT_TOKEN, FakeZalo, FakeZaloUser, Sent
+from tests.postgres import free_port
 from tests.test_telegram import bind_officer
 
 SECRET = "zalo-s3cret_for-tests"
@@ -62,12 +62,6 @@ def assert_menu(message: Sent) -> None:
     """The welcome menu, its entries numbered: the privacy notice was accepted."""
     assert message.text.startswith(VI("menu.welcome")[:40])
     assert "\n1. " in message.text
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def test_client_reads_the_bot_and_sends_text(zalo: FakeZalo, client: ZaloClient) -> None:
