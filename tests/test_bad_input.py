@@ -137,7 +137,11 @@ async def test_nothing_is_lost_when_a_handler_fails(
     assert "sự cố" in (await user.next_reply()).text
     async with app.db.transaction() as session:
         inbox = list(
-            await session.scalars(select(m.InboxUpdate).where(m.InboxUpdate.chat_id == "2008"))
+            await session.scalars(
+                select(m.InboxUpdate)
+                .where(m.InboxUpdate.chat_id == "2008")
+                .order_by(m.InboxUpdate.id)
+            )
         )
     assert all(item.processed_at is not None for item in inbox)
     assert inbox[-1].error == "handler failed"

@@ -148,11 +148,12 @@ async def test_the_calendar_file_parses_with_the_sessions_time_and_place(
     lines = await person.act({"kind": "callback", "data": f"dg:{dialogue_id}.ics"})
     assert any(line.get("document") == f"doi-thoai-{dialogue_id}.ics" for line in lines)
     async with sandbox_app.db.transaction() as session:
-        payload = (
-            await session.scalars(
-                select(m.OutboxMessage.payload).where(m.OutboxMessage.chat_id == "citizen-1")
-            )
-        ).all()[-1]
+        payloads = await session.scalars(
+            select(m.OutboxMessage.payload).where(m.OutboxMessage.chat_id == "citizen-1")
+        )
+        [payload] = [
+            p for p in payloads if p.get("document_name") == f"doi-thoai-{dialogue_id}.ics"
+        ]
     calendar = icalendar.Calendar.from_ical(base64.b64decode(payload["document_data"]))
     [event] = calendar.walk("VEVENT")
     assert event.decoded("dtstart") == STARTS
