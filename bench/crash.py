@@ -622,7 +622,7 @@ class RoundRobin:
 
 
 def bot_environment(
-    server: FakeTelegram, folder: Path, database_url: str, name: str, port: int, workers: int
+    server: FakeTelegram, folder: Path, database_url: str, name: str, port: int
 ) -> dict[str, str]:
     """The caller's environment without any of the bot's settings, then ours."""
     names = {setting.upper() for setting in Settings.model_fields}
@@ -641,7 +641,6 @@ def bot_environment(
         OUTBOX_MAX_IN_FLIGHT="4",
         SCHEDULER_TICK_SECONDS="0.5",
         WORKER_NAME=name,
-        WORKERS=str(workers),
         PYTHONPATH=str(ROOT),
     )
     return env
@@ -896,7 +895,7 @@ class Run:
                 await proxy.start()
             for name in names:
                 port = free_port()
-                env = bot_environment(server, self.folder, database_url, name, port, len(names))
+                env = bot_environment(server, self.folder, database_url, name, port)
                 if proxy is not None:
                     env.update(WEBHOOK_BASE_URL=proxy.url, TELEGRAM_WEBHOOK_SECRET=WEBHOOK_SECRET)
                     proxy.backends.append(f"http://127.0.0.1:{port}")

@@ -77,7 +77,7 @@ async def round_robin(backends: list[str]) -> AsyncIterator[str]:
 
 
 def start_worker(
-    number: int, workers: int, database_url: str, api_url: str, public_url: str, data: Path
+    number: int, database_url: str, api_url: str, public_url: str, data: Path
 ) -> tuple[subprocess.Popen[bytes], str]:
     """One `python -m bot` worker on its own port and CPU; returns it and its base URL."""
     port = free_port()
@@ -92,7 +92,6 @@ def start_worker(
         "TELEGRAM_WEBHOOK_SECRET": SECRET,
         "SANDBOX": "false",
         "WORKER_NAME": f"w{number}",
-        "WORKERS": str(workers),
         "CPU_AFFINITY": os.environ.get("BENCH_AFFINITY", str(number % (os.cpu_count() or 1))),
         "OUTBOX_GLOBAL_RATE": "100000",
         "OUTBOX_PER_CHAT_RATE": "100000",
@@ -135,7 +134,7 @@ async def run(database_url: str, workers: int, citizens: int) -> tuple[float, li
             try:
                 for number in range(workers):
                     process, url = start_worker(
-                        number, workers, database_url, telegram.api_url, public_url, Path(folder)
+                        number, database_url, telegram.api_url, public_url, Path(folder)
                     )
                     processes.append(process)
                     backends.append(url)

@@ -132,7 +132,7 @@ class Application:
             timedelta(days=settings.file_link_days),
         )
         limits = RateLimits(
-            settings.outbox_global_rate / settings.workers,  # each worker its share of the bot's
+            settings.outbox_global_rate,  # several workers share it (bot.outbox.SharedRate)
             settings.outbox_per_chat_rate,
             settings.outbox_per_chat_burst,
             settings.outbox_max_in_flight,

@@ -46,10 +46,9 @@ class Settings(BaseSettings):
     outbox_max_in_flight: int = Field(default=8, ge=1)
     cpu_affinity: str = "auto"
     # Several worker processes on one PostgreSQL database (see README, Deployment): this one's name
-    # in queue claims (default: host:pid; "main" on SQLite), and how many share the send limits.
+    # in queue claims (default: host:pid; "main" on SQLite).
     worker_name: str = ""
     log_format: Literal["text", "json"] = "text"  # json: one object per line, for collectors
-    workers: int = Field(default=1, ge=1)
     scheduler_tick_seconds: float = Field(default=30.0, gt=0)
     dialogue_reminder_hours: list[float] = Field(default=[24.0, 2.0])
     # Reports: a month's data closes the day before this day (LEGAL §6; 1 = calendar months).

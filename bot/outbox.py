@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from bot.core import Messenger, Reply, RetryLater, Undeliverable
 from bot.files import LocalFiles
 from bot.metrics import Metrics
-from storage import queues
+from storage import queues, send_rates
 from storage.db import Database
 from storage.models import OutboxMessage
 
@@ -81,14 +81,44 @@ class RateLimits:
     max_in_flight: int = 8
 
 
-class RateLimiter:
-    """A global bucket and one bucket per chat, for one channel."""
+class SharedRate:
+    """A channel's global limit kept in the database, so that several workers (PostgreSQL) keep
+    it together: one worker alone may use all of it, two share it as their loads come."""
 
-    def __init__(self, limits: RateLimits) -> None:
+    def __init__(self, db: Database, channel: str, rate: float) -> None:
+        self.db = db
+        self.channel = channel
+        self.interval = 1.0 / rate
+        self.tolerance = (GLOBAL_BURST - 1) / rate  # the same spacing as the local bucket
+
+    async def acquire(self) -> None:
+        """Wait until the channel's next send slot is due, and take it."""
+        while (wait := await self._take()) > 0:
+            await asyncio.sleep(wait)
+
+    async def _take(self) -> float:
+        async with self.db.transaction() as session:
+            return await send_rates.take_slot(session, self.channel, self.interval, self.tolerance)
+
+    async def hold(self, seconds: float) -> None:
+        """The platform told us to wait: every worker waits."""
+        async with self.db.transaction() as session:
+            await send_rates.hold(session, self.channel, seconds)
+
+
+class RateLimiter:
+    """A global limit and one bucket per chat, for one channel.
+
+    The global limit is a bucket of this process's, or with several workers a `SharedRate`. A
+    chat's bucket can stay in the process: one worker at a time sends to a chat (its claims).
+    """
+
+    def __init__(self, limits: RateLimits, shared: SharedRate | None = None) -> None:
         self.limits = limits
         # Evenly spaced, no saved-up burst (a tenth of a send, so that a timer firing a
         # millisecond late costs no rate): any one-second window holds at most `rate` + 1 sends.
         self.global_bucket = TokenBucket(limits.global_rate, GLOBAL_BURST)
+        self.shared = shared
         self.chats: dict[str, TokenBucket] = {}
         self._global_turn = asyncio.Lock()
 
@@ -113,17 +143,22 @@ class RateLimiter:
         while (wait := chat.wait(time.monotonic())) > 0:
             await asyncio.sleep(wait)
         async with self._global_turn:
-            while (wait := self.global_bucket.wait(time.monotonic())) > 0:
-                await asyncio.sleep(wait)
-            now = time.monotonic()
-            self.global_bucket.take(now)
-            chat.take(now)
+            if self.shared is not None:
+                await self.shared.acquire()
+            else:
+                while (wait := self.global_bucket.wait(time.monotonic())) > 0:
+                    await asyncio.sleep(wait)
+                self.global_bucket.take(time.monotonic())
+            chat.take(time.monotonic())
 
-    def hold(self, chat_id: str, seconds: float) -> None:
+    async def hold(self, chat_id: str, seconds: float) -> None:
         """After a 429: this chat, and the channel as a whole, wait."""
         now = time.monotonic()
         self._chat(chat_id).hold(seconds, now)
-        self.global_bucket.hold(seconds, now)
+        if self.shared is not None:
+            await self.shared.hold(seconds)
+        else:
+            self.global_bucket.hold(seconds, now)
 
 
 @dataclass(frozen=True)
@@ -169,7 +204,8 @@ class OutboxSender:
         self.files = files
         self.metrics = metrics or Metrics()
         self.limiters = {
-            channel: RateLimiter(limits.get(channel, RateLimits())) for channel in messengers
+            channel: self._limiter(channel, limits.get(channel, RateLimits()))
+            for channel in messengers
         }
         self._in_flight = {
             channel: asyncio.Semaphore(limits.get(channel, RateLimits()).max_in_flight)
@@ -186,6 +222,12 @@ class OutboxSender:
         self._marking: asyncio.Task[None] | None = None
         self._sweep_lock = asyncio.Lock()
         self._stopping = False
+
+    def _limiter(self, channel: str, limits: RateLimits) -> RateLimiter:
+        """On PostgreSQL other workers may send for the same bot: the global limit is shared."""
+        if self.db.is_sqlite:
+            return RateLimiter(limits)
+        return RateLimiter(limits, SharedRate(self.db, channel, limits.global_rate))
 
     def wake(self) -> None:
         """Rows were committed that nobody pushed: sweep soon."""
@@ -298,7 +340,7 @@ class OutboxSender:
                 self.metrics.sent(channel, "sent", time.monotonic() - started)
             except RetryLater as wait:
                 self.metrics.sent(channel, "retry", 0.0)
-                limiter.hold(chat_id, wait.seconds)
+                await limiter.hold(chat_id, wait.seconds)
                 await self._postpone_chat(key, message, wait.seconds, str(wait))
                 self._finish_chat(key)
                 return

@@ -206,7 +206,7 @@ class Attachment(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id"), index=True)
     channel: Mapped[str] = mapped_column(String(16))
-    file_id: Mapped[str] = mapped_column(String(255))
+    file_id: Mapped[str] = mapped_column(Text)  # Zalo's is the photo's URL: any length
     media: Mapped[str] = mapped_column(String(16))
     size: Mapped[int | None] = mapped_column(BigInteger, default=None)
     mime: Mapped[str | None] = mapped_column(String(100), default=None)
@@ -327,6 +327,17 @@ class ZaloOaToken(Base):
     refresh_token: Mapped[str] = mapped_column(Text)
     expires_at: Mapped[datetime]
     refreshed_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class SendRate(Base):
+    """When a channel may send its next message, shared by every worker so that together they
+    keep the platform's global limit (bot.outbox.SharedRate). Seconds since the epoch on the
+    database's clock, which all workers read alike."""
+
+    __tablename__ = "send_rates"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    next_at: Mapped[float] = mapped_column(Float)
 
 
 class AuditEntry(Base):

@@ -149,8 +149,8 @@ class SqlStore(ReceptionRecords, DialogueRecords, ReceptionDayRecords, ReportRec
                 file_id=file.file_id,
                 media=file.media,
                 size=file.size,
-                mime=file.mime,
-                name=file.name,
+                mime=file.mime if _fits(file.mime, m.Attachment.mime) else None,
+                name=_clipped_name(file.name),
             )
             for file in files
         )
@@ -602,3 +602,19 @@ def _parents_first(org: Organisation) -> list[Unit]:
     for code in org.units:
         visit(code)
     return ordered
+
+
+def _fits(value: str | None, column: Any) -> bool:
+    """Whether a text from a platform fits its column (PostgreSQL refuses one that does not)."""
+    return value is None or len(value) <= column.type.length
+
+
+def _clipped_name(name: str | None) -> str | None:
+    """A file's name within its column, keeping the extension that it is opened by."""
+    limit = m.Attachment.name.type.length
+    if name is None or len(name) <= limit:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if dot and 0 < len(extension) <= 10:
+        return f"{stem[: limit - len(extension) - 1]}.{extension}"
+    return name[:limit]

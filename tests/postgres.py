@@ -104,6 +104,15 @@ class PostgresServer:
                 self._databases[key] = name
             return self.url(self._databases[key])
 
+    def copy_database(self, source: str, key: str) -> str:
+        """The URL of a new database for `key`, copied from the database at `source`'s URL (which
+        nobody may be connected to)."""
+        with self._lock:
+            name = f"test_{len(self._databases) + 1}"
+            self.sql(f"CREATE DATABASE {name} TEMPLATE {source.rsplit('/', 1)[1]}")
+            self._databases[key] = name
+            return self.url(name)
+
     def empty_database(self, name: str) -> str:
         """The URL of a new database with no schema at all (for migration tests)."""
         self.sql(f"CREATE DATABASE {name}")

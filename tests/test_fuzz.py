@@ -4,10 +4,11 @@ Adapters: whatever a platform (or someone holding its webhook secret) posts, the
 a well-formed `Incoming` (one both databases store and the handlers can read) or nothing, a clean
 update from a private chat is never dropped, and the webhook answers 200 or 400, never an error.
 
-Dispatcher: on the real application and a real SQLite file (a seeded one, copied), random updates
-from strangers, citizens with petitions and officers (any text, commands, button data of their
-own, old, of other people and of officers, made up or cut short, garbage contacts, places and
-files) never make a handler fail, are all marked handled, leave the database consistent, and get
+Dispatcher: on the real application and a real database (a seeded one, copied: a SQLite file, or
+with `TEST_DATABASE=postgresql` a PostgreSQL database, which enforces every column's size), random
+updates from strangers, citizens with petitions and officers (any text, commands, button data
+of their own, old, of other people and of officers, made up or cut short, garbage contacts, places
+and files) never make a handler fail, are all marked handled, leave the database consistent, and get
 a bounded, polite answer that reaches no one who has no business hearing of it.
 
 Runs are derandomized (a fixed seed, no example database), so CI sees the same examples, and
@@ -17,7 +18,6 @@ kept to well under a minute; FUZZ_SCALE=20 runs twenty times as many for a longe
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import json
 import logging
@@ -25,7 +25,6 @@ import math
 import os
 import re
 import shutil
-import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,7 +50,15 @@ from handlers import ROOT
 from handlers.filing import on_the_map
 from handlers.officer import IDENTITY_ACTION
 from storage import models as m
-from tests.conftest import START, FakeClock, make_settings
+from storage.db import Database
+from tests.conftest import (
+    START,
+    TEST_DATABASE,
+    FakeClock,
+    database_url,
+    make_settings,
+    postgres_server,
+)
 from tests.sandbox_client import SandboxPerson
 from tests.test_casework import answered_complaint, file_feedback
 from tests.test_dialogue_staff import announced_session
@@ -584,13 +591,24 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def sqlite_settings(folder: Path) -> Settings:
-    url = f"sqlite+aiosqlite:///{folder / 'bot.sqlite3'}"
+SEEDED_DATABASE = "database-url"  # where the seeded folder names its database
+
+
+def copy_of(seeded: Path, folder: Path) -> Settings:
+    """Settings for an app on a copy of the seeded folder and of its database."""
+    shutil.copytree(seeded, folder)
+    url = (seeded / SEEDED_DATABASE).read_text()
+    if TEST_DATABASE == "postgresql":
+        url = postgres_server().copy_database(url, str(folder))
+    else:
+        url = url.replace(str(seeded), str(folder))
     return make_settings(folder, sandbox=True, database_url=url)
 
 
 async def seed(folder: Path) -> None:
-    app = Application(sqlite_settings(folder), clock=FakeClock())
+    url = database_url(folder)
+    (folder / SEEDED_DATABASE).write_text(url)
+    app = Application(make_settings(folder, sandbox=True, database_url=url), clock=FakeClock())
     await app.start()
     try:
         async with aiohttp.ClientSession() as http:
@@ -948,10 +966,8 @@ async def test_random_walks_never_fail_a_handler_and_leave_everything_consistent
     seeded: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture, data: st.DataObject
 ) -> None:
     """People mostly press what they are shown, now and then anything else, on a fresh copy."""
-    folder = tmp_path / f"example-{next(examples)}"
-    shutil.copytree(seeded, folder)
     caplog.clear()
-    app = Application(sqlite_settings(folder), clock=FakeClock())
+    app = Application(copy_of(seeded, tmp_path / f"example-{next(examples)}"), clock=FakeClock())
     await app.start()
     try:
         run = Run(app, data)
@@ -967,9 +983,7 @@ async def test_random_walks_never_fail_a_handler_and_leave_everything_consistent
 
 @pytest.fixture
 async def seeded_app(seeded: Path, tmp_path: Path) -> AsyncIterator[Application]:
-    folder = tmp_path / "app"
-    shutil.copytree(seeded, folder)
-    app = Application(sqlite_settings(folder), clock=FakeClock())
+    app = Application(copy_of(seeded, tmp_path / "app"), clock=FakeClock())
     await app.start()
     try:
         yield app
@@ -981,9 +995,17 @@ async def seeded_app(seeded: Path, tmp_path: Path) -> AsyncIterator[Application]
 @pytest.fixture(scope="module")
 def seeded_buttons(seeded: Path) -> list[str]:
     """Every button the seeded conversations showed anyone."""
-    with contextlib.closing(sqlite3.connect(seeded / "bot.sqlite3")) as connection:
-        payloads = [json.loads(row[0]) for row in connection.execute("SELECT payload FROM outbox")]
-    return sorted({b["data"] for payload in payloads for row in payload["buttons"] for b in row})
+
+    async def payloads() -> list[dict[str, Any]]:
+        database = Database((seeded / SEEDED_DATABASE).read_text())
+        try:
+            async with database.transaction() as session:
+                return list(await session.scalars(select(m.OutboxMessage.payload)))
+        finally:
+            await database.close()
+
+    shown = asyncio.run(payloads())
+    return sorted({b["data"] for payload in shown for row in payload["buttons"] for b in row})
 
 
 @settings(DISPATCH_SETTINGS, max_examples=120 * SCALE)

@@ -13,11 +13,11 @@ from sqlalchemy import func, select
 
 from bot.channels.telegram import TelegramChannel, make_bot
 from bot.core import Recipient, Reply, SendResult
-from bot.outbox import OutboxSender, RateLimits, TokenBucket
+from bot.outbox import OutboxSender, RateLimits, SharedRate, TokenBucket
 from storage import models as m
 from storage import queues
 from storage.db import Database, migrate
-from tests.conftest import FakeClock, database_url
+from tests.conftest import TEST_DATABASE, FakeClock, database_url
 from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram
 
 
@@ -163,3 +163,57 @@ async def unsent_rows(db: Database) -> int:
             )
             or 0
         )
+
+
+several_workers = pytest.mark.skipif(
+    TEST_DATABASE != "postgresql", reason="several workers share a PostgreSQL database"
+)
+
+
+async def queue_as(db: Database, chats: list[int]) -> None:
+    """Messages that the worker of `db` queues, and so sends itself."""
+    async with db.transaction() as session:
+        await queues.enqueue(
+            session,
+            [(Recipient("telegram", str(chat)), Reply(f"tin {chat}")) for chat in chats],
+            FakeClock()(),
+        )
+
+
+@several_workers
+async def test_two_workers_keep_the_bots_global_limit_together(tmp_path: Path) -> None:
+    """Each worker is told the bot's whole limit; together they still never exceed it."""
+    url = database_url(tmp_path, "shared")
+    workers = [Database(url, "w1"), Database(url, "w2")]
+    async with FakeTelegram(global_rate=20) as server:
+        chats = [server.user(5000 + n).user_id for n in range(60)]
+        await queue_as(workers[0], chats[:30])
+        await queue_as(workers[1], chats[30:])
+        senders = [(await sender_for(server, db, RateLimits(20, 1000, 1000)))[0] for db in workers]
+        started = time.monotonic()
+        await asyncio.gather(*(sender.flush() for sender in senders))
+        elapsed = time.monotonic() - started
+        for sender in senders:
+            for channel in sender.messengers.values():
+                await channel.bot.shutdown()  # type: ignore[attr-defined]
+    for db in workers:
+        await db.close()
+    assert server.count_429 == 0
+    assert sorted(m.chat_id for m in server.sent_messages()) == sorted(chats)
+    assert elapsed >= 2.5, "60 messages at 20 a second take three seconds, whoever sends them"
+
+
+@several_workers
+async def test_a_429_to_one_worker_holds_the_other_too(tmp_path: Path) -> None:
+    url = database_url(tmp_path, "held")
+    first, second = Database(url, "w1"), Database(url, "w2")
+    try:
+        told, other = SharedRate(first, "telegram", 30), SharedRate(second, "telegram", 30)
+        await told.acquire()
+        await told.hold(1.0)  # Telegram: "retry after 1"
+        started = time.monotonic()
+        await other.acquire()
+        assert time.monotonic() - started >= 0.9
+    finally:
+        await first.close()
+        await second.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -40,10 +41,12 @@ async def file_up_to_content(user: SimUser) -> None:
     assert "kể lại sự việc" in (await user.next_reply()).text
 
 
-async def finish_complaint(user: SimUser) -> str:
+async def finish_complaint(
+    user: SimUser, attach: Callable[[], Awaitable[object]] | None = None
+) -> str:
     await user.send_text("Hàng xóm lấn chiếm lối đi chung, xã đã hòa giải nhưng không giải quyết.")
     assert "Đã ghi nhận" in (await user.next_reply()).text
-    await user.send_photo(tiny_png(), caption="Ảnh lối đi")
+    await (attach or (lambda: user.send_photo(tiny_png(), caption="Ảnh lối đi")))()
     assert "tệp đính kèm" in (await user.next_reply()).text
     await user.press("✅ Xong")
     assert "họ và tên" in (await user.next_reply()).text
@@ -86,6 +89,24 @@ async def test_complaint_filed_end_to_end_over_telegram(
     assert Path(attachment.local_path).read_bytes() == tiny_png()
     assert all(call.status == 200 for call in telegram.calls_of("answerCallbackQuery"))
     assert telegram.pending_callbacks == set()
+
+
+async def test_a_document_with_an_overlong_name_is_kept_under_a_shorter_one(
+    app: Application, telegram: FakeTelegram
+) -> None:
+    """Telegram passes on whatever name the sender's phone gave the file."""
+    citizen = telegram.user(1002, "Lan")
+    name = "so-do-thua-dat-" + "ban-chup-lan-hai-" * 20 + ".pdf"
+    await file_up_to_content(citizen)
+    receipt = await finish_complaint(
+        citizen, lambda: citizen.send_document(b"%PDF-1.4 so do", name, "application/pdf")
+    )
+    assert "Mã đơn: SP-2026-000001" in receipt
+    async with app.db.transaction() as session:
+        attachment = await session.scalar(select(m.Attachment))
+    assert attachment is not None and attachment.name is not None
+    assert len(attachment.name) == 255 and attachment.name.startswith("so-do-thua-dat-")
+    assert attachment.name.endswith(".pdf"), "it still opens as a PDF"
 
 
 async def invite_code(app: Application, handle: str) -> str:
