@@ -169,6 +169,9 @@ class Application:
             self.files,
             self.metrics,
         )
+        self.scheduler = Scheduler(
+            self.db, self.env, self.clock, self.outbox.push, settings.scheduler_tick_seconds
+        )
         self.dispatcher = Dispatcher(
             self.db,
             self.env,
@@ -177,9 +180,7 @@ class Application:
             self._committed,
             marks=self.outbox,
             metrics=self.metrics,
-        )
-        self.scheduler = Scheduler(
-            self.db, self.env, self.clock, self.outbox.push, settings.scheduler_tick_seconds
+            jobs_due=self.scheduler.wake,
         )
         await self.dispatcher.recover()  # before anything new can arrive
         await self._start_web()

@@ -85,8 +85,10 @@ class Dispatcher:
         push: Push = lambda _messages: None,
         marks: Marks | None = None,
         metrics: Metrics | None = None,
+        jobs_due: Callable[[], None] = lambda: None,
     ) -> None:
         self.db = db
+        self.jobs_due = jobs_due  # a turn committed a job that is due now (a report asked for)
         self.env = env
         self.handler = handler
         self.clock = clock
@@ -255,6 +257,8 @@ class Dispatcher:
             raise
         if self.marks and marks:
             self.marks.recorded(marks)
+        if queues.scheduled_due(session, now):
+            self.jobs_due()
         for (_, future), items in zip(arrivals, fresh, strict=True):
             self._queue(items)
             if not future.done():

@@ -4,10 +4,15 @@ Each tick claims due jobs (a lease: a job whose holder died is taken over when t
 out), then runs each in its own transaction that marks it done only if this worker still holds
 it and queues its messages in the same commit. So a reminder survives restarts, fires at most one
 tick late after downtime, and is sent once even with two bot processes on one database.
+
+A job with long reading to do (a report) is prepared first on a read snapshot, outside that
+transaction (`bot.services.reminders.prepare_job`). A job due at once (a report asked for in
+chat) wakes the scheduler instead of waiting for the next tick.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -16,7 +21,7 @@ from bot.conversation import Environment
 from bot.core import notice
 from bot.loops import Stopping
 from bot.outbox import QueuedMessage
-from bot.services.reminders import run_job
+from bot.services.reminders import PREPARED_JOBS, prepare_job, run_job
 from storage import queues
 from storage.db import Database
 from storage.repository import SqlStore
@@ -46,6 +51,11 @@ class Scheduler:
         self.push = push
         self.tick = tick
         self.worker = worker or db.worker
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """A job was committed that is due now: run it without waiting for the tick."""
+        self._wake.set()
 
     async def run(self, stopping: Stopping) -> None:
         """Tick until the bot stops; the first tick is at once (catching up after downtime)."""
@@ -56,11 +66,12 @@ class Scheduler:
         except Exception:
             log.exception("could not take back this worker's claimed jobs; their lease will")
         while not stopping.is_set():
+            self._wake.clear()
             try:
                 await self.run_due()
             except Exception:
                 log.exception("scheduler tick failed; next tick retries")
-            await stopping.pause(self.tick)
+            await stopping.pause(self.tick, self._wake)
 
     async def run_due(self) -> int:
         """Claim and run what is due now; return how many jobs this worker completed."""
@@ -86,6 +97,7 @@ class Scheduler:
     async def _run(self, jobs: list[queues.ClaimedJob]) -> int:
         """Run jobs in one transaction: each is done, with its messages, or none is."""
         now = self.clock()
+        prepared = await self._prepare(jobs, now)
         done = 0
         async with self.db.transaction() as session:
             store = SqlStore(session)
@@ -94,10 +106,28 @@ class Scheduler:
                 if not await queues.finish_job(session, job.id, self.worker, now):
                     continue  # another worker took it over: it is theirs to send
                 outgoing = await run_job(
-                    store, self.env, job.kind, job.payload, job.petition_id, now
+                    store,
+                    self.env,
+                    job.kind,
+                    job.payload,
+                    job.petition_id,
+                    now,
+                    prepared.get(job.id),
                 )
                 messages += [(out.recipient, notice(out.reply)) for out in outgoing]
                 done += 1
             stored = await queues.enqueue(session, messages, now)
         self.push([QueuedMessage(i, r.channel, r.chat_id, reply) for i, r, reply in stored])
         return done
+
+    async def _prepare(self, jobs: list[queues.ClaimedJob], now: datetime) -> dict[int, object]:
+        """The long reading of the jobs that have some, each on its own snapshot, which blocks
+        no writer (the chats go on being answered meanwhile)."""
+        prepared: dict[int, object] = {}
+        for job in jobs:
+            if job.kind in PREPARED_JOBS:
+                async with self.db.snapshot() as session:
+                    prepared[job.id] = await prepare_job(
+                        SqlStore(session), self.env, job.kind, job.payload, now
+                    )
+        return prepared

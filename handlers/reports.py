@@ -2,21 +2,21 @@
 forms and the charts; or the overdue list of a scope, on demand.
 
 Buttons only name a period and a unit: the scopes an officer may report on are checked again on
-the server for every press.
+the server for every press. The package itself is built by a job (bot.services.reports): a
+province's quarter takes seconds, which no other chat should wait for.
 """
 
 from __future__ import annotations
 
-import base64
 import logging
 
 from bot.conversation import Context, Router
-from bot.core import Button
+from bot.core import Button, Recipient
 from bot.i18n import LOCAL_TZ, N_
 from bot.labels import kind_label
 from bot.ports import OfficerView
 from bot.reporting.periods import PeriodError, parse_period, scope_units
-from bot.services.reports import build_report, report_scopes
+from bot.services.reports import REPORT_BUILD_JOB, report_request, report_scopes
 from handlers.staff import current_officer
 
 log = logging.getLogger(__name__)
@@ -84,9 +84,12 @@ def choose_scope(ctx: Context, period: str, scopes: list[str]) -> None:
 async def send_report(
     ctx: Context, officer: OfficerView, period_code: str, unit: str, scopes: list[str]
 ) -> None:
-    """The figures in three lines, the workbook, and the charts."""
+    """Check the request, then have the package built and sent here: the figures in three
+    lines, the workbook and the charts."""
     try:
-        period = parse_period(period_code, ctx.now.year, ctx.env.report_cutoff_day)
+        period = parse_period(
+            period_code, ctx.now.astimezone(LOCAL_TZ).year, ctx.env.report_cutoff_day
+        )
     except PeriodError:
         ctx.reply(ctx.t("input.unknown_button"))
         return
@@ -94,28 +97,17 @@ async def send_report(
         log.warning("officer %s asked for a report on %s", officer.handle, unit)
         ctx.reply(ctx.t("report.not_allowed"))
         return
+    chat = Recipient(ctx.incoming.channel, ctx.incoming.chat_id)
+    request = report_request(chat, officer, unit, period_code)
+    await ctx.store.schedule(REPORT_BUILD_JOB, ctx.now, request, None)
     t = ctx.t
-    today = ctx.now.astimezone(LOCAL_TZ).date()
-    files = await build_report(ctx.store, ctx.env, t, unit, period, today)
-    total = files.metrics.total.petitions
-    share = total.on_time_share
     ctx.reply(
         t(
-            "report.ready",
+            "report.building",
             unit=ctx.env.org.units[unit].name,
             first=t.date(period.first_day),
             last=t.date(period.last_day),
-            received=total.received,
-            answered=total.answered,
-            on_time=f"{share:.0%}" if share is not None else "—",
-        ),
-        document_data=base64.b64encode(files.workbook).decode(),
-        document_name=f"bao-cao-{unit}-{period.name or 'ky'}.xlsx",
-    )
-    for name, png in files.charts:
-        ctx.reply("", document_data=base64.b64encode(png).decode(), document_name=name)
-    await ctx.store.audit(
-        f"officer:{officer.handle}", "report.built", unit, {"period": period.name}, ctx.now
+        )
     )
 
 

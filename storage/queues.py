@@ -450,6 +450,15 @@ async def finish_job(session: AsyncSession, job_id: int, worker: str, now: datet
     return bool(result.rowcount)
 
 
+EARLIEST_JOB = "earliest_job"  # in a session's info: the soonest job it scheduled
+
+
+def scheduled_due(session: AsyncSession, now: datetime) -> bool:
+    """Whether this (committed) session scheduled a job that is already due."""
+    earliest = session.info.get(EARLIEST_JOB)
+    return earliest is not None and earliest <= now
+
+
 async def schedule_job(
     session: AsyncSession,
     kind: str,
@@ -458,6 +467,8 @@ async def schedule_job(
     petition_id: int | None,
 ) -> None:
     """Add a job to run at `due_at`."""
+    earliest = session.info.get(EARLIEST_JOB)
+    session.info[EARLIEST_JOB] = due_at if earliest is None else min(earliest, due_at)
     connection = await session.connection()
     await connection.execute(
         insert(JOBS).values(

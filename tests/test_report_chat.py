@@ -3,18 +3,22 @@ report-due reminders with their draft attached."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import openpyxl
+import pytest
 from sqlalchemy import func, select
 
 from bot.app import Application
 from storage import models as m
-from tests.conftest import FakeClock, make_settings
+from storage.repository import SqlStore
+from tests.conftest import FakeClock, due_jobs_done, make_settings
 from tests.sandbox_client import SandboxPerson, texts
 from tests.test_filing_sandbox import file_complaint
 
@@ -45,7 +49,12 @@ async def test_an_inspector_gets_the_quarter_as_xlsx_and_three_charts(
     periods = await inspector.act({"kind": "callback", "data": "rp:home"})
     assert "Quý I/2026" in str(periods) and "Cả năm 2025" in str(periods)
     scopes = await inspector.press("Quý I/2026", periods)
-    ready = texts(await inspector.press("Báo cáo: UBND tỉnh Thái Nguyên", scopes))
+    building = texts(await inspector.press("Báo cáo: UBND tỉnh Thái Nguyên", scopes))
+    assert "Đang lập báo cáo UBND tỉnh Thái Nguyên, từ 15/12/2025 đến 14/03/2026" in building
+
+    await due_jobs_done(sandbox_app)  # the app's own scheduler, woken at once (it ticks at 30 s)
+    await sandbox_app.outbox.flush()
+    ready = texts(await inspector.new_lines())
     assert "từ 15/12/2025 đến 14/03/2026" in ready and "nhận 1 đơn" in ready
 
     files = await sent_files(sandbox_app, "officer-tt.thanhtravien")
@@ -61,6 +70,35 @@ async def test_an_inspector_gets_the_quarter_as_xlsx_and_three_charts(
     async with sandbox_app.db.transaction() as session:
         audit = (await session.scalars(select(m.AuditEntry.action))).all()
     assert "report.built" in audit
+
+
+async def test_citizens_are_answered_while_a_report_is_being_built(
+    sandbox_app: Application, http: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A province's quarter takes seconds of counting: no one else waits for it."""
+    counting, finish_counting = asyncio.Event(), asyncio.Event()
+    count = SqlStore.report_metrics
+
+    async def slow_count(self: SqlStore, *args: Any) -> Any:
+        counting.set()
+        await finish_counting.wait()
+        return await count(self, *args)
+
+    monkeypatch.setattr(SqlStore, "report_metrics", slow_count)
+    inspector = SandboxPerson(sandbox_app, http, "officer-tt.thanhtravien")
+    await inspector.new_lines()
+    await inspector.act({"kind": "callback", "data": "rp:s.2026-Q1.TN"})
+    async with asyncio.timeout(10):
+        await counting.wait()
+
+    citizen = SandboxPerson(sandbox_app, http, "citizen-1")
+    async with asyncio.timeout(10):
+        assert "dữ liệu cá nhân" in texts(await citizen.say("/start"))
+    assert await sent_files(sandbox_app, "officer-tt.thanhtravien") == []
+
+    finish_counting.set()
+    await due_jobs_done(sandbox_app)
+    assert len(await sent_files(sandbox_app, "officer-tt.thanhtravien")) == 4
 
 
 async def test_reports_are_for_heads_and_inspectors_within_their_scope(

@@ -7,7 +7,9 @@ A denouncer's identity is never part of these messages.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
+from typing import Any
 
 from bot.conversation import Environment
 from bot.core import Button, Outgoing, Reply
@@ -18,7 +20,15 @@ from bot.labels import kind_label, rule_label
 from bot.ports import DeadlineView, OfficerView, PetitionDetail, Store
 from bot.services.dialogues import ANNOUNCE, REMIND, session_job
 from bot.services.reception_days import RECEPTION_DAY_REMINDER, remind_booking
-from bot.services.reports import REPORT_DUE_JOB, report_due_job
+from bot.services.reports import (
+    REPORT_BUILD_JOB,
+    REPORT_DUE_JOB,
+    ReportFiles,
+    prepare_report_build,
+    prepare_report_due,
+    report_build_job,
+    report_due_job,
+)
 
 DIALOGUE_REMINDER = "dialogue.remind"
 SESSION_JOBS = frozenset({ANNOUNCE, REMIND})
@@ -32,6 +42,23 @@ MESSAGES = {
 }
 
 
+Prepare = Callable[[Store, Environment, dict[str, str], datetime], Awaitable[Any]]
+# Jobs that read for seconds (reports over the whole archive) do it first, on a read snapshot
+# that never holds the database's writer; the job itself then only queues what was prepared.
+PREPARED_JOBS: dict[str, Prepare] = {
+    REPORT_BUILD_JOB: prepare_report_build,
+    REPORT_DUE_JOB: prepare_report_due,
+}
+
+
+async def prepare_job(
+    store: Store, env: Environment, kind: str, payload: dict[str, str], now: datetime
+) -> Any:
+    """A job's long reading, on a snapshot store, before its transaction (None: nothing to do)."""
+    prepare = PREPARED_JOBS.get(kind)
+    return await prepare(store, env, payload, now) if prepare is not None else None
+
+
 async def run_job(
     store: Store,
     env: Environment,
@@ -39,11 +66,15 @@ async def run_job(
     payload: dict[str, str],
     petition_id: int | None,
     now: datetime,
+    prepared: Any = None,
 ) -> list[Outgoing]:
-    """The messages one scheduled job sends."""
+    """The messages one scheduled job sends (with what `prepare_job` gave for it, if anything)."""
     org, catalogues = env.org, env.catalogues
+    if kind == REPORT_BUILD_JOB:
+        files = prepared if isinstance(prepared, ReportFiles) else None
+        return await report_build_job(store, env, payload, now, files)
     if kind == REPORT_DUE_JOB:
-        return await report_due_job(store, env, payload, now)
+        return await report_due_job(store, env, payload, now, prepared or {})
     if kind == DIALOGUE_REMINDER:
         return await dialogue_reminder(store, catalogues, payload, petition_id)
     if kind == RECEPTION_DAY_REMINDER:
