@@ -43,7 +43,7 @@ from bot.services.reports import ensure_report_reminders
 from bot.web.app import WebhookHandler, create_app
 from handlers import handle
 from storage import models as m
-from storage import queues
+from storage import queues, retention
 from storage.db import Database, migrate
 from storage.notify import Listener
 from storage.repository import SqlStore, sync_organisation
@@ -53,7 +53,7 @@ log = logging.getLogger(__name__)
 DEMO_ORG_FILE = Path(__file__).parent / "data" / "demo_org.toml"
 CALENDAR_YEARS_BACK = 2
 CALENDAR_YEARS_AHEAD = 3
-PURGE_FILES_SECONDS = 6 * 3600
+HOUSEKEEPING_SECONDS = 6 * 3600
 STOP_GRACE_SECONDS = 5.0
 BUSY_NOTICE_SECONDS = 300.0  # a person is told the bot is busy at most this often
 RECENT_REPLIES = 20  # Zalo: how far back the pending choices are looked for after a restart
@@ -82,6 +82,7 @@ def build_environment(settings: Settings, org: Organisation, now: datetime) -> E
         limits=Limits(max_file_bytes=settings.max_file_mb * 1024 * 1024),
         session_reminders=tuple(timedelta(hours=h) for h in settings.dialogue_reminder_hours),
         report_cutoff_day=settings.report_cutoff_day,
+        drafts_days=settings.keep_drafts_days,
     )
 
 
@@ -189,7 +190,7 @@ class Application:
             self.listener = Listener(settings.database_url, self.db.worker, self.outbox.wake)
             await self.listener.start()
         self._spawn(self.fetcher.run(self.stopping), "attachments")
-        self._spawn(self._purge_files(), "purge-files")
+        self._spawn(self._housekeeping(), "housekeeping")
         self._spawn(self.scheduler.run(self.stopping), "scheduler")
         if not self.db.is_sqlite:  # several workers may share the inbox
             self._spawn(self.dispatcher.adopt_orphans(self.stopping), "adopt-orphans")
@@ -380,14 +381,37 @@ class Application:
             self._spawn(self.telegram.poll(self.accept, self.clock), "telegram-poll")
             log.info("telegram long polling started")
 
-    async def _purge_files(self) -> None:
-        """Delete generated documents whose links have expired, a few times a day."""
+    async def _housekeeping(self) -> None:
+        """A few times a day: delete generated documents whose links have expired, and forget
+        copies of messages and unsent drafts past their keeping time (storage.retention)."""
         while not self.stopping.is_set():
             try:
                 self.files.purge_generated(self.clock())
             except OSError:
                 log.exception("could not purge generated files")
-            await self.stopping.pause(PURGE_FILES_SECONDS)
+            try:
+                await self.forget_old()
+            except Exception:
+                log.exception("could not forget old messages and drafts; next round retries")
+            await self.stopping.pause(HOUSEKEEPING_SECONDS)
+
+    async def forget_old(self) -> retention.Forgotten:
+        """Forget what is past its keeping time now (also for tests and operators)."""
+        now = self.clock()
+        forgotten = await retention.forget(
+            self.db,
+            now - timedelta(days=self.settings.keep_messages_days),
+            now - timedelta(days=self.settings.keep_drafts_days),
+            self.stopping.is_set,
+        )
+        if forgotten != retention.Forgotten():
+            log.info(
+                "forgot %d handled updates, %d sent messages, %d unsent drafts",
+                forgotten.updates,
+                forgotten.messages,
+                forgotten.drafts,
+            )
+        return forgotten
 
     async def _bind_sandbox_officers(self) -> None:
         """In the sandbox every demo officer has a chat, so the switcher can act as them."""

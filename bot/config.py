@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     # Links to files for messengers that cannot take an upload (Zalo): signed, and valid this long.
     file_link_secret: str = ""
     file_link_days: int = Field(default=30, ge=1)
+    # Personal data kept no longer than needed (LEGAL §7; the petition file itself is a record):
+    # copies of handled updates and sent messages, and drafts left half way.
+    keep_messages_days: int = Field(default=90, ge=1)
+    keep_drafts_days: int = Field(default=30, ge=1)
     sandbox: bool | None = None
 
     @field_validator("org_file", "rules_file", "calendar_overrides_file", "sandbox", mode="before")

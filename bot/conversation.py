@@ -76,6 +76,7 @@ class Environment:
     # Before a dialogue session: when its registrants are reminded.
     session_reminders: tuple[timedelta, ...] = DEFAULT_REMINDERS
     report_cutoff_day: int = 15  # periods run from this day of the month (LEGAL §6)
+    drafts_days: int = 30  # an unsent draft is forgotten after this many days (storage.retention)
 
 
 class Context:

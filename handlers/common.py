@@ -56,7 +56,7 @@ async def show_menu(
 async def show_privacy_notice(ctx: Context) -> None:
     """Tell the person what we collect, why and for how long, before the first question."""
     ctx.reply(
-        ctx.t("privacy.notice"),
+        ctx.t("privacy.notice", days=ctx.env.drafts_days),
         [Button(ctx.t("privacy.agree"), "pv:ok")],
         [Button(ctx.t("menu.language"), "m:lang")],
     )
