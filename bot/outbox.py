@@ -89,7 +89,10 @@ class SharedRate:
         self.db = db
         self.channel = channel
         self.interval = 1.0 / rate
-        self.tolerance = (GLOBAL_BURST - 1) / rate  # the same spacing as the local bucket
+        # A slot may be taken up to half an interval early: the worker comes back from its wait
+        # a database round trip late, and that lateness would otherwise be lost at every send
+        # (0.92 of the rate instead of 1.0). Any one second still holds at most `rate` + 1.
+        self.tolerance = 0.5 / rate
 
     async def acquire(self) -> None:
         """Wait until the channel's next send slot is due, and take it."""

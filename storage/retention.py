@@ -9,12 +9,14 @@ record, kept as long as records are. Two other things hold the same personal dat
 * unsent drafts: a chat's conversation state holds what a person typed into a petition they
   never sent (or an officer into an answer). After `drafts_days` without a word it is cleared.
 
-Deletes go in small batches, each its own short transaction, walking the primary key, so that
-SQLite's one writer is never held for long and no full scan runs inside a write.
+Deletes go in batches, each its own short transaction, walking the primary key, so that SQLite's
+one writer is never held for long and no full scan runs inside a write. A batch is sized to take
+about `TARGET_SECONDS`: a large database on a slow disk gets smaller ones.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,7 +28,28 @@ from sqlalchemy.sql.elements import ColumnElement
 from storage import models as m
 from storage.db import Database
 
-BATCH = 500  # rows per transaction: a few milliseconds of the writer each
+TARGET_SECONDS = 0.05  # how long a batch may hold the writer, about: a chat's turn waits that
+FIRST_BATCH, MIN_BATCH, MAX_BATCH = 500, 100, 5000
+
+
+class Pace:
+    """Batch sizes that keep each transaction near `TARGET_SECONDS`."""
+
+    def __init__(self) -> None:
+        self.size = FIRST_BATCH
+        self._started = 0.0
+
+    def start(self) -> int:
+        self._started = time.perf_counter()
+        return self.size
+
+    def took(self) -> None:
+        """After the batch's commit: halve when too slow, double when well under."""
+        elapsed = time.perf_counter() - self._started
+        if elapsed > TARGET_SECONDS:
+            self.size = max(MIN_BATCH, self.size // 2)
+        elif elapsed < TARGET_SECONDS / 3:
+            self.size = min(MAX_BATCH, self.size * 2)
 
 
 @dataclass(frozen=True)
@@ -67,20 +90,22 @@ async def _delete_old(
     """Walk the table in id order (ids grow with time) and delete its old, finished rows, a batch
     at a time; stop at the first batch that reaches rows too young. An old row not finished (a
     message still being retried) is stepped over and kept."""
-    deleted, after = 0, 0
+    deleted, after, pace = 0, 0, Pace()
     while not stopping():
+        size = pace.start()
         async with db.transaction() as session:
             rows = (
                 await session.execute(
                     select(table.id, stamp < before, finished)
                     .where(table.id > after)
                     .order_by(table.id)
-                    .limit(BATCH)
+                    .limit(size)
                 )
             ).all()
             old = [row_id for row_id, is_old, is_finished in rows if is_old and is_finished]
             if old:
                 await session.execute(delete(table).where(table.id.in_(old)))
+        pace.took()
         deleted += len(old)
         if not rows or not rows[-1][1]:
             break
@@ -101,11 +126,11 @@ async def _clear_drafts(db: Database, before: datetime, stopping: Callable[[], b
                 select(conversation.channel, conversation.chat_id).where(left_half_way)
             )
         ).all()
-    cleared = 0
-    for start in range(0, len(keys), BATCH):
-        if stopping():
-            break
-        batch = [tuple(key) for key in keys[start : start + BATCH]]
+    cleared, start, pace = 0, 0, Pace()
+    while start < len(keys) and not stopping():
+        size = pace.start()
+        batch = [tuple(key) for key in keys[start : start + size]]
+        start += size
         async with db.transaction() as session:
             result = await session.execute(
                 update(conversation)
@@ -116,4 +141,5 @@ async def _clear_drafts(db: Database, before: datetime, stopping: Callable[[], b
                 .values(state="", data={}, step=conversation.step + 1)
             )
             cleared += result.rowcount  # type: ignore[attr-defined]
+        pace.took()
     return cleared
