@@ -58,7 +58,7 @@ class Settings(BaseSettings):
     file_link_days: int = Field(default=30, ge=1)
     # Personal data kept no longer than needed (LEGAL §7; the petition file itself is a record):
     # copies of handled updates and sent messages, and drafts left half way.
-    keep_messages_days: int = Field(default=90, ge=1)
+    keep_messages_days: int = Field(default=90, ge=3)  # Zalo OA's 48 h window reads the inbox
     keep_drafts_days: int = Field(default=30, ge=1)
     sandbox: bool | None = None
 

@@ -94,19 +94,29 @@ class SharedRate:
         # (0.92 of the rate instead of 1.0). Any one second still holds at most `rate` + 1.
         self.tolerance = 0.5 / rate
 
-    async def acquire(self) -> None:
-        """Wait until the channel's next send slot is due, and take it."""
-        while (wait := await self._take()) > 0:
-            await asyncio.sleep(wait)
+    async def acquire(self) -> bool:
+        """Wait until the channel's next send slot is due, and take it. False when the database
+        cannot be asked: the caller keeps the limit by itself meanwhile (a send needs nothing
+        else from the database, and must not fail for it)."""
+        try:
+            while (wait := await self._take()) > 0:
+                await asyncio.sleep(wait)
+        except Exception as error:
+            log.warning("shared send rate unavailable (%s); keeping this worker's own", error)
+            return False
+        return True
 
     async def _take(self) -> float:
         async with self.db.transaction() as session:
             return await send_rates.take_slot(session, self.channel, self.interval, self.tolerance)
 
     async def hold(self, seconds: float) -> None:
-        """The platform told us to wait: every worker waits."""
-        async with self.db.transaction() as session:
-            await send_rates.hold(session, self.channel, seconds)
+        """The platform told us to wait: every worker waits (the early tolerance included)."""
+        try:
+            async with self.db.transaction() as session:
+                await send_rates.hold(session, self.channel, seconds + self.tolerance)
+        except Exception as error:
+            log.warning("could not share a 429 with the other workers (%s)", error)
 
 
 class RateLimiter:
@@ -146,9 +156,7 @@ class RateLimiter:
         while (wait := chat.wait(time.monotonic())) > 0:
             await asyncio.sleep(wait)
         async with self._global_turn:
-            if self.shared is not None:
-                await self.shared.acquire()
-            else:
+            if self.shared is None or not await self.shared.acquire():
                 while (wait := self.global_bucket.wait(time.monotonic())) > 0:
                     await asyncio.sleep(wait)
                 self.global_bucket.take(time.monotonic())
@@ -158,10 +166,9 @@ class RateLimiter:
         """After a 429: this chat, and the channel as a whole, wait."""
         now = time.monotonic()
         self._chat(chat_id).hold(seconds, now)
+        self.global_bucket.hold(seconds, now)
         if self.shared is not None:
             await self.shared.hold(seconds)
-        else:
-            self.global_bucket.hold(seconds, now)
 
 
 @dataclass(frozen=True)
@@ -324,6 +331,18 @@ class OutboxSender:
         self._tasks.pop(key, None)
 
     async def _send_chat(self, key: ChatKey) -> None:
+        """Send one chat's queued messages; should anything unforeseen stop it (the database
+        gone while a wait is recorded), its messages go back to the sweep, not stranded."""
+        try:
+            await self._send_queue(key)
+        except Exception:
+            log.exception("sending to a %s chat stopped; the sweep takes it up again", key[0])
+            for queued in self._queues.get(key, ()):
+                self._known.discard(queued.id)
+        finally:
+            self._finish_chat(key)
+
+    async def _send_queue(self, key: ChatKey) -> None:
         """Send one chat's queued messages in order; stop at the first one that must wait."""
         channel, chat_id = key
         messenger, limiter = self.messengers[channel], self.limiters[channel]
@@ -345,7 +364,6 @@ class OutboxSender:
                 self.metrics.sent(channel, "retry", 0.0)
                 await limiter.hold(chat_id, wait.seconds)
                 await self._postpone_chat(key, message, wait.seconds, str(wait))
-                self._finish_chat(key)
                 return
             except Undeliverable as refused:
                 self.metrics.sent(channel, "failed", 0.0)
@@ -359,12 +377,10 @@ class OutboxSender:
                     "send to a %s chat failed (%s); retry in %.0fs", channel, error, backoff
                 )
                 await self._postpone_chat(key, message, backoff, repr(error))
-                self._finish_chat(key)
                 return
             pending.popleft()
             self._sent.append((message.id, result.message_id))
             self._schedule_marks()
-        self._finish_chat(key)
 
     async def _postpone_chat(
         self, key: ChatKey, message: QueuedMessage, seconds: float, error: str

@@ -21,7 +21,13 @@ from bot.conversation import Environment
 from bot.core import notice
 from bot.loops import Stopping
 from bot.outbox import QueuedMessage
-from bot.services.reminders import PREPARED_JOBS, prepare_job, run_job
+from bot.services.reminders import (
+    PREPARE_FAILED,
+    PREPARE_TRIES,
+    PREPARED_JOBS,
+    prepare_job,
+    run_job,
+)
 from storage import queues
 from storage.db import Database
 from storage.repository import SqlStore
@@ -98,6 +104,7 @@ class Scheduler:
         """Run jobs in one transaction: each is done, with its messages, or none is."""
         now = self.clock()
         prepared = await self._prepare(jobs, now)
+        jobs = [job for job in jobs if job.id in prepared or job.kind not in PREPARED_JOBS]
         done = 0
         async with self.db.transaction() as session:
             store = SqlStore(session)
@@ -122,12 +129,26 @@ class Scheduler:
 
     async def _prepare(self, jobs: list[queues.ClaimedJob], now: datetime) -> dict[int, object]:
         """The long reading of the jobs that have some, each on its own snapshot, which blocks
-        no writer (the chats go on being answered meanwhile)."""
+        no writer (the chats go on being answered meanwhile).
+
+        A job whose reading fails is left out, to run again when its lease ends; at its last
+        try it runs with `PREPARE_FAILED` (and says so), rather than failing every five minutes
+        for ever."""
         prepared: dict[int, object] = {}
         for job in jobs:
-            if job.kind in PREPARED_JOBS:
+            if job.kind not in PREPARED_JOBS:
+                continue
+            try:
                 async with self.db.snapshot() as session:
                     prepared[job.id] = await prepare_job(
                         SqlStore(session), self.env, job.kind, job.payload, now
                     )
+            except Exception:
+                last = job.attempts >= PREPARE_TRIES
+                log.exception(
+                    "job %s (%s) could not be prepared, try %d of %d",
+                    job.id, job.kind, job.attempts, PREPARE_TRIES,
+                )  # fmt: skip
+                if last:
+                    prepared[job.id] = PREPARE_FAILED
         return prepared

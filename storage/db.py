@@ -61,9 +61,12 @@ class Database:
     @contextlib.asynccontextmanager
     async def snapshot(self) -> AsyncIterator[AsyncSession]:
         """A session for long reads (reports) on one consistent view that never blocks writers:
-        a deferred transaction on SQLite (a WAL reader), REPEATABLE READ on PostgreSQL."""
-        options = (
-            {READ_SNAPSHOT: True} if self.is_sqlite else {"isolation_level": "REPEATABLE READ"}
+        a deferred transaction on SQLite (a WAL reader), REPEATABLE READ on PostgreSQL (and READ
+        ONLY there, so that a write slipped into a read fails in the tests)."""
+        options: dict[str, object] = (
+            {READ_SNAPSHOT: True}
+            if self.is_sqlite
+            else {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
         )
         reader = self.engine.execution_options(**options)
         async with (

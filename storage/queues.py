@@ -397,6 +397,7 @@ class ClaimedJob:
     kind: str
     payload: dict[str, Any]
     petition_id: int | None
+    attempts: int = 1  # this claim included
 
 
 async def claim_jobs(
@@ -421,7 +422,7 @@ async def claim_jobs(
         update(JOBS)
         .where(JOBS.c.id.in_(due))
         .values(claimed_at=now, claimed_by=worker, attempts=JOBS.c.attempts + 1)
-        .returning(JOBS.c.id, JOBS.c.kind, JOBS.c.payload, JOBS.c.petition_id)
+        .returning(JOBS.c.id, JOBS.c.kind, JOBS.c.payload, JOBS.c.petition_id, JOBS.c.attempts)
     )
     return sorted((ClaimedJob(*row) for row in rows), key=lambda job: job.id)
 

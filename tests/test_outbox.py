@@ -15,7 +15,7 @@ from bot.channels.telegram import TelegramChannel, make_bot
 from bot.core import Recipient, Reply, SendResult
 from bot.outbox import OutboxSender, RateLimits, SharedRate, TokenBucket
 from storage import models as m
-from storage import queues
+from storage import queues, send_rates
 from storage.db import Database, migrate
 from tests.conftest import TEST_DATABASE, FakeClock, database_url
 from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram
@@ -75,18 +75,7 @@ async def test_broadcast_stays_under_the_limits_with_no_429(db: Database) -> Non
 
 
 async def test_429_retry_after_is_honoured_and_order_kept(db: Database) -> None:
-    async with FakeTelegram() as server:
-        chat = server.user(4001).user_id
-        server.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
-        await queue(db, [(chat, "một"), (chat, "hai")])
-        sender, channel = await sender_for(server, db, RateLimits(1000, 1000, 1000))
-        await sender.sweep()
-        await asyncio.gather(*sender._tasks.values())  # the first attempt gets the 429
-        assert server.sent_messages(chat) == []
-        sender.clock.advance(seconds=1)  # type: ignore[attr-defined]
-        await sender.flush()
-        await channel.bot.shutdown()
-        assert [m.text for m in server.sent_messages(chat)] == ["một", "hai"]
+    assert await two_messages_after_a_429(db) == ([], ["một", "hai"])
 
 
 async def test_blocked_chat_is_given_up_without_holding_others(db: Database) -> None:
@@ -217,3 +206,48 @@ async def test_a_429_to_one_worker_holds_the_other_too(tmp_path: Path) -> None:
     finally:
         await first.close()
         await second.close()
+
+
+async def test_a_wait_that_cannot_be_recorded_strands_no_message(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database is gone just as a 429 is to be recorded: the chat's messages are not lost
+    in the process; the sweep sends them when the database is back."""
+    original, failures = queues.postpone, [1]
+
+    async def postpone_once_failing(*args: Any) -> None:
+        if failures and failures.pop():
+            raise ConnectionError("database unavailable")
+        await original(*args)
+
+    monkeypatch.setattr(queues, "postpone", postpone_once_failing)
+    assert (await two_messages_after_a_429(db))[1] == ["một", "hai"]
+
+
+@several_workers
+async def test_sends_go_on_when_the_shared_rate_cannot_be_asked(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def unavailable(*args: Any) -> float:
+        raise ConnectionError("database unavailable")
+
+    monkeypatch.setattr(send_rates, "take_slot", unavailable)
+    monkeypatch.setattr(send_rates, "hold", unavailable)
+    assert (await two_messages_after_a_429(db))[1] == ["một", "hai"]
+
+
+async def two_messages_after_a_429(db: Database) -> tuple[list[str], list[str]]:
+    """Two messages to a chat, the first answered with "retry after 1": what the chat got
+    before the second has passed, and in the end."""
+    async with FakeTelegram() as server:
+        chat = server.user(4201).user_id
+        server.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+        await queue(db, [(chat, "một"), (chat, "hai")])
+        sender, channel = await sender_for(server, db, RateLimits(1000, 1000, 1000))
+        await sender.sweep()
+        await asyncio.gather(*sender._tasks.values())  # the first attempt gets the 429
+        before = [m.text for m in server.sent_messages(chat)]
+        sender.clock.advance(seconds=1)  # type: ignore[attr-defined]
+        await sender.flush()
+        await channel.bot.shutdown()
+        return before, [m.text for m in server.sent_messages(chat)]

@@ -159,3 +159,57 @@ async def test_report_due_reminders_carry_the_draft_once_across_a_restart(
         assert not await sent_files(second, "officer-tn.chutich"), "the province's is due later"
     finally:
         await second.stop()
+
+
+async def job_attempts(app: Application) -> int:
+    async with app.db.transaction() as session:
+        return int(
+            await session.scalar(select(m.Job.attempts).where(m.Job.kind == "report.build")) or 0
+        )
+
+
+async def test_a_report_that_cannot_be_built_is_tried_three_times_then_the_officer_is_told(
+    sandbox_app: Application,
+    http: aiohttp.ClientSession,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def broken(self: SqlStore, *args: Any) -> Any:
+        raise RuntimeError("the figures cannot be read")
+
+    monkeypatch.setattr(SqlStore, "report_metrics", broken)
+    inspector = SandboxPerson(sandbox_app, http, "officer-tt.thanhtravien")
+    await inspector.new_lines()
+    await inspector.act({"kind": "callback", "data": "rp:s.2026-Q1.TN"})
+    async with asyncio.timeout(10):
+        while await job_attempts(sandbox_app) < 1:  # the woken scheduler's try
+            await asyncio.sleep(0.05)
+    for _ in range(2):
+        assert "chưa lập được" not in texts(await inspector.settle())
+        clock.advance(seconds=301)  # the lease runs out: the next try
+        await sandbox_app.scheduler.run_due()
+    await sandbox_app.outbox.flush()
+    told = texts(await inspector.new_lines())
+    assert "chưa lập được báo cáo UBND tỉnh Thái Nguyên" in told and "thử 3 lần" in told
+    assert await sent_files(sandbox_app, "officer-tt.thanhtravien") == []
+    await due_jobs_done(sandbox_app)  # done with: not tried a fourth time
+
+
+async def test_a_report_goes_only_to_a_chat_that_may_still_have_it(
+    sandbox_app: Application, http: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sandbox_app.dispatcher, "jobs_due", lambda: None)  # the job waits for us
+    inspector = SandboxPerson(sandbox_app, http, "officer-tt.thanhtravien")
+    await inspector.new_lines()
+    assert "Đang lập báo cáo" in texts(
+        await inspector.act({"kind": "callback", "data": "rp:s.2026-Q1.TN"})
+    )
+    async with sandbox_app.db.transaction() as session:
+        officer = await session.scalar(
+            select(m.Officer).where(m.Officer.handle == "tt.thanhtravien")
+        )
+        assert officer is not None
+        officer.roles = ""  # moved to other work since the press
+    await sandbox_app.scheduler.run_due()
+    await due_jobs_done(sandbox_app)
+    assert await sent_files(sandbox_app, "officer-tt.thanhtravien") == []

@@ -26,6 +26,7 @@ from bot.services.reports import (
     ReportFiles,
     prepare_report_build,
     prepare_report_due,
+    report_build_failed,
     report_build_job,
     report_due_job,
 )
@@ -42,6 +43,13 @@ MESSAGES = {
 }
 
 
+class PrepareFailed:
+    """A job's long reading failed at its last try: the job runs without what it would have read
+    (a report: the officer is told; a report reminder: it goes without its draft)."""
+
+
+PREPARE_FAILED = PrepareFailed()
+PREPARE_TRIES = 3  # a try per lease (5 minutes)
 Prepare = Callable[[Store, Environment, dict[str, str], datetime], Awaitable[Any]]
 # Jobs that read for seconds (reports over the whole archive) do it first, on a read snapshot
 # that never holds the database's writer; the job itself then only queues what was prepared.
@@ -71,10 +79,13 @@ async def run_job(
     """The messages one scheduled job sends (with what `prepare_job` gave for it, if anything)."""
     org, catalogues = env.org, env.catalogues
     if kind == REPORT_BUILD_JOB:
+        if prepared is PREPARE_FAILED:
+            return await report_build_failed(store, env, payload)
         files = prepared if isinstance(prepared, ReportFiles) else None
         return await report_build_job(store, env, payload, now, files)
     if kind == REPORT_DUE_JOB:
-        return await report_due_job(store, env, payload, now, prepared or {})
+        drafts = None if prepared is PREPARE_FAILED else prepared or {}
+        return await report_due_job(store, env, payload, now, drafts)
     if kind == DIALOGUE_REMINDER:
         return await dialogue_reminder(store, catalogues, payload, petition_id)
     if kind == RECEPTION_DAY_REMINDER:

@@ -102,9 +102,12 @@ def report_request(
 
 async def prepare_report_build(
     store: Store, env: Environment, payload: dict[str, str], now: datetime
-) -> ReportFiles:
-    """Phase one, on a snapshot: the package, in the language of the chat that asked."""
+) -> ReportFiles | None:
+    """Phase one, on a snapshot: the package, in the language of the chat that asked (None when
+    that chat may no longer have it: phase two says nothing then)."""
     chat = Recipient(payload["channel"], payload["chat_id"])
+    if not await _may_have(store, env, chat, payload["unit"]):
+        return None
     t = env.catalogues.get(await store.locale_of(chat))
     today = now.astimezone(LOCAL_TZ).date()
     period = parse_period(payload["period"], today.year, env.report_cutoff_day)
@@ -120,14 +123,15 @@ async def report_build_job(
 ) -> list[Outgoing]:
     """Phase two: the figures in three lines, the workbook and the charts, to the chat that
     asked, if its officer still may report on the unit; recorded in the audit log."""
-    chat = Recipient(payload["channel"], payload["chat_id"])
-    officer = await store.officer_by_chat(chat.channel, chat.chat_id)
-    unit = payload["unit"]
-    if officer is None or unit not in report_scopes(env.org, officer.roles, officer.unit):
-        log.warning("a report on %s was built for a chat that may no longer have it", unit)
+    chat, unit = Recipient(payload["channel"], payload["chat_id"]), payload["unit"]
+    officer = await _may_have(store, env, chat, unit)
+    if officer is None:
+        log.warning("a report on %s was asked for by a chat that may no longer have it", unit)
         return []
     if files is None:  # not prepared (a job from before the two phases): build it here
         files = await prepare_report_build(store, env, payload, now)
+        if files is None:
+            return []
     t = env.catalogues.get(await store.locale_of(chat))
     period = parse_period(payload["period"], now.astimezone(LOCAL_TZ).year, env.report_cutoff_day)
     total = files.metrics.total.petitions
@@ -185,6 +189,27 @@ def charts(
     )
 
 
+async def report_build_failed(
+    store: Store, env: Environment, payload: dict[str, str]
+) -> list[Outgoing]:
+    """The package could not be built at its last try: say so to the chat that asked."""
+    chat, unit = Recipient(payload["channel"], payload["chat_id"]), payload["unit"]
+    t = env.catalogues.get(await store.locale_of(chat))
+    name = env.org.units[unit].name if unit in env.org.units else unit
+    return [Outgoing(chat, Reply(t("report.failed", unit=name)))]
+
+
+async def _may_have(
+    store: Store, env: Environment, chat: Recipient, unit: str
+) -> OfficerView | None:
+    """The officer of this chat, if they may still report on the unit (checked again at the
+    job: roles and bindings can change after the press)."""
+    officer = await store.officer_by_chat(chat.channel, chat.chat_id)
+    if officer is None or unit not in report_scopes(env.org, officer.roles, officer.unit):
+        return None
+    return officer
+
+
 # --- report-due reminders -----------------------------------------------------------------------
 
 REPORT_DUE_JOB = "report.daily"
@@ -235,14 +260,21 @@ async def prepare_report_due(
 
 
 async def report_due_job(
-    store: Store, env: Environment, payload: dict[str, str], now: datetime, drafts: Drafts
+    store: Store,
+    env: Environment,
+    payload: dict[str, str],
+    now: datetime,
+    drafts: Drafts | None,
 ) -> list[Outgoing]:
     """Phase two: each report coming due goes to the staff who file it, with its draft
-    attached; then the next run is planned."""
+    attached (None: the drafts could not be made, the reminders go without); then the next run
+    is planned."""
     today = now.astimezone(LOCAL_TZ).date()
     outgoing: list[Outgoing] = []
     for unit, due in _reports_coming_due(env, payload, now):
-        draft = drafts.get((unit, due.period)) or await _draft(store, env, unit, due, today)
+        draft = None
+        if drafts is not None:
+            draft = drafts.get((unit, due.period)) or await _draft(store, env, unit, due, today)
         outgoing += await _remind_report(store, env, unit, due, draft)
     await store.schedule(REPORT_DUE_JOB, next_daily_run(now), {"since": today.isoformat()}, None)
     return outgoing
@@ -263,19 +295,18 @@ async def _draft(store: Store, env: Environment, unit: str, due: ReportDue, toda
 
 
 async def _remind_report(
-    store: Store, env: Environment, unit: str, due: ReportDue, draft: bytes
+    store: Store, env: Environment, unit: str, due: ReportDue, draft: bytes | None
 ) -> list[Outgoing]:
-    data = base64.b64encode(draft).decode()
-    name = f"bao-cao-{unit}-{due.period}-du-thao.xlsx"
-    outgoing = []
+    data = base64.b64encode(draft).decode() if draft is not None else None
+    name = f"bao-cao-{unit}-{due.period}-du-thao.xlsx" if draft is not None else None
+    outgoing, unit_name = [], env.org.units[unit].name
     for officer in await report_filers(store, env, unit):
         for chat in await store.officer_chats(officer.id):
             t = env.catalogues.get(await store.locale_of(chat))
-            text = t(
-                "report.due.reminder",
-                period=due.period,
-                unit=env.org.units[unit].name,
-                date=t.date(due.due),
-            )
+            words = {"period": due.period, "unit": unit_name, "date": t.date(due.due)}
+            if draft is not None:
+                text = t("report.due.reminder", **words)
+            else:
+                text = t("report.due.reminder.no_draft", **words)
             outgoing.append(Outgoing(chat, Reply(text, document_data=data, document_name=name)))
     return outgoing
