@@ -621,8 +621,8 @@ class Store(ReceptionStore, DialogueStore, ReceptionDayStore, ReportStore, Proto
         """The active heads of a unit."""
         ...
 
-    async def has_pending_job(self, kind: str) -> bool:
-        """Whether a job of this kind is waiting to run."""
+    async def has_pending_job(self, kind: str, payload: dict[str, Any] | None = None) -> bool:
+        """Whether a job of this kind (with this payload, if given) is waiting to run."""
         ...
 
     async def schedule(

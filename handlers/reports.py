@@ -99,16 +99,17 @@ async def send_report(
         return
     chat = Recipient(ctx.incoming.channel, ctx.incoming.chat_id)
     request = report_request(chat, officer, unit, period_code)
-    await ctx.store.schedule(REPORT_BUILD_JOB, ctx.now, request, None)
     t = ctx.t
-    ctx.reply(
-        t(
-            "report.building",
-            unit=ctx.env.org.units[unit].name,
-            first=t.date(period.first_day),
-            last=t.date(period.last_day),
-        )
-    )
+    words = {
+        "unit": ctx.env.org.units[unit].name,
+        "first": t.date(period.first_day),
+        "last": t.date(period.last_day),
+    }
+    if await ctx.store.has_pending_job(REPORT_BUILD_JOB, request):  # a second tap
+        ctx.reply(t("report.already_building", **words))
+        return
+    await ctx.store.schedule(REPORT_BUILD_JOB, ctx.now, request, None)
+    ctx.reply(t("report.building", **words))
 
 
 async def send_overdue(ctx: Context, unit: str, scopes: list[str]) -> None:

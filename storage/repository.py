@@ -330,11 +330,11 @@ class SqlStore(ReceptionRecords, DialogueRecords, ReceptionDayRecords, ReportRec
         )
         return list(map(_officer_view, rows))
 
-    async def has_pending_job(self, kind: str) -> bool:
-        found = await self.session.scalar(
-            select(m.Job.id).where(m.Job.kind == kind, m.Job.done_at.is_(None)).limit(1)
-        )
-        return found is not None
+    async def has_pending_job(self, kind: str, payload: dict[str, Any] | None = None) -> bool:
+        pending = select(m.Job.payload).where(m.Job.kind == kind, m.Job.done_at.is_(None))
+        if payload is None:
+            return await self.session.scalar(pending.limit(1)) is not None
+        return payload in (await self.session.scalars(pending)).all()
 
     async def schedule(
         self, kind: str, due_at: datetime, payload: dict[str, Any], petition_id: int | None

@@ -213,3 +213,18 @@ async def test_a_report_goes_only_to_a_chat_that_may_still_have_it(
     await sandbox_app.scheduler.run_due()
     await due_jobs_done(sandbox_app)
     assert await sent_files(sandbox_app, "officer-tt.thanhtravien") == []
+
+
+async def test_a_second_tap_while_the_report_is_being_made_builds_it_once(
+    sandbox_app: Application, http: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sandbox_app.dispatcher, "jobs_due", lambda: None)  # the job waits for us
+    inspector = SandboxPerson(sandbox_app, http, "officer-tt.thanhtravien")
+    await inspector.new_lines()
+    press = {"kind": "callback", "data": "rp:s.2026-Q1.TN"}
+    assert "Đang lập báo cáo" in texts(await inspector.act(dict(press)))
+    assert "đang được lập" in texts(await inspector.act(dict(press)))
+    await sandbox_app.scheduler.run_due()
+    await due_jobs_done(sandbox_app)
+    await sandbox_app.outbox.flush()
+    assert len(await sent_files(sandbox_app, "officer-tt.thanhtravien")) == 4
