@@ -195,15 +195,24 @@ async def test_a_report_that_cannot_be_built_is_tried_three_times_then_the_offic
     await due_jobs_done(sandbox_app)  # done with: not tried a fourth time
 
 
+PROVINCE_Q1 = {"kind": "callback", "data": "rp:s.2026-Q1.TN"}
+
+
+async def province_report_asked(
+    app: Application, http: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+) -> SandboxPerson:
+    """The inspector asks for the province's Q1; the job waits for the test to run it."""
+    monkeypatch.setattr(app.dispatcher, "jobs_due", lambda: None)
+    inspector = SandboxPerson(app, http, "officer-tt.thanhtravien")
+    await inspector.new_lines()
+    assert "Đang lập báo cáo" in texts(await inspector.act(dict(PROVINCE_Q1)))
+    return inspector
+
+
 async def test_a_report_goes_only_to_a_chat_that_may_still_have_it(
     sandbox_app: Application, http: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sandbox_app.dispatcher, "jobs_due", lambda: None)  # the job waits for us
-    inspector = SandboxPerson(sandbox_app, http, "officer-tt.thanhtravien")
-    await inspector.new_lines()
-    assert "Đang lập báo cáo" in texts(
-        await inspector.act({"kind": "callback", "data": "rp:s.2026-Q1.TN"})
-    )
+    await province_report_asked(sandbox_app, http, monkeypatch)
     async with sandbox_app.db.transaction() as session:
         officer = await session.scalar(
             select(m.Officer).where(m.Officer.handle == "tt.thanhtravien")
@@ -218,12 +227,8 @@ async def test_a_report_goes_only_to_a_chat_that_may_still_have_it(
 async def test_a_second_tap_while_the_report_is_being_made_builds_it_once(
     sandbox_app: Application, http: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sandbox_app.dispatcher, "jobs_due", lambda: None)  # the job waits for us
-    inspector = SandboxPerson(sandbox_app, http, "officer-tt.thanhtravien")
-    await inspector.new_lines()
-    press = {"kind": "callback", "data": "rp:s.2026-Q1.TN"}
-    assert "Đang lập báo cáo" in texts(await inspector.act(dict(press)))
-    assert "đang được lập" in texts(await inspector.act(dict(press)))
+    inspector = await province_report_asked(sandbox_app, http, monkeypatch)
+    assert "đang được lập" in texts(await inspector.act(dict(PROVINCE_Q1)))
     await sandbox_app.scheduler.run_due()
     await due_jobs_done(sandbox_app)
     await sandbox_app.outbox.flush()
