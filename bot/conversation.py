@@ -13,6 +13,7 @@ Buttons carry short opaque data and are never trusted:
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable
@@ -122,10 +123,16 @@ class Context:
         """Queue a message to this chat."""
         self.replies.append(Reply(text, tuple(tuple(row) for row in rows), **options))
 
-    async def notify(self, recipient: Recipient, make: ReplyFactory) -> None:
-        """Queue a message to another chat, written in that chat's language."""
+    async def notify(
+        self, recipient: Recipient, make: ReplyFactory, about: int | None = None
+    ) -> None:
+        """Queue a message to another chat, written in that chat's language; `about`: the
+        petition, when it tells the filer of it (see `Reply.about`)."""
         locale = await self.store.locale_of(recipient)
-        self.outgoing.append(Outgoing(recipient, make(self.env.catalogues.get(locale))))
+        reply = make(self.env.catalogues.get(locale))
+        if about is not None:
+            reply = dataclasses.replace(reply, about=about)
+        self.outgoing.append(Outgoing(recipient, reply))
 
     async def notify_officer(self, officer_id: int, make: ReplyFactory) -> None:
         """Queue a message to every chat an officer is bound in."""

@@ -88,6 +88,9 @@ class Button:
     data: str
 
 
+UNDELIVERED_NOTICE_JOB = "notice.undelivered"  # bot.services.undelivered
+
+
 @dataclass(frozen=True)
 class Reply:
     """One message to one chat. `text` is already translated for the recipient."""
@@ -105,6 +108,10 @@ class Reply:
     # Not an answer to the recipient's own last message (a notice, a reminder): a messenger that
     # numbers choices keeps the choices the person is still answering (bot.channels.numbered).
     unprompted: bool = False
+    # A notice to a petition's filer about it: if it cannot be delivered, the officers working
+    # the petition are told (a job of UNDELIVERED_NOTICE_JOB, asked for by the outbox), since
+    # the law wants the filer told.
+    about: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON for the outbox table."""

@@ -368,7 +368,14 @@ class OutboxSender:
             except Undeliverable as refused:
                 self.metrics.sent(channel, "failed", 0.0)
                 log.warning("message to a %s chat undeliverable: %s", channel, refused)
-                await self._record(queues.give_up, message.id, self.clock(), str(refused))
+                about = message.reply.about
+                await self._record(
+                    queues.give_up,
+                    message.id,
+                    self.clock(),
+                    str(refused),
+                    (about, channel) if about is not None else None,
+                )
                 self._known.discard(pending.popleft().id)
                 continue
             except Exception as error:  # network trouble, platform hiccup: back off and retry

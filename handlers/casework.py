@@ -162,7 +162,9 @@ async def deliver_answer(ctx: Context, sent: AnswerSent) -> None:
     if sent.citizen is None:
         return
     citizen = sent.citizen
-    await ctx.notify(citizen, lambda t: answer_for_citizen(t, sent, citizen))
+    await ctx.notify(
+        citizen, lambda t: answer_for_citizen(t, sent, citizen), about=sent.petition.summary.id
+    )
 
 
 def answer_for_citizen(t: Translator, sent: AnswerSent, citizen: Recipient) -> Reply:
@@ -280,7 +282,11 @@ async def take_note(ctx: Context) -> None:
     files = len(added.files)
     await show_menu(ctx, ctx.t("officer.note.saved", code=code, files=files))
     if added.citizen is not None:
-        await ctx.notify(added.citizen, lambda t: Reply(t("citizen.verifying", code=code)))
+        await ctx.notify(
+            added.citizen,
+            lambda t: Reply(t("citizen.verifying", code=code)),
+            about=added.petition.summary.id,
+        )
 
 
 Result = TypeVar("Result")
@@ -388,6 +394,7 @@ async def take_dialogue_place(ctx: Context) -> None:
         await ctx.notify(
             held.citizen,
             lambda t: Reply(t("citizen.dialogue", code=code, time=t.datetime(at), place=place)),
+            about=held.petition.summary.id,
         )
 
 
@@ -410,6 +417,7 @@ async def take_minutes(ctx: Context) -> None:
             lambda t: Reply(
                 t("citizen.minutes", code=code, text=recorded.text), attachment=recorded.document
             ),
+            about=recorded.petition.summary.id,
         )
 
 
@@ -506,7 +514,11 @@ async def apply_classification(
         return
     await show_menu(ctx, classified_text(ctx.t, done, ctx))
     if done.citizen is not None and done.citizen_should_know:
-        await ctx.notify(done.citizen, lambda t: Reply(citizen_classified_text(t, done, ctx)))
+        await ctx.notify(
+            done.citizen,
+            lambda t: Reply(citizen_classified_text(t, done, ctx)),
+            about=done.petition.summary.id,
+        )
 
 
 def classified_text(t: Translator, done: Reclassified, ctx: Context) -> str:
@@ -691,7 +703,11 @@ async def take_reassign(ctx: Context) -> None:
             moved.previous.id, lambda t: Reply(t("officer.reassigned", code=code, officer=name))
         )
     if moved.citizen is not None:
-        await ctx.notify(moved.citizen, lambda t: Reply(t("citizen.reassigned", code=code)))
+        await ctx.notify(
+            moved.citizen,
+            lambda t: Reply(t("citizen.reassigned", code=code)),
+            about=moved.petition.summary.id,
+        )
 
 
 async def prompt_identity(ctx: Context) -> None:

@@ -436,7 +436,11 @@ async def accept(ctx: Context, officer: OfficerView, petition_id: int) -> None:
     )
     ctx.reply(t("officer.accepted", code=code, deadlines=dates))
     if accepted.citizen is not None:
-        await ctx.notify(accepted.citizen, lambda tc: citizen_accepted(tc, accepted, ctx))
+        await ctx.notify(
+            accepted.citizen,
+            lambda tc: citizen_accepted(tc, accepted, ctx),
+            about=accepted.petition.summary.id,
+        )
 
 
 async def close(ctx: Context, officer: OfficerView, petition_id: int) -> None:
@@ -445,7 +449,11 @@ async def close(ctx: Context, officer: OfficerView, petition_id: int) -> None:
     code = closed.petition.summary.code
     ctx.reply(ctx.t("officer.closed", code=code))
     if closed.citizen is not None:
-        await ctx.notify(closed.citizen, lambda t: Reply(t("citizen.closed", code=code)))
+        await ctx.notify(
+            closed.citizen,
+            lambda t: Reply(t("citizen.closed", code=code)),
+            about=closed.petition.summary.id,
+        )
 
 
 async def keep_choice_then_note(
@@ -511,7 +519,9 @@ async def answer_forward_target(ctx: Context) -> None:
         await ctx.notify_officer(moved.assignee.id, lambda tc: rerouted_to_you(tc, moved, unit))
     if moved.citizen is not None:
         await ctx.notify(
-            moved.citizen, lambda t: Reply(t("citizen.rerouted", code=code, unit=unit))
+            moved.citizen,
+            lambda t: Reply(t("citizen.rerouted", code=code, unit=unit)),
+            about=moved.petition.summary.id,
         )
 
 
@@ -604,7 +614,7 @@ async def answer_note(ctx: Context) -> None:
         return
     await show_menu(ctx, ctx.t(DONE_MESSAGES[action], code=code))
     if citizen is not None and told is not None:
-        await ctx.notify(citizen, told)
+        await ctx.notify(citizen, told, about=petition_id)
 
 
 DONE_MESSAGES = {
@@ -690,7 +700,7 @@ async def decide_on_extension(ctx: Context) -> None:
         ctx.reply(ctx.t("officer.extend.approved", code=code, date=ctx.t.date(decided.new_due)))
         message = functools.partial(extension_approved, code=code, due=decided.new_due)
         if decided.citizen is not None:
-            await ctx.notify(decided.citizen, message)
+            await ctx.notify(decided.citizen, message, about=decided.petition.summary.id)
     if decided.assignee is not None:
         await ctx.notify_officer(decided.assignee.id, message)
 

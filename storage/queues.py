@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core import Incoming, Recipient, Reply
+from bot.core import UNDELIVERED_NOTICE_JOB, Incoming, Recipient, Reply
 from storage import models as m
 from storage.db import WORKER
 from storage.notify import notify_workers
@@ -377,13 +377,36 @@ async def postpone(session: AsyncSession, message_id: int, until: datetime, erro
     )
 
 
-async def give_up(session: AsyncSession, message_id: int, now: datetime, error: str) -> None:
-    """The platform refused for good (blocked, chat gone)."""
+async def give_up(
+    session: AsyncSession,
+    message_id: int,
+    now: datetime,
+    error: str,
+    undelivered: tuple[int, str] | None = None,
+) -> None:
+    """The platform refused for good (blocked, chat gone). `undelivered`: the petition and the
+    channel of a notice to its filer, whose officers must hear of it (one job a petition at a
+    time, however many of its notices failed)."""
     await session.execute(
         update(m.OutboxMessage)
         .where(m.OutboxMessage.id == message_id)
         .values(failed_at=now, last_error=error[:500], attempts=m.OutboxMessage.attempts + 1)
     )
+    if undelivered is None:
+        return
+    petition_id, channel = undelivered
+    pending = await session.scalar(
+        select(JOBS.c.id)
+        .where(
+            JOBS.c.kind == UNDELIVERED_NOTICE_JOB,
+            JOBS.c.petition_id == petition_id,
+            JOBS.c.done_at.is_(None),
+        )
+        .limit(1)
+    )
+    if pending is None:
+        payload = {"channel": channel, "reason": error[:200]}
+        await schedule_job(session, UNDELIVERED_NOTICE_JOB, now, payload, petition_id)
 
 
 JOBS = cast(Table, m.Job.__table__)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from bot.app import Application
 from storage import models as m
-from tests.conftest import FakeClock, telegram_settings
+from tests.conftest import FakeClock, run_due_jobs, telegram_settings
 from tests.fake_telegram import FakeTelegram, SimUser, tiny_png
 
 
@@ -247,3 +247,34 @@ async def test_an_update_that_could_not_be_stored_is_fetched_again(
     await citizen.expect_no_reply(within=0.5)
     assert failures == ["disk full"]
     assert await count(app, m.InboxUpdate) == 1
+
+
+async def test_the_officer_hears_when_the_filer_cannot_be_told(
+    app: Application, telegram: FakeTelegram
+) -> None:
+    """The citizen blocked the bot after filing: the acceptance notice the law wants them to
+    have cannot go, and the officer is told to reach them another way."""
+    officer = telegram.user(5001, "Mai")
+    await bind_officer(app, officer, "sp.tiepdan")
+    citizen = telegram.user(1003, "Hà")
+    await file_up_to_content(citizen)
+    await finish_complaint(citizen)
+    await officer.next_reply()
+    telegram.block(citizen.user_id)
+    await officer.press("📂 Mở đơn")
+    await officer.next_reply()
+    told = await accepted_but_filer_unreachable(app, officer)
+    assert "qua Telegram" in told and "bưu điện" in told
+    assert "Hà" not in told and "0912000111" not in told
+
+
+async def accepted_but_filer_unreachable(app: Application, officer: SimUser) -> str:
+    """The officer accepts the open petition; its filer cannot be told: what the officer hears."""
+    await officer.press("✅ Thụ lý")
+    assert "SP-2026-000001" in (await officer.next_reply()).text
+    await app.outbox.flush()
+    await run_due_jobs(app)
+    told = await officer.next_reply()
+    assert "Không gửi được thông báo về đơn SP-2026-000001" in told.text
+    assert "📂 Mở đơn" in told.button_texts
+    return told.text

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -22,7 +23,7 @@ from bot.i18n import Catalogues
 from storage import models as m
 from tests.conftest import START, FakeClock, make_settings
 from tests.fake_telegram import DEFAULT_TOKEN as TELEGRAM_TOKEN
-from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import FakeTelegram, SimUser
 from tests.fake_zalo import DEFAULT_TOKEN, FakeZalo, FakeZaloUser, Sent
 from tests.postgres import free_port
 from tests.test_telegram import bind_officer
@@ -375,16 +376,8 @@ async def test_a_zalo_complaint_is_accepted_by_an_officer_on_telegram(
     app = Application(settings, clock=clock)
     await app.start()
     try:
-        officer = telegram.user(5001, "Mai")
-        await bind_officer(app, officer, "sp.tiepdan")
         citizen = zalo.user("citizen-6")
-        assert "SP-2026-000001" in await file_complaint_over_zalo(citizen)
-
-        notice = await officer.next_reply()
-        assert "Đơn mới SP-2026-000001" in notice.text
-        await officer.press("📂 Mở đơn")
-        opened = await officer.next_reply()
-        assert "lấn chiếm lối đi chung" in opened.text and "0912345678" in opened.text
+        officer = await complaint_opened_on_telegram(app, citizen, telegram)
         await officer.press("✅ Thụ lý")
         assert "01/04/2026" in (await officer.next_reply()).text
         accepted = await citizen.next_reply()
@@ -421,3 +414,18 @@ async def test_a_withheld_message_on_zalo_is_told_how_to_reach_a_person(
         assert "Đã ghi nhận" in (await citizen.next_reply()).text, "the story goes on"
     finally:
         await app.stop()
+
+
+async def complaint_opened_on_telegram(
+    app: Application, citizen: Any, telegram: FakeTelegram
+) -> SimUser:
+    """A citizen (on Zalo or the OA) files; an officer on Telegram opens the petition."""
+    officer = telegram.user(5001, "Mai")
+    await bind_officer(app, officer, "sp.tiepdan")
+    assert "SP-2026-000001" in await file_complaint_over_zalo(citizen)
+    notice = await officer.next_reply()
+    assert "Đơn mới SP-2026-000001" in notice.text
+    await officer.press("📂 Mở đơn")
+    opened = await officer.next_reply()
+    assert "lấn chiếm lối đi chung" in opened.text and "0912345678" in opened.text
+    return officer

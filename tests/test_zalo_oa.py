@@ -38,8 +38,13 @@ from tests.fake_zalo_oa import (
     FakeZaloOa,
     sign,
 )
-from tests.test_telegram import bind_officer
-from tests.test_zalo import assert_menu, file_complaint_over_zalo, free_port
+from tests.test_telegram import accepted_but_filer_unreachable
+from tests.test_zalo import (
+    assert_menu,
+    complaint_opened_on_telegram,
+    file_complaint_over_zalo,
+    free_port,
+)
 
 
 def oa_settings(tmp_path: Path, oa: FakeZaloOa, **overrides: object) -> Settings:
@@ -401,17 +406,22 @@ async def test_an_oa_complaint_is_accepted_by_an_officer_on_telegram(
         tmp_path, oa, telegram_bot_token=TELEGRAM_TOKEN, telegram_api_url=telegram.api_url
     )
     async with running(settings, oa, clock) as app:
-        officer = telegram.user(5001, "Mai")
-        await bind_officer(app, officer, "sp.tiepdan")
         citizen = oa.user("citizen-6")
-        assert "SP-2026-000001" in await file_complaint_over_zalo(citizen)
-
-        notice = await officer.next_reply()
-        assert "Đơn mới SP-2026-000001" in notice.text
-        await officer.press("📂 Mở đơn")
-        opened = await officer.next_reply()
-        assert "lấn chiếm lối đi chung" in opened.text and "0912345678" in opened.text
+        officer = await complaint_opened_on_telegram(app, citizen, telegram)
         await officer.press("✅ Thụ lý")
         assert "01/04/2026" in (await officer.next_reply()).text
         accepted = await citizen.next_reply()
         assert "SP-2026-000001" in accepted.text and "01/04/2026" in accepted.text
+
+
+async def test_a_citizen_silent_past_the_window_is_not_told_but_the_officer_hears_of_it(
+    tmp_path: Path, oa: FakeZaloOa, telegram: FakeTelegram, clock: FakeClock
+) -> None:
+    settings = oa_settings(
+        tmp_path, oa, telegram_bot_token=TELEGRAM_TOKEN, telegram_api_url=telegram.api_url
+    )
+    async with running(settings, oa, clock) as app:
+        officer = await complaint_opened_on_telegram(app, oa.user("citizen-6"), telegram)
+        clock.advance(hours=49)
+        told = await accepted_but_filer_unreachable(app, officer)
+        assert "qua Zalo OA" in told and "48" in told

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.conversation import Environment
-from bot.core import Button, Outgoing, Reply
+from bot.core import UNDELIVERED_NOTICE_JOB, Button, Outgoing, Reply
 from bot.domain.org import Organisation
 from bot.domain.petition import OPEN_STATES, PetitionState
 from bot.i18n import LOCAL_TZ, N_, Catalogues, Translator
@@ -30,6 +30,7 @@ from bot.services.reports import (
     report_build_job,
     report_due_job,
 )
+from bot.services.undelivered import undelivered_notice_job
 
 DIALOGUE_REMINDER = "dialogue.remind"
 SESSION_JOBS = frozenset({ANNOUNCE, REMIND})
@@ -86,6 +87,8 @@ async def run_job(
     if kind == REPORT_DUE_JOB:
         drafts = None if prepared is PREPARE_FAILED else prepared or {}
         return await report_due_job(store, env, payload, now, drafts)
+    if kind == UNDELIVERED_NOTICE_JOB:
+        return await undelivered_notice_job(store, env, payload, petition_id)
     if kind == DIALOGUE_REMINDER:
         return await dialogue_reminder(store, catalogues, payload, petition_id)
     if kind == RECEPTION_DAY_REMINDER:
@@ -107,17 +110,17 @@ async def dialogue_reminder(
         return []  # rescheduled since: the newer invitation has its own reminder
     at = datetime.fromisoformat(payload["at"])
     place, code = payload.get("place", ""), petition.summary.code
-    chats = [await store.citizen_chat(petition.citizen_id)] if petition.citizen_id else []
+    filer = await store.citizen_chat(petition.citizen_id) if petition.citizen_id else None
+    chats = [filer] if filer is not None else []
     assignee = await _assignee(store, petition)
     if assignee is not None:
         chats += await store.officer_chats(assignee.id)
     outgoing = []
     for chat in chats:
-        if chat is None:
-            continue
         t = catalogues.get(await store.locale_of(chat))
         text = t("dialogue.reminder", code=code, time=t.datetime(at), place=place)
-        outgoing.append(Outgoing(chat, Reply(text)))
+        about = petition.summary.id if chat == filer else None  # the filer must be told
+        outgoing.append(Outgoing(chat, Reply(text, about=about)))
     return outgoing
 
 
