@@ -47,8 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     """Dispatch to the command."""
     args = parser().parse_args(argv)
     quiet = args.command in QUIET_COMMANDS
+    settings = Settings()
     logs.configure(
-        logging.WARNING if quiet else logging.INFO, json_lines=Settings().log_format == "json"
+        logging.WARNING if quiet else logging.INFO, json_lines=settings.log_format == "json"
     )
     if args.command == "deadline":
         return deadline.run(args)
@@ -64,7 +65,6 @@ def main(argv: list[str] | None = None) -> int:
         return backup.run_backup(args)
     if args.command == "restore":
         return backup.run_restore(args)
-    settings = Settings()
     if args.command == "migrate":
         from storage.db import migrate
 

@@ -42,6 +42,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from bot.config import Settings
+from bot.files import LINK_SECRET_FILE
 from storage import models as m
 from storage.db import alembic_config, migrate
 
@@ -49,7 +50,7 @@ FORMAT = "tiepdan-backup"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 FILES = "files"
-SECRET = "file-link.secret"  # where bot.files.link_secret keeps a generated key, in DATA_DIR
+SECRET = LINK_SECRET_FILE  # where bot.files.link_secret keeps a generated key, in DATA_DIR
 COUNTED = ("petitions", "petition_events", "deadlines", "outbox", "attachments", "citizens")
 COMPRESSION = 6  # gzip's default: level 9 is several times slower for a few per cent
 SQLITE_BUSY_SECONDS = 10.0

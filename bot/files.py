@@ -149,14 +149,17 @@ class LocalFiles:
         return _b64(hmac.new(self.secret, body.encode(), hashlib.sha256).digest()[:20])
 
 
+LINK_SECRET_FILE = "file-link.secret"  # in DATA_DIR, when no secret is configured (backed up)
+
+
 def link_secret(configured: str, data_dir: Path) -> bytes:
     """The configured secret, or one made once and kept (owner-only) in the data directory."""
     if configured:
         return configured.encode()
-    path = data_dir / "file-link.secret"
+    path = data_dir / LINK_SECRET_FILE
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
-        temporary = data_dir / f"file-link.secret.{os.getpid()}"
+        temporary = data_dir / f"{LINK_SECRET_FILE}.{os.getpid()}"
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "w") as handle:
             handle.write(secrets.token_urlsafe(32))

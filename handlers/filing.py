@@ -22,6 +22,7 @@ from bot.domain.petition import (
     mask_phone,
     normalise_phone,
 )
+from bot.domain.places import on_the_map
 from bot.domain.routing import ACCUSED_LEVELS
 from bot.i18n import Translator
 from bot.labels import DAY_UNITS, KIND_EXPLANATIONS, kind_label, rule_label
@@ -276,17 +277,6 @@ async def answer_place(ctx: Context) -> None:
         await not_a_choice(ctx, prompt_place)
         return
     await forward(ctx, "f.content")
-
-
-def on_the_map(latitude: float | None, longitude: float | None) -> bool:
-    """A shared location is a place on Earth: a broken or forged one (out of range, NaN) would
-    be kept on the petition as a place nobody can find."""
-    return (
-        latitude is not None
-        and longitude is not None
-        and -90 <= latitude <= 90
-        and -180 <= longitude <= 180
-    )
 
 
 async def prompt_content(ctx: Context) -> None:

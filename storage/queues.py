@@ -395,16 +395,7 @@ async def give_up(
     if undelivered is None:
         return
     petition_id, channel = undelivered
-    pending = await session.scalar(
-        select(JOBS.c.id)
-        .where(
-            JOBS.c.kind == UNDELIVERED_NOTICE_JOB,
-            JOBS.c.petition_id == petition_id,
-            JOBS.c.done_at.is_(None),
-        )
-        .limit(1)
-    )
-    if pending is None:
+    if not await pending_payloads(session, UNDELIVERED_NOTICE_JOB, petition_id):
         payload = {"channel": channel, "reason": error[:200]}
         await schedule_job(session, UNDELIVERED_NOTICE_JOB, now, payload, petition_id)
 
@@ -472,6 +463,16 @@ async def finish_job(session: AsyncSession, job_id: int, worker: str, now: datet
         .values(done_at=now)
     )
     return bool(result.rowcount)
+
+
+async def pending_payloads(
+    session: AsyncSession, kind: str, petition_id: int | None = None
+) -> list[dict[str, Any]]:
+    """The payloads of the jobs of this kind (and petition, if given) not yet done."""
+    pending = select(JOBS.c.payload).where(JOBS.c.kind == kind, JOBS.c.done_at.is_(None))
+    if petition_id is not None:
+        pending = pending.where(JOBS.c.petition_id == petition_id)
+    return list(await session.scalars(pending))
 
 
 EARLIEST_JOB = "earliest_job"  # in a session's info: the soonest job it scheduled

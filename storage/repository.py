@@ -331,10 +331,8 @@ class SqlStore(ReceptionRecords, DialogueRecords, ReceptionDayRecords, ReportRec
         return list(map(_officer_view, rows))
 
     async def has_pending_job(self, kind: str, payload: dict[str, Any] | None = None) -> bool:
-        pending = select(m.Job.payload).where(m.Job.kind == kind, m.Job.done_at.is_(None))
-        if payload is None:
-            return await self.session.scalar(pending.limit(1)) is not None
-        return payload in (await self.session.scalars(pending)).all()
+        pending = await queues.pending_payloads(self.session, kind)
+        return bool(pending) if payload is None else payload in pending
 
     async def schedule(
         self, kind: str, due_at: datetime, payload: dict[str, Any], petition_id: int | None

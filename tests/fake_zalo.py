@@ -42,8 +42,9 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
 from aiohttp import web
+
+from tests.fake_server import FakeServer
 
 DEFAULT_TOKEN = "1234567890:fake-zalo-token"
 TEXT_LIMIT = 2000
@@ -80,7 +81,7 @@ class ZaloError(Exception):
         return web.json_response(body, status=self.status)
 
 
-class FakeZalo:
+class FakeZalo(FakeServer):
     """The server, its users, and a transcript of what the bot did."""
 
     def __init__(
@@ -91,6 +92,7 @@ class FakeZalo:
         poll_wait_cap: float = 0.5,
         webhook_wrapped: bool = True,
     ) -> None:
+        super().__init__()
         self.token = token
         self.send_rate = send_rate
         self.poll_wait_cap = poll_wait_cap
@@ -106,30 +108,13 @@ class FakeZalo:
         self._arrived = asyncio.Condition()
         self._send_times: deque[float] = deque()
         self._message_ids = itertools.count(1)
-        self._runner: web.AppRunner | None = None
-        self._http: aiohttp.ClientSession | None = None
-        self.port = 0
 
-    async def __aenter__(self) -> FakeZalo:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = int(self._runner.addresses[0][1])
-        self._http = aiohttp.ClientSession()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        if self._http is not None:
-            await self._http.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     @property
     def api_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return self.base_url
 
     def user(self, user_id: str, name: str = "Người dân") -> FakeZaloUser:
         """A Zalo user with a private chat with the bot (the chat id is the user id)."""

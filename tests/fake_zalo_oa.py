@@ -50,9 +50,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import aiohttp
 from aiohttp import web
 
+from tests.fake_server import FakeServer
 from tests.fake_zalo import Sent
 
 APP_ID = "1234567890123456789"
@@ -70,10 +70,11 @@ def real_clock() -> datetime:
     return datetime.now(UTC)
 
 
-class FakeZaloOa:
+class FakeZaloOa(FakeServer):
     """The platform, its users, and a transcript of what the bot did."""
 
     def __init__(self, *, clock: Callable[[], datetime] = real_clock) -> None:
+        super().__init__()
         self.clock = clock
         self.sent: list[Sent] = []
         self.send_calls = 0
@@ -89,33 +90,16 @@ class FakeZaloOa:
         self._photos: dict[str, bytes] = {}
         self._users: dict[str, FakeOaUser] = {}
         self._message_ids = itertools.count(1)
-        self._runner: web.AppRunner | None = None
-        self._http: aiohttp.ClientSession | None = None
-        self.port = 0
 
-    async def __aenter__(self) -> FakeZaloOa:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/v3.0/oa/message/cs", self._send)
         app.router.add_post("/v4/oa/access_token", self._refresh)
         app.router.add_get("/photos/{name}", self._photo)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = int(self._runner.addresses[0][1])
-        self._http = aiohttp.ClientSession()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        if self._http is not None:
-            await self._http.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     @property
     def url(self) -> str:
         """Both ZALO_OA_API_URL and ZALO_OAUTH_URL: one server plays both hosts."""
-        return f"http://127.0.0.1:{self.port}"
+        return self.base_url
 
     def user(self, user_id: str) -> FakeOaUser:
         return self._users.setdefault(user_id, FakeOaUser(self, user_id))

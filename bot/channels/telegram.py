@@ -31,7 +31,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
-from bot.channels.webhooks import refused_without_secret
+from bot.channels.webhooks import refused_without_secret, string_or_none
 from bot.core import FileRef, Incoming, Kind, Reply, RetryLater, SendResult, Undeliverable
 from bot.files import is_image
 
@@ -99,8 +99,8 @@ def to_incoming(update: Update, now: datetime) -> Incoming | None:
             update_key=update_key,
             kind=Kind.CALLBACK,
             received_at=now,
-            callback_data=(_string(query.data) or "")[:64],
-            language_code=_string(getattr(query.from_user, "language_code", None)),
+            callback_data=(string_or_none(query.data) or "")[:64],
+            language_code=string_or_none(getattr(query.from_user, "language_code", None)),
         )
     message = update.message
     sender = message.from_user if message is not None else None
@@ -114,7 +114,7 @@ def to_incoming(update: Update, now: datetime) -> Incoming | None:
         "user_id": user_id,
         "update_key": update_key,
         "received_at": now,
-        "language_code": _string(getattr(sender, "language_code", None)),
+        "language_code": string_or_none(getattr(sender, "language_code", None)),
     }
     return Incoming(**base, **_message_fields(message))
 
@@ -124,10 +124,6 @@ def _telegram_id(value: object) -> str | None:
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**63:
         return str(value)
     return None
-
-
-def _string(value: object) -> str | None:
-    return value if isinstance(value, str) else None
 
 
 def _private_chat_id(message: object) -> str | None:
@@ -146,14 +142,14 @@ def _coordinate(value: object) -> float | None:
 
 def _message_fields(message: Message) -> dict[str, Any]:
     """What the message carries, as neutral fields (a part of the wrong type counts as absent)."""
-    text = _string(message.text)
+    text = string_or_none(message.text)
     if text is not None:
         if text.startswith("/"):
             command, _, args = text[1:].partition(" ")
             return {"kind": Kind.COMMAND, "command": command.split("@")[0].lower(), "args": args}
         return {"kind": Kind.TEXT, "text": text}
     contact = message.contact
-    if contact is not None and (phone := _string(contact.phone_number)) is not None:
+    if contact is not None and (phone := string_or_none(contact.phone_number)) is not None:
         sender = message.from_user.id if message.from_user else None
         own = contact.user_id is not None and contact.user_id == sender
         return {"kind": Kind.CONTACT, "contact_phone": phone, "contact_is_own": own}
@@ -167,7 +163,7 @@ def _message_fields(message: Message) -> dict[str, Any]:
         return {"kind": Kind.STICKER}
     file = _file_of(message)
     if file is not None:
-        return {"kind": Kind.FILE, "file": file, "text": _string(message.caption)}
+        return {"kind": Kind.FILE, "file": file, "text": string_or_none(message.caption)}
     return {"kind": Kind.UNSUPPORTED}
 
 
@@ -179,13 +175,13 @@ def _file_of(message: Message) -> FileRef | None:
         item = getattr(message, media)
         if item is not None:
             mime, name = getattr(item, "mime_type", None), getattr(item, "file_name", None)
-            return _file_ref(item, media, _string(mime), _string(name))
+            return _file_ref(item, media, string_or_none(mime), string_or_none(name))
     return None
 
 
 def _file_ref(item: object, media: str, mime: str | None, name: str | None) -> FileRef | None:
     """A file as we keep it; one without a usable id cannot be downloaded: None."""
-    file_id = _string(getattr(item, "file_id", None))
+    file_id = string_or_none(getattr(item, "file_id", None))
     if not file_id:
         return None
     size = getattr(item, "file_size", None)

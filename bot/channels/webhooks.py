@@ -1,9 +1,11 @@
-"""What every messenger's webhook shares: the shared-secret check, in constant time."""
+"""What every messenger's webhook shares: the shared-secret check, in constant time, and the
+reading of untrusted bodies (a part of the wrong type counts as absent)."""
 
 from __future__ import annotations
 
 import hmac
 import logging
+from typing import Any
 
 from aiohttp import web
 
@@ -19,3 +21,20 @@ def refused_without_secret(
         return None
     log.warning("%s webhook call with a wrong secret from %s", platform, request.remote)
     return web.Response(status=401, text="unauthorised")
+
+
+ID_LIMIT = 64  # the chat and user id columns
+
+
+def string_or_none(value: Any) -> str | None:
+    """A text field of a body, or None when it is anything else."""
+    return value if isinstance(value, str) else None
+
+
+def platform_id(value: Any) -> str | None:
+    """A chat or user id as text (a number is taken too) that fits our columns; None otherwise."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, str) and 0 < len(value) <= ID_LIMIT:
+        return value
+    return None

@@ -41,7 +41,7 @@ from bot.channels.numbered import (
     message_id_in,
     typed,
 )
-from bot.channels.webhooks import refused_without_secret
+from bot.channels.webhooks import platform_id, refused_without_secret, string_or_none
 from bot.core import FileRef, Incoming, Kind, RetryLater, Undeliverable
 from bot.files import LocalFiles
 from bot.i18n import Translator
@@ -166,37 +166,21 @@ def to_incoming(update: Any, now: datetime) -> Incoming | None:
     if not isinstance(message, dict) or not isinstance(event, str):
         return None
     chat, sender = _object(message.get("chat")), _object(message.get("from"))
-    chat_id = _zalo_id(chat.get("id"))
+    chat_id = platform_id(chat.get("id"))
     if str(chat.get("chat_type", "PRIVATE")).upper() != "PRIVATE" or chat_id is None:
         return None
     return Incoming(
         channel=CHANNEL,
         chat_id=chat_id,
-        user_id=_zalo_id(sender.get("id")) or chat_id,
+        user_id=platform_id(sender.get("id")) or chat_id,
         update_key=f"{event}:{message.get('message_id', '')}"[:128],
         received_at=now,
         **_event_fields(event, message),
     )
 
 
-ID_LIMIT = 64  # the chat and user id columns
-
-
 def _object(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
-
-
-def _string(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _zalo_id(value: Any) -> str | None:
-    """A chat or user id: Zalo's are strings (numbers are taken too); anything else is None."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
-    if isinstance(value, str) and 0 < len(value) <= ID_LIMIT:
-        return value
-    return None
 
 
 def _event_fields(event: str, message: dict[str, Any]) -> dict[str, Any]:
@@ -209,7 +193,7 @@ def _event_fields(event: str, message: dict[str, Any]) -> dict[str, Any]:
         caption = message.get("caption")
         if isinstance(url, str) and url.startswith(("https://", "http://")):
             photo = FileRef(url, "photo", None, "image/jpeg", None, CHANNEL)
-            return {"kind": Kind.FILE, "file": photo, "text": _string(caption)}
+            return {"kind": Kind.FILE, "file": photo, "text": string_or_none(caption)}
     if event == "message.sticker.received":
         return {"kind": Kind.STICKER}
     # message.unsupported.received: Zalo withholds the content of users it protects.

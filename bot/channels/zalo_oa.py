@@ -48,6 +48,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -64,7 +65,7 @@ from bot.channels.numbered import (
     message_id_in,
     typed,
 )
-from bot.channels.webhooks import refused_without_secret
+from bot.channels.webhooks import platform_id, refused_without_secret
 from bot.channels.zalo_oa_tokens import Grant, OaTokens, ZaloOaAuthRefused
 from bot.core import FileRef, Incoming, Kind, Reply, RetryLater, SendResult, Undeliverable
 from bot.files import LocalFiles
@@ -214,13 +215,13 @@ def to_incoming(event: dict[str, Any], now: datetime) -> Incoming | None:
         return None
     if not isinstance(message, dict) or not isinstance(sender, dict):
         return None
-    user, msg_id = sender.get("id"), message.get("msg_id")
-    if not user or not msg_id:
+    user, msg_id = platform_id(sender.get("id")), message.get("msg_id")
+    if user is None or not msg_id:
         return None
     return Incoming(
         channel=CHANNEL,
-        chat_id=str(user),
-        user_id=str(user),
+        chat_id=user,
+        user_id=user,
         update_key=f"{name}:{msg_id}"[:128],
         received_at=now,
         **_event_fields(name, message),
@@ -259,6 +260,8 @@ def _location(coordinates: Any) -> dict[str, Any]:
     try:
         latitude, longitude = float(coordinates["latitude"]), float(coordinates["longitude"])
     except (KeyError, TypeError, ValueError):
+        return {"kind": Kind.UNSUPPORTED}
+    if not (math.isfinite(latitude) and math.isfinite(longitude)):  # the inbox keeps JSON
         return {"kind": Kind.UNSUPPORTED}
     return {"kind": Kind.LOCATION, "latitude": latitude, "longitude": longitude}
 

@@ -63,9 +63,8 @@ PREPARED_JOBS: dict[str, Prepare] = {
 async def prepare_job(
     store: Store, env: Environment, kind: str, payload: dict[str, str], now: datetime
 ) -> Any:
-    """A job's long reading, on a snapshot store, before its transaction (None: nothing to do)."""
-    prepare = PREPARED_JOBS.get(kind)
-    return await prepare(store, env, payload, now) if prepare is not None else None
+    """A job's long reading (a kind of `PREPARED_JOBS`), on a snapshot, before its transaction."""
+    return await PREPARED_JOBS[kind](store, env, payload, now)
 
 
 async def run_job(
@@ -85,7 +84,7 @@ async def run_job(
         files = prepared if isinstance(prepared, ReportFiles) else None
         return await report_build_job(store, env, payload, now, files)
     if kind == REPORT_DUE_JOB:
-        drafts = None if prepared is PREPARE_FAILED else prepared or {}
+        drafts = None if prepared is PREPARE_FAILED else prepared
         return await report_due_job(store, env, payload, now, drafts)
     if kind == UNDELIVERED_NOTICE_JOB:
         return await undelivered_notice_job(store, env, payload, petition_id)

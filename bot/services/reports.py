@@ -46,6 +46,7 @@ class ReportFiles:
     metrics: ReportMetrics
     workbook: bytes
     charts: tuple[tuple[str, bytes], ...]  # file name, PNG
+    period: Period
 
 
 def report_scopes(org: Organisation, roles: frozenset[str], unit: str) -> list[str]:
@@ -79,8 +80,9 @@ def _draw(
 ) -> ReportFiles:
     buffer = io.BytesIO()
     write_report(buffer, load_forms(), heading, report_content(org, unit, metrics, t))
+    period = heading.period
     return ReportFiles(
-        metrics, buffer.getvalue(), charts(t, org, unit, metrics, volume, heading.period)
+        metrics, buffer.getvalue(), charts(t, org, unit, metrics, volume, period), period
     )
 
 
@@ -128,12 +130,10 @@ async def report_build_job(
     if officer is None:
         log.warning("a report on %s was asked for by a chat that may no longer have it", unit)
         return []
-    if files is None:  # not prepared (a job from before the two phases): build it here
-        files = await prepare_report_build(store, env, payload, now)
-        if files is None:
-            return []
+    if files is None:  # phase one found the chat may not have it either
+        return []
     t = env.catalogues.get(await store.locale_of(chat))
-    period = parse_period(payload["period"], now.astimezone(LOCAL_TZ).year, env.report_cutoff_day)
+    period = files.period
     total = files.metrics.total.petitions
     share = total.on_time_share
     text = t(
@@ -271,10 +271,8 @@ async def report_due_job(
     is planned."""
     today = now.astimezone(LOCAL_TZ).date()
     outgoing: list[Outgoing] = []
-    for unit, due in _reports_coming_due(env, payload, now):
-        draft = None
-        if drafts is not None:
-            draft = drafts.get((unit, due.period)) or await _draft(store, env, unit, due, today)
+    for unit, due in _reports_coming_due(env, payload, now):  # as in phase one: same `now`
+        draft = drafts[(unit, due.period)] if drafts is not None else None
         outgoing += await _remind_report(store, env, unit, due, draft)
     await store.schedule(REPORT_DUE_JOB, next_daily_run(now), {"since": today.isoformat()}, None)
     return outgoing

@@ -13,6 +13,7 @@ from aiohttp import web
 from bot.channels.sandbox import SandboxChannel, entry_json, officer_chat
 from bot.core import Incoming
 from bot.domain.org import Organisation
+from bot.domain.places import on_the_map
 from bot.files import LocalFiles, image_type, url_name
 from bot.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from bot.metrics import Metrics
@@ -64,13 +65,13 @@ def create_app(
     return app
 
 
-def on_the_map(action: dict[str, object]) -> bool:
-    """A latitude and a longitude that are numbers within range (not "nan", not 1e999)."""
+def location_on_the_map(action: dict[str, object]) -> bool:
+    """A latitude and a longitude that are numbers (not "nan", not 1e999) of a place on Earth."""
     try:
         latitude, longitude = float(action["latitude"]), float(action["longitude"])  # type: ignore[arg-type]
     except (KeyError, TypeError, ValueError):
         return False
-    return abs(latitude) <= 90 and abs(longitude) <= 180
+    return on_the_map(latitude, longitude)
 
 
 class Operations:
@@ -229,7 +230,7 @@ class SandboxRoutes:
             r"\+?[\d .\-]{6,20}", str(action.get("phone", ""))
         ):
             raise web.HTTPBadRequest(text="bad phone")
-        if action.get("kind") == "location" and not on_the_map(action):
+        if action.get("kind") == "location" and not location_on_the_map(action):
             raise web.HTTPBadRequest(text="bad location")
         await self.sandbox.user_action(chat, action, self.accept, self.clock())
         return web.json_response({"ok": True})
