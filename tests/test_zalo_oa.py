@@ -180,8 +180,13 @@ def test_events_become_incoming() -> None:
         21.59,
         105.84,
     )
+    nowhere = {"coordinates": {"latitude": "nan", "longitude": "inf"}}
+    odd_place = to_incoming(event("user_send_location", attachments=attached(nowhere)), START)
+    assert odd_place is not None and odd_place.kind is Kind.UNSUPPORTED, "the inbox keeps JSON"
     sticker = to_incoming(event("user_send_sticker"), START)
     assert sticker is not None and sticker.kind is Kind.STICKER
+    too_long = {**event("user_send_text", text="hi"), "sender": {"id": "9" * 65}}
+    assert to_incoming(too_long, START) is None, "no id longer than the chat column"
     broken = to_incoming(event("user_send_image", attachments="?"), START)
     assert broken is not None and broken.kind is Kind.UNSUPPORTED
     assert to_incoming({"event_name": "follow", "follower": {"id": "u1"}}, START) is None
