@@ -15,7 +15,9 @@ from bot import logs
 from bot.commands import backup, deadline, export, report, staff
 from bot.config import Settings
 
-# Commands whose output is their result: only warnings are logged.
+log = logging.getLogger("bot")  # not __name__, which is "__main__" under `python -m bot`
+
+# Commands whose output is their result: warnings and errors only (errors only at LOG_LEVEL=ERROR).
 QUIET_COMMANDS = {"officers", "invite", "deadline", "export", "report", "backup", "restore"}
 
 
@@ -44,13 +46,21 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Dispatch to the command."""
+    """Set up the logs, then run the command. An error that ends it is logged like any other line
+    (redacted, see `bot.logs`), not printed raw: its traceback may hold a token (python-telegram-
+    bot names a rejected one) or the values of a failed statement."""
     args = parser().parse_args(argv)
-    quiet = args.command in QUIET_COMMANDS
     settings = Settings()
-    logs.configure(
-        logging.WARNING if quiet else logging.INFO, json_lines=settings.log_format == "json"
-    )
+    logs.configure(settings, quiet=args.command in QUIET_COMMANDS)
+    try:
+        return run(args, settings)
+    except Exception:
+        log.critical("python -m bot %s stopped on an error", args.command or "run", exc_info=True)
+        return 1
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    """Dispatch to the command."""
     if args.command == "deadline":
         return deadline.run(args)
     if args.command == "officers":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -49,6 +50,8 @@ class Settings(BaseSettings):
     # in queue claims (default: host:pid; "main" on SQLite).
     worker_name: str = ""
     log_format: Literal["text", "json"] = "text"  # json: one object per line, for collectors
+    # DEBUG, INFO, WARNING or ERROR, in any case; the libraries keep their floors (bot.logs).
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     scheduler_tick_seconds: float = Field(default=30.0, gt=0)
     dialogue_reminder_hours: list[float] = Field(default=[24.0, 2.0])
     # Reports: a month's data closes the day before this day (LEGAL §6; 1 = calendar months).
@@ -67,6 +70,31 @@ class Settings(BaseSettings):
     def _empty_is_unset(cls, value: object) -> object:
         """`ORG_FILE=` in a .env file means "use the default", not the current directory."""
         return None if value == "" else value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_any_case(cls, value: object) -> object:
+        """`LOG_LEVEL=debug` is as good as `DEBUG`."""
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @property
+    def secret_values(self) -> list[str]:
+        """What no log line may show (`bot.logs` hides it): tokens, secrets, the database's
+        password (as written in the URL and decoded)."""
+        values = [
+            self.telegram_bot_token,
+            self.telegram_webhook_secret,
+            self.zalo_bot_token,
+            self.zalo_webhook_secret,
+            self.zalo_oa_secret_key,
+            self.zalo_oa_app_secret,
+            self.zalo_oa_refresh_token,
+            self.file_link_secret,
+        ]
+        password = urlsplit(self.database_url).password
+        if password:
+            values += [password, unquote(password)]
+        return [value for value in values if value]
 
     @property
     def sandbox_enabled(self) -> bool:

@@ -13,6 +13,7 @@ new access token AND a new refresh token, and the old refresh token is refused f
   Holding the lock covers Zalo's round trip (bounded by the client's timeout), about once a day.
 * The token is renewed an hour before it expires (checked before each send and every quarter of
   an hour), and at once when Zalo rejects it.
+* No log line shows either token: both are given to `bot.logs.hide` as they are read or issued.
 * A refresh that has started is finished even if its caller is cancelled (the bot stopping):
   cut between Zalo's answer and our commit, it would lose the only valid refresh token.
 
@@ -33,6 +34,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import logs
 from bot.core import RetryLater
 from bot.loops import Stopping
 from storage import models as m
@@ -117,6 +119,7 @@ class OaTokens:
         try:
             async with self._db.transaction() as session:
                 row = await self._locked_row(session)
+                logs.hide(row.access_token, row.refresh_token)  # in use, or about to be spent
                 if not self._usable(row, rejected):
                     await self._refresh_row(row)
                 held = (row.access_token, row.expires_at)
@@ -157,6 +160,7 @@ class OaTokens:
     async def _refresh_row(self, row: m.ZaloOaToken) -> None:
         """Spend the refresh token; keep what Zalo gives back, in the caller's transaction."""
         grant = await self._refresh(row.refresh_token)
+        logs.hide(grant.access_token, grant.refresh_token)
         now = self._clock()
         row.access_token = grant.access_token
         row.refresh_token = grant.refresh_token
