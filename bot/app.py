@@ -44,7 +44,7 @@ from bot.web.app import WebhookHandler, create_app
 from handlers import handle
 from storage import models as m
 from storage import queues, retention
-from storage.db import Database, migrate
+from storage.db import Database, DatabaseGone, migrate
 from storage.notify import Listener
 from storage.repository import SqlStore, sync_organisation
 
@@ -183,6 +183,7 @@ class Application:
             metrics=self.metrics,
             jobs_due=self.scheduler.wake,
         )
+        self.db.when_gone(self._database_gone)
         await self.dispatcher.recover()  # before anything new can arrive
         await self._start_web()
         self._spawn(self.outbox.run(), "outbox")
@@ -283,15 +284,54 @@ class Application:
 
         Shielded: a poller stopped, or a webhook caller that hung up, must not cut a database
         write half way (that leaks its connection, and the platform would deliver again anyway);
-        `stop` waits for what is in flight."""
-        storing = asyncio.ensure_future(self.dispatcher.accept(updates))
-        self._storing.add(storing)
-        storing.add_done_callback(self._storing.discard)
+        `stop` waits for what is in flight.
+
+        When the SQLite file is gone (`Database.file_gone`), before or while they are stored,
+        they are not acknowledged: a 503 (HTTPServiceUnavailable, which aiohttp answers without
+        logging it) for a webhook or the sandbox; a poller holds them (`_accept_polled`)."""
         try:
-            return await asyncio.shield(storing)
+            self.db.check_file()
+            storing = asyncio.ensure_future(self.dispatcher.accept(updates))
+            self._storing.add(storing)
+            storing.add_done_callback(self._storing.discard)
+            stored = await asyncio.shield(storing)
+            self.db.check_file()  # committed, but to a file that is still there?
+            return stored
+        except DatabaseGone as gone:
+            self._tell_busy(updates)
+            raise web.HTTPServiceUnavailable(text="database file gone: not stored") from gone
         except Exception:
             self._tell_busy(updates)
             raise  # not acknowledged: the platform delivers it again, and nothing is lost
+
+    async def _accept_polled(self, updates: Sequence[Incoming]) -> list[Incoming]:
+        """`accept` for the long pollers. While the database file is gone a poller would fetch
+        the same batch every two seconds and log each refusal: it holds the batch instead (its
+        offset unmoved, so Telegram keeps it) until `stop` cancels it; the next start, on the
+        restored file, fetches it again."""
+        try:
+            return await self.accept(updates)
+        except web.HTTPServiceUnavailable:
+            await asyncio.get_running_loop().create_future()  # never set: until cancelled
+            raise
+
+    def _database_gone(self) -> None:
+        """The SQLite file is gone (`Database.file_gone` said so, once, in the log): everything
+        written from now on is lost at the next stop. Stop the work that would act on it, as a
+        stop would, and keep the web server up: /healthz answers 503, the webhooks 503. The
+        scheduler, attachment fetcher and housekeeping finish their round and end; the outbox
+        finishes its sends in flight and sends nothing more (what it would send, or a job would,
+        is sent by the next start on the restored file, not now and then again)."""
+        self.stopping.set()
+        outbox = asyncio.ensure_future(self._stop_sending())
+        self._storing.add(outbox)
+        outbox.add_done_callback(self._storing.discard)
+
+    async def _stop_sending(self) -> None:
+        try:
+            await self.outbox.stop()
+        except Exception as error:  # its last marks could not be written: they would be lost
+            log.warning("the outbox stopped without recording its last sends: %r", error)
 
     def _tell_busy(self, updates: Sequence[Incoming]) -> None:
         """The database did not take these updates: say so to each person, once in a while,
@@ -363,7 +403,7 @@ class Application:
             await self.zalo.client.set_webhook(url, settings.zalo_webhook_secret)
             log.info("zalo webhook set")
         else:
-            self._spawn(self.zalo.poll(self.accept, self.clock), "zalo-poll")
+            self._spawn(self.zalo.poll(self._accept_polled, self.clock), "zalo-poll")
             log.info("zalo long polling started")
 
     async def _start_telegram(self) -> None:
@@ -378,7 +418,7 @@ class Application:
             )
             log.info("telegram webhook set")
         else:
-            self._spawn(self.telegram.poll(self.accept, self.clock), "telegram-poll")
+            self._spawn(self.telegram.poll(self._accept_polled, self.clock), "telegram-poll")
             log.info("telegram long polling started")
 
     async def _housekeeping(self) -> None:

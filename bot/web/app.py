@@ -77,16 +77,28 @@ def location_on_the_map(action: dict[str, object]) -> bool:
 class Operations:
     """/healthz for load balancers and monitors, /metrics for Prometheus."""
 
+    FILE_GONE = "database file gone"
+
     def __init__(self, db: Database, metrics: Metrics, clock: Callable[[], datetime]) -> None:
         self.db = db
         self.metrics = metrics
         self.clock = clock
 
     async def health(self, _request: web.Request) -> web.Response:
-        """200 with the queue figures while the database answers; 503 when it does not.
+        """200 with the queue figures while the database answers; 503 when it does not, or when
+        its SQLite file was removed or replaced (storage.db.Database.file_gone).
 
         A lagging queue is reported ("lagging") but still answers 200: it is not this worker's
         fault, and taking it out of the load balancer would not help."""
+        if self.db.file_gone():  # the dead file would still answer, with figures that are lost
+            return web.json_response(
+                {
+                    "status": self.FILE_GONE,
+                    "database": "removed or replaced while the bot ran; nothing is stored any more",
+                    "action": "stop the bot, restore the database from the latest backup, start it",
+                },
+                status=503,
+            )
         try:
             figures = await self._queues()
         except Exception:
@@ -100,7 +112,10 @@ class Operations:
         )
 
     async def prometheus(self, _request: web.Request) -> web.Response:
-        """The metrics in Prometheus text format; 503 when the database does not answer."""
+        """The metrics in Prometheus text format; 503 when the database does not answer or its
+        file is gone (a failed scrape: `up` is 0)."""
+        if self.db.file_gone():
+            return web.Response(status=503, text=self.FILE_GONE)
         try:
             figures = await self._queues()
         except Exception:
