@@ -638,6 +638,7 @@ def bot_environment(
         OUTBOX_GLOBAL_RATE="1000",
         OUTBOX_PER_CHAT_RATE="1000",
         OUTBOX_PER_CHAT_BURST="100",
+        FLOOD_BURST="1000000",  # simulated people answer in milliseconds (bot.pace)
         OUTBOX_MAX_IN_FLIGHT="4",
         SCHEDULER_TICK_SECONDS="0.5",
         WORKER_NAME=name,

@@ -101,6 +101,7 @@ def settings_for(folder: Path) -> Settings:
         sandbox=True,
         telegram_bot_token="",
         webhook_base_url="",
+        flood_burst=1_000_000,  # simulated people answer in milliseconds (bot.pace)
     )
 
 

@@ -96,6 +96,7 @@ def start_worker(
         "OUTBOX_GLOBAL_RATE": "100000",
         "OUTBOX_PER_CHAT_RATE": "100000",
         "OUTBOX_PER_CHAT_BURST": "100",
+        "FLOOD_BURST": "1000000",  # simulated people answer in milliseconds (bot.pace)
         "OUTBOX_MAX_IN_FLIGHT": "4",
         "LOG_FORMAT": "json",
     }

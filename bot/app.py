@@ -37,6 +37,7 @@ from bot.i18n import Catalogues
 from bot.loops import Stopping
 from bot.metrics import Metrics
 from bot.outbox import OutboxSender, QueuedMessage, RateLimits
+from bot.pace import Pacing
 from bot.rulebook import load_calendar, load_rulebook
 from bot.scheduler import Scheduler
 from bot.services.reports import ensure_report_reminders
@@ -182,6 +183,7 @@ class Application:
             marks=self.outbox,
             metrics=self.metrics,
             jobs_due=self.scheduler.wake,
+            pacing=Pacing(burst=self.settings.flood_burst),
         )
         self.db.when_gone(self._database_gone)
         await self.dispatcher.recover()  # before anything new can arrive

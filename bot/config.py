@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     outbox_per_chat_rate: float = Field(default=1.0, gt=0)
     outbox_per_chat_burst: int = Field(default=3, ge=1)
     outbox_max_in_flight: int = Field(default=8, ge=1)
+    # A chat that sends more than this at once, and faster than one a second, floods (bot.pace).
+    flood_burst: int = Field(default=10, ge=1)
     cpu_affinity: str = "auto"
     # Several worker processes on one PostgreSQL database (see README, Deployment): this one's name
     # in queue claims (default: host:pid; "main" on SQLite).

@@ -30,6 +30,7 @@ from bot.core import Incoming, Recipient, Reply, notice
 from bot.loops import Stopping
 from bot.metrics import Metrics
 from bot.outbox import QueuedMessage
+from bot.pace import Pace, Pacing
 from storage import queues
 from storage.db import Database
 from storage.repository import SqlStore
@@ -86,8 +87,10 @@ class Dispatcher:
         marks: Marks | None = None,
         metrics: Metrics | None = None,
         jobs_due: Callable[[], None] = lambda: None,
+        pacing: Pacing | None = None,
     ) -> None:
         self.db = db
+        self.pacing = pacing or Pacing()
         self.jobs_due = jobs_due  # a turn committed a job that is due now (a report asked for)
         self.env = env
         self.handler = handler
@@ -278,15 +281,18 @@ class Dispatcher:
         messages: list[tuple[Recipient, Reply]] = []
         handled: list[tuple[int, str | None]] = []
         changed: list[queues.ConversationRow] = []
+        floods = Floods(self.pacing)
         for inbox_id, incoming in batch:
             row = rows[(incoming.channel, incoming.chat_id)]
             sent, error = await self._run_handler(session, incoming, row, now, isolated)
-            messages += sent
-            handled.append((inbox_id, error))
             if error is None:
                 changed.append(row)
+                sent = floods.pace(row, incoming, sent, now, self._flood_notice(row))
+            messages += sent
+            handled.append((inbox_id, error))
         await queues.save_conversations(session, changed, now)
         stored = await queues.enqueue(session, messages, now)
+        await floods.store(session, now)
         await queues.mark_handled(session, handled, now)
         for (_, incoming), (_, error) in zip(batch, handled, strict=True):
             waited = (self.clock() - incoming.received_at).total_seconds()
@@ -319,6 +325,10 @@ class Dispatcher:
             return [(ctx.here, Reply(t("error.internal")))], "handler failed"
         return self._keep_turn(ctx, row), None
 
+    def _flood_notice(self, row: queues.ConversationRow) -> Reply:
+        t = self.env.catalogues.get(row.locale)
+        return Reply(t("flood.notice"), unprompted=True)
+
     @staticmethod
     def _keep_turn(ctx: Context, row: queues.ConversationRow) -> list[tuple[Recipient, Reply]]:
         """Take the conversation's new state; return the messages to queue."""
@@ -329,3 +339,48 @@ class Dispatcher:
             (out.recipient, out.reply if out.recipient == ctx.here else notice(out.reply))
             for out in ctx.outgoing
         ]
+
+
+class Floods:
+    """One turn's chats that write faster than a person (`bot.pace`): their replies are held.
+
+    A chat whose flood starts is told once; the replies to each of its messages are held until
+    it has been quiet for a moment, each set superseding the one before, so that it gets the
+    answer to its latest message, once. Messages to anyone else go out as always.
+    """
+
+    def __init__(self, pacing: Pacing) -> None:
+        self.pacing = pacing
+        self.held: dict[Recipient, tuple[list[Reply], datetime]] = {}
+        self.ended: set[Recipient] = set()
+
+    def pace(
+        self,
+        row: queues.ConversationRow,
+        incoming: Incoming,
+        sent: list[tuple[Recipient, Reply]],
+        now: datetime,
+        notice: Reply,
+    ) -> list[tuple[Recipient, Reply]]:
+        """Count the update in the chat's pace; return the messages to send now."""
+        pacing, before = self.pacing, Pace(row.pace, row.paced_at)
+        after = pacing.after(before, incoming.received_at)
+        row.pace, row.paced_at = after.level, after.at
+        here = Recipient(incoming.channel, incoming.chat_id)
+        if not pacing.flooding(after):
+            if pacing.flooding(before):
+                self.ended.add(here)  # replies held for its last message are out of date
+            return sent
+        mine = [reply for recipient, reply in sent if recipient == here]
+        others = [(recipient, reply) for recipient, reply in sent if recipient != here]
+        self.held[here] = (mine, now + timedelta(seconds=pacing.quiet_seconds(after)))
+        if pacing.still_flooding(before, incoming.received_at):
+            return others
+        log.info("a %s chat writes faster than a person; its replies are held", here.channel)
+        return [(here, notice), *others]
+
+    async def store(self, session: AsyncSession, now: datetime) -> None:
+        """Write the held replies (after the turn's other messages: a notice goes first)."""
+        await queues.supersede_withheld(session, self.ended, now)
+        for recipient, (replies, until) in self.held.items():
+            await queues.withhold(session, [(recipient, reply) for reply in replies], until, now)

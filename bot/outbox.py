@@ -14,7 +14,7 @@ import contextlib
 import functools
 import logging
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -226,6 +226,7 @@ class OutboxSender:
         self._queues: dict[ChatKey, deque[QueuedMessage]] = {}
         self._tasks: dict[ChatKey, asyncio.Task[None]] = {}
         self._held: set[ChatKey] = set()
+        self._backlogged: set[ChatKey] = set()  # more rows in the table than the sweep took
         self._known: set[int] = set()
         self._sent: list[tuple[int, str | None]] = []
         self._marks_generation = 0
@@ -247,8 +248,14 @@ class OutboxSender:
         """Queue rows just committed by the dispatcher, in order."""
         for message in messages:
             key = (message.channel, message.chat_id)
-            if message.channel not in self.messengers or key in self._held:
-                continue  # another process's channel, or a chat waiting out a 429: the sweep
+            if (
+                message.channel not in self.messengers
+                or key in self._held
+                or key in self._backlogged
+            ):
+                # Another process's channel, a chat waiting out a 429, or a chat whose older
+                # rows are still in the table: the sweep takes it, in order.
+                continue
             if message.id not in self._known:
                 self._known.add(message.id)
                 self._queues.setdefault(key, deque()).append(message)
@@ -300,15 +307,19 @@ class OutboxSender:
                 rows = await queues.due_messages(session, self.clock(), BATCH, set(self._tasks))
             if generation != self._marks_generation:
                 return 1  # sent marks landed meanwhile: this snapshot may be stale, look again
-            started = set()
+            started: Counter[ChatKey] = Counter()
             for row in rows:
                 key = (row.channel, row.chat_id)
                 if row.channel in self.messengers and row.id not in self._known:
                     self._held.discard(key)
                     self._known.add(row.id)
                     self._queues.setdefault(key, deque()).append(QueuedMessage.of(row))
-                    started.add(key)
-            for key in started:
+                    started[key] += 1
+            for key, taken in started.items():
+                if taken >= queues.PER_CHAT:
+                    self._backlogged.add(key)
+                else:
+                    self._backlogged.discard(key)
                 self._ensure_chat_task(key)
             return len(started)
 
@@ -329,6 +340,8 @@ class OutboxSender:
         """
         self._queues.pop(key, None)
         self._tasks.pop(key, None)
+        if key in self._backlogged:
+            self.wake()  # its next rows: now, not at the next idle sweep
 
     async def _send_chat(self, key: ChatKey) -> None:
         """Send one chat's queued messages; should anything unforeseen stop it (the database

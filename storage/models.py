@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -257,6 +258,9 @@ class Conversation(Base):
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     locale: Mapped[str | None] = mapped_column(String(8), default=None)
     updated_at: Mapped[datetime]
+    # How fast the chat writes (bot.pace): the bucket's level at its last update, and when.
+    pace: Mapped[float] = mapped_column(Float, default=0.0, server_default=text("0"))
+    paced_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class InboxUpdate(Base):
@@ -313,6 +317,8 @@ class OutboxMessage(Base):
     # The worker sending it, and until when that claim holds (a dead worker's runs out).
     claimed_by: Mapped[str | None] = mapped_column(String(64), default=None)
     claimed_until: Mapped[datetime | None] = mapped_column(default=None)
+    # A reply held back while its chat floods (bot.pace): a later one supersedes it.
+    withheld: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ZaloOaToken(Base):

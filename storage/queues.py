@@ -131,6 +131,11 @@ def _dialect(session: AsyncSession) -> str:
     return session.bind.dialect.name if session.bind else "sqlite"
 
 
+def _unsent(columns: Any) -> Any:
+    """Neither sent nor given up: the outbox's pending rows (its partial index)."""
+    return and_(columns.sent_at.is_(None), columns.failed_at.is_(None))
+
+
 async def mark_handled(
     session: AsyncSession, handled: Sequence[tuple[int, str | None]], now: datetime
 ) -> None:
@@ -156,6 +161,8 @@ class ConversationRow:
     data: dict[str, Any] = field(default_factory=dict)
     locale: str | None = None
     stored: bool = False
+    pace: float = 0.0  # how fast the chat writes (bot.pace): the level at its last update
+    paced_at: datetime | None = None
 
 
 async def load_conversations(
@@ -171,11 +178,15 @@ async def load_conversations(
             CONVERSATIONS.c.step,
             CONVERSATIONS.c.data,
             CONVERSATIONS.c.locale,
+            CONVERSATIONS.c.pace,
+            CONVERSATIONS.c.paced_at,
         ).where(tuple_(CONVERSATIONS.c.channel, CONVERSATIONS.c.chat_id).in_(list(chats)))
     )
     found = {
-        (channel, chat_id): ConversationRow(channel, chat_id, state, step, data or {}, locale, True)
-        for channel, chat_id, state, step, data, locale in rows
+        (channel, chat_id): ConversationRow(
+            channel, chat_id, state, step, data or {}, locale, True, pace, paced_at
+        )
+        for channel, chat_id, state, step, data, locale, pace, paced_at in rows
     }
     for channel, chat_id in chats:
         found.setdefault((channel, chat_id), ConversationRow(channel, chat_id))
@@ -197,6 +208,8 @@ async def save_conversations(
             "step": row.step,
             "data": row.data,
             "locale": row.locale,
+            "pace": row.pace,
+            "paced_at": row.paced_at,
         }
         (known if row.stored else new).append(values)
     if known:
@@ -272,8 +285,7 @@ async def _live_holders(
         select(OUTBOX.c.channel, OUTBOX.c.chat_id, func.min(OUTBOX.c.claimed_by))
         .where(
             tuple_(OUTBOX.c.channel, OUTBOX.c.chat_id).in_(sorted(chats)),
-            OUTBOX.c.sent_at.is_(None),
-            OUTBOX.c.failed_at.is_(None),
+            _unsent(OUTBOX.c),
             OUTBOX.c.claimed_by != worker_of(session),
             OUTBOX.c.claimed_until >= now,
         )
@@ -282,10 +294,65 @@ async def _live_holders(
     return {(channel, chat_id): holder for channel, chat_id, holder in rows}
 
 
+SUPERSEDED = "superseded: a later reply to the same flood replaced it"
+
+
+async def withhold(
+    session: AsyncSession, held: Sequence[tuple[Recipient, Reply]], until: datetime, now: datetime
+) -> None:
+    """Hold replies to a chat that writes faster than a person (bot.pace) until `until`; the
+    replies held for it before are superseded, so that only the answer to its latest message
+    goes out, once it has been quiet for a moment. Any worker may send them then."""
+    await supersede_withheld(session, {recipient for recipient, _ in held}, now)
+    if held:
+        connection = await session.connection()
+        await connection.execute(
+            insert(OUTBOX),
+            [
+                {
+                    "channel": recipient.channel,
+                    "chat_id": recipient.chat_id,
+                    "payload": reply.to_json(),
+                    "created_at": now,
+                    "not_before": until,
+                    "attempts": 0,
+                    "withheld": True,
+                }
+                for recipient, reply in held
+            ],
+        )
+
+
+async def supersede_withheld(
+    session: AsyncSession, chats: Iterable[Recipient], now: datetime
+) -> None:
+    """The replies held for these chats are no longer the latest: they are not sent."""
+    keys = sorted({(chat.channel, chat.chat_id) for chat in chats})
+    if keys:
+        await session.execute(
+            update(OUTBOX)
+            .where(
+                tuple_(OUTBOX.c.channel, OUTBOX.c.chat_id).in_(keys),
+                OUTBOX.c.withheld,
+                _unsent(OUTBOX.c),
+            )
+            .values(failed_at=now, last_error=SUPERSEDED)
+        )
+
+
+PER_CHAT = 20  # the most rows one sweep takes from one chat (see `due_messages`)
+
+
 async def due_messages(
     session: AsyncSession, now: datetime, limit: int, busy: set[tuple[str, str]]
 ) -> list[m.OutboxMessage]:
-    """Claim unsent messages whose time has come, oldest first, skipping chats being served.
+    """Claim unsent messages whose time has come, fairly across chats; skip chats being served.
+
+    Fair: the sweep takes the next due message of as many chats as it can (every chat's first,
+    then every chat's second, ..., at most `PER_CHAT` of one chat), oldest first within each
+    round. A chat with a long backlog (after a restart, or a chat being retried) then never
+    fills a sweep and keeps other chats waiting: at 1 message/s per chat it is the slowest
+    chat to serve, and a fresh reply to another chat goes out beside it, not after it.
 
     A chat whose oldest unsent message must still wait holds back its later messages too, so
     that a chat never receives its messages out of order. With several workers, a chat another
@@ -294,22 +361,27 @@ async def due_messages(
     """
     me = worker_of(session)
     outbox = m.OutboxMessage
-    pending = and_(outbox.sent_at.is_(None), outbox.failed_at.is_(None))
-    heads = (
-        select(outbox.channel, outbox.chat_id, func.min(outbox.id).label("head"))
-        .where(pending)
-        .group_by(outbox.channel, outbox.chat_id)
+    chat = (outbox.channel, outbox.chat_id)
+    ranked = (
+        select(
+            outbox.id,
+            outbox.channel,
+            outbox.chat_id,
+            func.row_number().over(partition_by=chat, order_by=outbox.id).label("place"),
+            func.first_value(outbox.not_before)
+            .over(partition_by=chat, order_by=outbox.id)
+            .label("head_not_before"),
+        )
+        .where(_unsent(outbox))
         .subquery()
     )
-    head_row = OUTBOX.alias("head_row")
     other = OUTBOX.alias("other")
     held_elsewhere = (
         select(other.c.id)
         .where(
-            other.c.channel == outbox.channel,
-            other.c.chat_id == outbox.chat_id,
-            other.c.sent_at.is_(None),
-            other.c.failed_at.is_(None),
+            other.c.channel == ranked.c.channel,
+            other.c.chat_id == ranked.c.chat_id,
+            _unsent(other.c),
             other.c.claimed_by != me,
             other.c.claimed_until >= now,
         )
@@ -317,10 +389,9 @@ async def due_messages(
     )
     candidates = (
         select(outbox.id)
-        .join(heads, and_(heads.c.channel == outbox.channel, heads.c.chat_id == outbox.chat_id))
-        .join(head_row, head_row.c.id == heads.c.head)
-        .where(pending, head_row.c.not_before <= now, ~held_elsewhere)
-        .order_by(outbox.id)
+        .join(ranked, ranked.c.id == outbox.id)
+        .where(ranked.c.place <= PER_CHAT, ranked.c.head_not_before <= now, ~held_elsewhere)
+        .order_by(ranked.c.place, outbox.id)
         .limit(limit)
         .with_for_update(of=outbox, skip_locked=True)
     )
@@ -341,8 +412,7 @@ async def renew_claims(session: AsyncSession, now: datetime) -> None:
         update(m.OutboxMessage)
         .where(
             m.OutboxMessage.claimed_by == worker_of(session),
-            m.OutboxMessage.sent_at.is_(None),
-            m.OutboxMessage.failed_at.is_(None),
+            _unsent(m.OutboxMessage),
         )
         .values(claimed_until=now + CLAIM)
     )
@@ -551,13 +621,12 @@ async def queue_health(session: AsyncSession, now: datetime) -> QueueHealth:
     inbox = await session.scalar(
         select(func.count()).select_from(INBOX).where(INBOX.c.processed_at.is_(None))
     )
-    unsent = and_(OUTBOX.c.sent_at.is_(None), OUTBOX.c.failed_at.is_(None))
     backlog, oldest_message = (
         await session.execute(
             select(
                 func.count(),
                 func.min(case((OUTBOX.c.not_before <= now, OUTBOX.c.not_before))),
-            ).where(unsent)
+            ).where(_unsent(OUTBOX.c))
         )
     ).one()
     due = and_(JOBS.c.done_at.is_(None), JOBS.c.due_at <= now)

@@ -70,6 +70,9 @@ def make_settings(tmp_path: Path, **overrides: object) -> Settings:
         "http_port": 0,
         "telegram_bot_token": "",
         "webhook_base_url": "",
+        # The test clock stands still, so every step of a flow arrives at the same instant: a
+        # flood to `bot.pace`. tests/test_flood.py checks floods at the real pace.
+        "flood_burst": 1000,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from sqlalchemy import func, select
 
 from bot.channels.telegram import TelegramChannel, make_bot
 from bot.core import Recipient, Reply, SendResult
-from bot.outbox import OutboxSender, RateLimits, SharedRate, TokenBucket
+from bot.outbox import OutboxSender, QueuedMessage, RateLimits, SharedRate, TokenBucket
 from storage import models as m
 from storage import queues, send_rates
 from storage.db import Database, migrate
@@ -251,3 +252,71 @@ async def two_messages_after_a_429(db: Database) -> tuple[list[str], list[str]]:
         await sender.flush()
         await channel.bot.shutdown()
         return before, [m.text for m in server.sent_messages(chat)]
+
+
+async def test_a_chats_backlog_does_not_fill_the_sweep(db: Database) -> None:
+    """300 older replies to one chat and one to each of 100 others: one sweep takes every
+    other chat's reply, and no more of the long chat's than its share."""
+    await queue(db, [(5000, f"cũ {n}") for n in range(300)])
+    await queue(db, [(5001 + n, "chào") for n in range(100)])
+    async with db.transaction() as session:
+        rows = await queues.due_messages(session, FakeClock()(), 200, set())
+    by_chat = Counter(row.chat_id for row in rows)
+    assert len(by_chat) == 101
+    assert by_chat["5000"] == queues.PER_CHAT
+    assert [row.payload["text"] for row in rows if row.chat_id == "5000"] == [
+        f"cũ {n}" for n in range(queues.PER_CHAT)
+    ]
+
+
+async def test_other_chats_are_served_beside_a_long_backlog(db: Database) -> None:
+    """At Telegram's real limits (1 message/s per chat), 20 chats that wrote after a chat with
+    300 replies waiting get theirs while the long chat has had only a few; its own replies
+    still arrive in order."""
+    async with FakeTelegram(global_rate=30, per_chat_rate=1.0) as server:
+        long_chat = server.user(5100).user_id
+        others = [server.user(5101 + n).user_id for n in range(20)]
+        await queue(db, [(long_chat, f"cũ {n}") for n in range(300)])
+        await queue(db, [(chat, "chào") for chat in others])
+        sender, channel = await sender_for(server, db, RateLimits(30, 1.0, 1))
+        running = asyncio.create_task(sender.run())
+        try:
+            async with asyncio.timeout(60):
+                while not all(server.sent_messages(chat) for chat in others):
+                    await asyncio.sleep(0.05)
+            served_long = [message.text for message in server.sent_messages(long_chat)]
+        finally:
+            await sender.stop()
+            await running
+            await channel.bot.shutdown()
+        assert server.count_429 == 0
+        assert len(served_long) < 10, "the others did not wait behind the long backlog"
+        assert served_long == [f"cũ {n}" for n in range(len(served_long))]
+
+
+async def test_a_long_backlog_is_sent_whole_and_in_order_with_new_replies_after_it(
+    db: Database,
+) -> None:
+    """The sweep takes a long chat's rows a share at a time; a reply the dispatcher hands over
+    meanwhile waits for the older rows still in the table."""
+    async with FakeTelegram() as server:
+        long_chat = server.user(5200).user_id
+        await queue(db, [(long_chat, f"cũ {n}") for n in range(100)])
+        sender, channel = await sender_for(server, db, RateLimits(1000, 1000, 1000))
+        await sender.sweep()
+        async with db.transaction() as session:
+            [(message_id, _, reply)] = await queues.enqueue(
+                session, [(Recipient("telegram", str(long_chat)), Reply("mới"))], FakeClock()()
+            )
+        sender.push([QueuedMessage(message_id, "telegram", str(long_chat), reply)])
+        running = asyncio.create_task(sender.run())
+        try:
+            async with asyncio.timeout(30):
+                while len(server.sent_messages(long_chat)) < 101:
+                    await asyncio.sleep(0.05)
+        finally:
+            await sender.stop()
+            await running
+            await channel.bot.shutdown()
+        texts = [message.text for message in server.sent_messages(long_chat)]
+        assert texts == [f"cũ {n}" for n in range(100)] + ["mới"]
