@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 GENERATED = "generated"
 FETCH_RETRY_SECONDS = 60.0
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+_LINK_PART = re.compile(r"[A-Za-z0-9_-]{1,4096}")  # a link's parts: unpadded URL-safe base64
 
 
 class LocalFiles:
@@ -116,9 +117,15 @@ class LocalFiles:
         return f"{self.base_url}/files/{token}.{signature}/{url_name(name)}"
 
     def resolve(self, token: str, now: datetime) -> Path | None:
-        """The file a link names, if its signature holds and it has not expired."""
+        """The file a link names, if its signature holds and it has not expired.
+
+        Anything else is None (a 404), whatever the link holds: both parts must be unpadded
+        URL-safe base64 before anything is computed from them (a non-ASCII signature would make
+        `hmac.compare_digest` raise)."""
         body, _, signature = token.partition(".")
-        if not body or not hmac.compare_digest(signature, self._sign(body)):
+        if not (_LINK_PART.fullmatch(body) and _LINK_PART.fullmatch(signature)):
+            return None
+        if not hmac.compare_digest(signature.encode(), self._sign(body).encode()):
             return None
         try:
             relative, _, expires = base64.urlsafe_b64decode(body + "==").decode().partition("\n")

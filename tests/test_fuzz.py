@@ -4,6 +4,11 @@ Adapters: whatever a platform (or someone holding its webhook secret) posts, the
 a well-formed `Incoming` (one both databases store and the handlers can read) or nothing, a clean
 update from a private chat is never dropped, and the webhook answers 200 or 400, never an error.
 
+Crafted requests over HTTP, on one app with every route: JSON nested deep, secrets and signatures
+wrong, not ASCII or of the wrong shape, file-link tokens of any text, odd sandbox parameters and
+bodies get a 4xx (a 401 whenever the secret or signature is not the platform's), never a 5xx,
+and log no ERROR line.
+
 Dispatcher: on the real application and a real database (a seeded one, copied: a SQLite file, or
 with `TEST_DATABASE=postgresql` a PostgreSQL database, which enforces every column's size), random
 updates from strangers, citizens with petitions and officers (any text, commands, button data
@@ -25,6 +30,8 @@ import math
 import os
 import re
 import shutil
+import string
+import urllib.parse
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +46,7 @@ from sqlalchemy import func, select
 
 from bot.app import Application
 from bot.channels import telegram as tg
-from bot.channels import zalo
+from bot.channels import zalo, zalo_oa
 from bot.config import Settings
 from bot.conversation import _GLOBAL_DATA as GLOBAL_DATA  # what the router takes for a button
 from bot.conversation import _STEP_DATA as STEP_DATA
@@ -51,6 +58,7 @@ from handlers import ROOT
 from handlers.officer import IDENTITY_ACTION
 from storage import models as m
 from storage.db import Database
+from tests import raw_http
 from tests.conftest import (
     START,
     TEST_DATABASE,
@@ -60,10 +68,12 @@ from tests.conftest import (
     make_settings,
     postgres_server,
 )
+from tests.fake_telegram import FakeTelegram
 from tests.sandbox_client import SandboxPerson
 from tests.test_casework import answered_complaint, file_feedback
 from tests.test_dialogue_staff import announced_session
 from tests.test_filing_sandbox import file_denunciation
+from tests.test_untrusted_requests import credentials, every_route
 
 # --- shared -------------------------------------------------------------------------------------
 
@@ -173,16 +183,26 @@ def well_formed(incoming: Incoming | None, channel: str) -> None:
     assert Incoming.from_json(stored) == incoming
 
 
+class FakeBody:
+    """A request's body as aiohttp streams it: `read(n)` gives at most n bytes, b"" at the end."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    async def read(self, n: int = -1) -> bytes:
+        size = len(self._body) if n < 0 else n
+        chunk, self._body = self._body[:size], self._body[size:]
+        return chunk
+
+
 class FakeRequest:
-    """What a webhook handler reads of a request: headers, the peer, and the body as JSON."""
+    """What a webhook handler reads of a request: headers, the peer, and the body."""
 
     def __init__(self, header: str, secret: str, body: bytes) -> None:
         self.headers = {header: secret}
         self.remote = "127.0.0.1"
-        self._body = body
-
-    async def json(self) -> Any:
-        return json.loads(self._body.decode())  # as aiohttp does: bad bytes or JSON: ValueError
+        self.content_length = len(body)
+        self.content = FakeBody(body)
 
 
 def raw_body(value: Any) -> bytes:
@@ -502,6 +522,244 @@ async def test_zalo_webhook_answers_200_or_400_and_stores_only_well_formed_updat
     assert len(accepted.updates) <= (1 if status == 200 else 0)
     for incoming in accepted.updates:
         well_formed(incoming, zalo.CHANNEL)
+
+
+# --- crafted requests over HTTP -----------------------------------------------------------------
+#
+# One app with every route (Telegram and Zalo in webhook mode, a Zalo OA, file links, the sandbox)
+# takes requests of odd shapes over real HTTP: JSON nested deep, secrets and signatures that are
+# wrong, not ASCII or not of the expected shape, file-link tokens of any text (and genuine links
+# with a character changed), odd sandbox parameters and bodies. Never a 5xx, never an ERROR line;
+# without the secret or signature, always a 401.
+
+HTTP_SETTINGS = settings(
+    max_examples=150 * SCALE,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+WEBHOOK_HEADERS = {
+    "/telegram/webhook": tg.SECRET_HEADER,
+    "/zalo/webhook": zalo.SECRET_HEADER,
+    "/zalo-oa/webhook": zalo_oa.SIGNATURE_HEADER,
+}
+CLOSERS = {b"[": b"]", b'{"a": ': b"}", b'[{"x": ': b"}]"}
+TIMESTAMP = b"%TIMESTAMP%"  # replaced by the clock's, as Zalo OA stamps an event
+SIGNED, UNSIGNED = b"\x00signed", b"\x00unsigned"  # no header value HTTP carries has a NUL
+
+
+@st.composite
+def nested_json(draw: st.DrawFn) -> bytes:
+    """Arrays or objects nested around the limit, past it, or past the interpreter's own."""
+    opener = draw(st.sampled_from(sorted(CLOSERS)))
+    depth = draw(st.one_of(st.sampled_from([63, 64, 65, 999, 5000, 100_000]), st.integers(0, 99)))
+    body = opener * depth + b"1"
+    return body + CLOSERS[opener] * depth if draw(st.booleans()) else body
+
+
+def webhook_bodies() -> st.SearchStrategy[bytes]:
+    """Deep JSON, bare or in an event; updates and events half broken; anything at all."""
+    event = b'{"timestamp": "' + TIMESTAMP + b'", "x": '
+    return st.one_of(
+        nested_json(),
+        nested_json().map(lambda inner: event + inner + b"}"),
+        telegram_update(2).map(raw_body),
+        zalo_event(2).map(raw_body),
+        garbage().map(raw_body),
+        st.binary(max_size=30),
+        st.sampled_from([event + b'"\\ud800"}', b'"\\udfff"', event + b'{"\\udbff": 1}}']),
+    )
+
+
+def header_values() -> st.SearchStrategy[bytes | str]:
+    """The secret or signature, none, or anything else HTTP carries in a header (no control
+    character but a tab: aiohttp's parser refuses them, with an ERROR line of its own)."""
+    carried = [9, *range(32, 127), *range(128, 256)]
+    any_bytes = st.lists(st.sampled_from(carried), max_size=80).map(bytes)
+    printable = st.text(st.characters(exclude_categories=["Cc", "Cs"]), max_size=40)
+    mac_like = st.builds(
+        "mac={}".format, st.text("0123456789abcdefABCDEFg", min_size=63, max_size=65)
+    )
+    return st.one_of(st.sampled_from([SIGNED, UNSIGNED]), any_bytes, printable, mac_like)
+
+
+@pytest.fixture
+async def every_route_app(
+    tmp_path: Path, telegram: FakeTelegram, clock: FakeClock
+) -> AsyncIterator[Application]:
+    async with every_route(tmp_path, telegram, clock) as app:
+        yield app
+
+
+async def nothing_failed(app: Application, caplog: pytest.LogCaptureFixture) -> None:
+    """What the request set going is done, and nothing logged an ERROR."""
+    await app.dispatcher.wait_idle()
+    no_errors_logged(caplog)
+
+
+@HTTP_SETTINGS
+@given(
+    route=st.sampled_from(sorted(WEBHOOK_HEADERS)),
+    body=webhook_bodies(),
+    secret=header_values(),
+    chunked=st.booleans(),
+)
+async def test_webhooks_answer_crafted_requests_with_a_4xx_and_refuse_the_unsigned(
+    every_route_app: Application,
+    caplog: pytest.LogCaptureFixture,
+    route: str,
+    body: bytes,
+    secret: bytes | str,
+    chunked: bool,
+) -> None:
+    caplog.clear()
+    app = every_route_app
+    ts = str(int(app.clock().timestamp() * 1000))
+    body = body.replace(TIMESTAMP, ts.encode())
+    headers = [] if secret == UNSIGNED else [(WEBHOOK_HEADERS[route], secret)]
+    if secret == SIGNED:
+        headers = credentials(route, body, ts)  # the OA's: a MAC with the event's timestamp
+    status, _ = await raw_http.request(app.port, "POST", route, headers, body, chunked=chunked)
+    if secret != SIGNED:
+        assert status == 401, (route, secret, status)
+    elif route == "/zalo-oa/webhook":
+        assert status in {200, 400, 401}, status  # 401: the body has no timestamp of its own
+    else:
+        assert status in {200, 400}, status
+    await nothing_failed(app, caplog)
+
+
+B64 = string.ascii_letters + string.digits + "-_"
+
+
+@st.composite
+def link_tokens(draw: st.DrawFn) -> str:
+    """A made-up token: two parts of any text or of base64's letters, and what parts them."""
+    part = st.one_of(
+        st.text(max_size=30), st.text(B64, max_size=40), st.text(B64 + "=+/%", max_size=40)
+    )
+    separator = draw(st.sampled_from([".", ".", "", "..", "./", "%2E"]))
+    return str(draw(part) + separator + draw(part))
+
+
+@HTTP_SETTINGS
+@given(data=st.data())
+async def test_a_file_link_serves_only_as_signed_and_anything_else_is_a_404(
+    every_route_app: Application, caplog: pytest.LogCaptureFixture, data: st.DataObject
+) -> None:
+    caplog.clear()
+    app = every_route_app
+    path = app.files.keep_generated(b"%PDF-1.4 fuzz", "fuzz.pdf")
+    genuine = app.files.link(path, "fuzz.pdf", app.clock()).split("/")[-2]
+    if data.draw(st.booleans(), label="genuine, altered"):
+        at = data.draw(st.integers(0, len(genuine) - 1), label="at")
+        character = data.draw(st.characters(exclude_categories=["Cs"]), label="character")
+        token = genuine[:at] + character + genuine[at + 1 :]
+    else:
+        token = data.draw(link_tokens(), label="token")
+    name = data.draw(st.one_of(st.just("fuzz.pdf"), st.text(min_size=1, max_size=20)), label="name")
+    if {token, name} & {".", ".."}:
+        return  # a dot segment: the path is another one (aiohttp normalises it)
+    # A token made with "%2E" or "%" keeps its percent signs: it encodes itself (or badly).
+    quoted = urllib.parse.quote(token, safe="%" if "%" in token else "")
+    route = f"/files/{quoted}/{urllib.parse.quote(name, safe='')}"
+    status, content = await raw_http.request(app.port, "GET", route)
+    if token == genuine:
+        assert (status, content) == (200, b"%PDF-1.4 fuzz")
+    else:
+        assert status == 404, (token, status)
+    await nothing_failed(app, caplog)
+
+
+ODD_NUMBERS = st.one_of(
+    st.sampled_from(
+        [
+            *("", "0", "7", "nan", "NaN", "inf", "-inf", "Infinity", "-1", "-0", "1e999"),
+            *("1e-999", "0x10", "1_000", "١٢", "𝟙", "9" * 19, " 5", "0.01", "true"),
+        ]
+    ),
+    st.text(max_size=12),
+    st.integers().map(str),
+    st.floats().map(repr),
+)
+SANDBOX_KINDS = st.one_of(
+    st.sampled_from(["text", "callback", "contact", "location", "file", "photo", ""]), garbage()
+)
+
+
+def sandbox_action(breakage: int) -> st.SearchStrategy[Any]:
+    return record(
+        {
+            "kind": SANDBOX_KINDS,
+            "text": any_text(),
+            "data": st.text(max_size=70),
+            "phone": st.one_of(st.sampled_from(["+84912345678", "0912 345 678", "12"]), any_text()),
+            "latitude": st.one_of(st.floats(), st.sampled_from(["21.5", "nan", "x"])),
+            "longitude": st.one_of(st.floats(), st.sampled_from(["105.8", "inf", ""])),
+            "id": st.one_of(st.uuids().map(str), st.text(max_size=140), st.integers()),
+            "label": any_text(),
+        },
+        breakage,
+    )
+
+
+def sandbox_bodies() -> st.SearchStrategy[bytes]:
+    chats = st.one_of(st.sampled_from([*CITIZENS, "officer-sp.tiepdan", "nobody"]), garbage())
+    actions = st.one_of(sandbox_action(0), sandbox_action(3), sandbox_action(8), garbage())
+    return st.one_of(
+        record({"chat": chats, "action": actions}, 2).map(raw_body),
+        garbage().map(raw_body),
+        nested_json(),
+        st.binary(max_size=30),
+        st.sampled_from(
+            [
+                b'{"chat": "citizen-1", "action": {"kind": "text", "text": "\\ud800"}}',
+                b'{"chat": "citizen-1", "action": {"kind": "text", "text": "hi", "id": "\\udc00"}}',
+            ]
+        ),
+    )
+
+
+def long_poll(wait: str | None) -> bool:
+    """A wait the page may ask for (up to 20 s): too long to hold a fuzz example for."""
+    try:
+        seconds = float(wait or "0")
+    except ValueError:
+        return False
+    return 0.05 < seconds < math.inf
+
+
+@HTTP_SETTINGS
+@given(data=st.data())
+async def test_the_sandbox_api_answers_odd_parameters_and_bodies_with_a_4xx(
+    every_route_app: Application, caplog: pytest.LogCaptureFixture, data: st.DataObject
+) -> None:
+    caplog.clear()
+    app = every_route_app
+    sandbox = [("X-Sandbox", "1")]
+    if data.draw(st.booleans(), label="read, or act"):
+        query = {"chat": data.draw(st.sampled_from([*CITIZENS, "nobody", ""]), label="chat")}
+        # 4 400 digits: more than `int` reads (once: a URL stays within aiohttp's 8 190 bytes).
+        for name, values in (
+            ("after", [ODD_NUMBERS, st.just("9" * 4400)]),
+            ("wait", [ODD_NUMBERS]),
+        ):
+            value = data.draw(st.one_of(st.none(), *values), label=name)
+            if value is not None:
+                query[name] = value
+        if long_poll(query.get("wait")):
+            query["wait"] = "0.01"
+        route = f"/sandbox/api/messages?{urllib.parse.urlencode(query)}"
+        status, _ = await raw_http.request(app.port, "GET", route, sandbox, timeout=5)
+    else:
+        body = data.draw(sandbox_bodies(), label="body")
+        chunked = data.draw(st.booleans(), label="chunked")
+        status, _ = await raw_http.request(
+            app.port, "POST", "/sandbox/api/send", sandbox, body, chunked=chunked
+        )
+    assert status in {200, 400, 413}, status  # 413: a body over SANDBOX_JSON_MAX_BYTES
+    await nothing_failed(app, caplog)
 
 
 # --- the dispatcher -----------------------------------------------------------------------------

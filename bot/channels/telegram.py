@@ -31,7 +31,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
-from bot.channels.webhooks import refused_without_secret, string_or_none
+from bot.channels.webhooks import Refused, read_json, refused_without_secret, string_or_none
 from bot.core import FileRef, Incoming, Kind, Reply, RetryLater, SendResult, Undeliverable
 from bot.files import is_image
 
@@ -345,7 +345,8 @@ class TelegramChannel:
     def webhook_handler(
         self, secret: str, accept: Accept, clock: Callable[[], datetime]
     ) -> Callable[[web.Request], Awaitable[web.Response]]:
-        """An aiohttp handler: check the secret header in constant time, store, then say 200."""
+        """An aiohttp handler: check the secret header in constant time before reading the body,
+        read and parse it within bounds (`bot.channels.webhooks`), store, then say 200."""
         expected = secret.encode()
 
         async def receive(request: web.Request) -> web.Response:
@@ -353,7 +354,9 @@ class TelegramChannel:
             if refused is not None:
                 return refused
             try:
-                update = parse_update(await request.json(), self.bot)
+                update = parse_update(await read_json(request), self.bot)
+            except Refused as refusal:
+                return refusal.response()
             except ValueError:
                 return web.Response(status=400, text="bad update")
             if (incoming := to_incoming(update, clock())) is not None:

@@ -41,7 +41,13 @@ from bot.channels.numbered import (
     message_id_in,
     typed,
 )
-from bot.channels.webhooks import platform_id, refused_without_secret, string_or_none
+from bot.channels.webhooks import (
+    Refused,
+    platform_id,
+    read_json,
+    refused_without_secret,
+    string_or_none,
+)
 from bot.core import FileRef, Incoming, Kind, RetryLater, Undeliverable
 from bot.files import LocalFiles
 from bot.i18n import Translator
@@ -251,7 +257,8 @@ class ZaloChannel(NumberedChannel):
     def webhook_handler(
         self, secret: str, accept: Accept, clock: Callable[[], datetime]
     ) -> Callable[[web.Request], Awaitable[web.Response]]:
-        """An aiohttp handler: check the secret header in constant time, store, then say 200."""
+        """An aiohttp handler: check the secret header in constant time before reading the body,
+        read and parse it within bounds (`bot.channels.webhooks`), store, then say 200."""
         expected = secret.encode()
 
         async def receive(request: web.Request) -> web.Response:
@@ -259,9 +266,9 @@ class ZaloChannel(NumberedChannel):
             if refused is not None:
                 return refused
             try:
-                update = unwrap(await request.json())
-            except ValueError:
-                return web.Response(status=400, text="bad update")
+                update = unwrap(await read_json(request))
+            except Refused as refusal:
+                return refusal.response()
             if update is None:
                 return web.Response(status=400, text="bad update")
             await accept(await self.translate([update], clock()))

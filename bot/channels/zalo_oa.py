@@ -6,8 +6,8 @@ files as signed links: `bot.channels.numbered`); its tokens live in `bot.channel
 
 Receiving. Zalo POSTs each event to `/zalo-oa/webhook` (registered in the app's settings on
 developers.zalo.me; the OA API has no long polling). The signature is checked over the raw bytes,
-in constant time, a stale timestamp is refused, and the event is stored (the same `accept` as
-every channel) before Zalo gets its 200.
+in constant time, before anything is parsed (see `webhook_handler`), a stale timestamp is
+refused, and the event is stored (the same `accept` as every channel) before Zalo gets its 200.
 
 The reply window. An OA may answer a person free for 48 hours after their last message (Zalo
 counts 8 replies, renewed by each new message); later, a message is a paid proactive message or a
@@ -46,9 +46,10 @@ The contract, from Zalo's public docs (assumptions to verify on the live platfor
 from __future__ import annotations
 
 import hashlib
-import json
+import hmac
 import logging
 import math
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -65,7 +66,13 @@ from bot.channels.numbered import (
     message_id_in,
     typed,
 )
-from bot.channels.webhooks import platform_id, refused_without_secret
+from bot.channels.webhooks import (
+    Refused,
+    parse_json,
+    platform_id,
+    read_body,
+    unauthorised,
+)
 from bot.channels.zalo_oa_tokens import Grant, OaTokens, ZaloOaAuthRefused
 from bot.core import FileRef, Incoming, Kind, Reply, RetryLater, SendResult, Undeliverable
 from bot.files import LocalFiles
@@ -76,6 +83,14 @@ log = logging.getLogger(__name__)
 CHANNEL = "zalo_oa"
 WEBHOOK_PATH = "/zalo-oa/webhook"
 SIGNATURE_HEADER = "X-ZEvent-Signature"
+SIGNATURE_SHAPE = re.compile(r"mac=[0-9a-f]{64}")
+# The body's "timestamp" (a string of digits, or a bare number), found in the raw bytes so that
+# the signature can be checked before the body is parsed; a few candidates at most (a nested
+# object could carry its own "timestamp"), each tried against the signature.
+SIGNED_TIMESTAMP = re.compile(
+    rb'"timestamp"[ \t\r\n]{0,8}:[ \t\r\n]{0,8}(?:"(\d{1,20})"|(\d{1,20})(?![\d.eE]))'
+)
+MAX_TIMESTAMPS = 8
 MAX_EVENT_AGE = timedelta(minutes=10)
 REPLY_WINDOW = timedelta(hours=48)
 OUTSIDE_WINDOW = "outside the 48-hour reply window"
@@ -202,12 +217,6 @@ def media_template(url: str) -> dict[str, Any]:
     return {"attachment": {"type": "template", "payload": payload}}
 
 
-def signature(app_id: str, body: bytes, timestamp: str, secret_key: str) -> str:
-    """What Zalo puts in `X-ZEvent-Signature` for this body."""
-    digest = hashlib.sha256(app_id.encode() + body + timestamp.encode() + secret_key.encode())
-    return f"mac={digest.hexdigest()}"
-
-
 def to_incoming(event: dict[str, Any], now: datetime) -> Incoming | None:
     """A person's message as `Incoming`; any other event is acknowledged and ignored."""
     name, message, sender = event.get("event_name"), event.get("message"), event.get("sender")
@@ -282,13 +291,28 @@ def _recent(timestamp: str, now: datetime) -> bool:
     return abs(now - signed_at) <= MAX_EVENT_AGE
 
 
-def _json_object(body: bytes) -> dict[str, Any]:
-    """The body as a JSON object; {} for anything else (its signature cannot hold then)."""
-    try:
-        parsed = json.loads(body)
-    except ValueError:
-        return {}
-    return parsed if isinstance(parsed, dict) else {}
+def signed_timestamp(app_id: str, body: bytes, secret_key: str, given: str) -> str | None:
+    """The body's timestamp that makes `given` its signature (`mac=` + SHA-256 of the app id,
+    the raw body, the timestamp and the OA secret key); None when none does.
+
+    The timestamp is read from the raw bytes (`SIGNED_TIMESTAMP`), so that nothing is parsed
+    for a caller who cannot sign: without the secret key, no candidate matches. The app id and
+    body are hashed once for every candidate."""
+    prefix = hashlib.sha256(app_id.encode())
+    prefix.update(body)
+    tried: set[bytes] = set()
+    for found in SIGNED_TIMESTAMP.finditer(body):
+        candidate = found.group(1) or found.group(2)
+        if candidate in tried:
+            continue
+        if len(tried) == MAX_TIMESTAMPS:
+            break
+        tried.add(candidate)
+        digest = prefix.copy()
+        digest.update(candidate + secret_key.encode())
+        if hmac.compare_digest(f"mac={digest.hexdigest()}".encode(), given.encode()):
+            return candidate.decode()
+    return None
 
 
 class ZaloOaChannel(NumberedChannel):
@@ -347,16 +371,31 @@ class ZaloOaChannel(NumberedChannel):
     def webhook_handler(
         self, app_id: str, secret_key: str, accept: Accept, clock: Callable[[], datetime]
     ) -> Callable[[web.Request], Awaitable[web.Response]]:
-        """An aiohttp handler: check the signature (constant time) and its age, store, then 200."""
+        """An aiohttp handler: check the signature (constant time) and its age, store, then 200.
+
+        Nothing is parsed before the signature holds: a request without a signature of the
+        right shape is refused unread; otherwise the body is read (at most `WEBHOOK_MAX_BYTES`),
+        the signature checked over its raw bytes with the timestamp found in them, and only then
+        is it parsed; the parsed timestamp must be the one that was signed."""
 
         async def receive(request: web.Request) -> web.Response:
-            body = await request.read()
-            event = _json_object(body)
-            timestamp = str(event.get("timestamp", ""))
-            expected = signature(app_id, body, timestamp, secret_key).encode()
-            refused = refused_without_secret(request, SIGNATURE_HEADER, expected, CHANNEL)
-            if refused is not None:
-                return refused
+            given = request.headers.get(SIGNATURE_HEADER, "")
+            if not SIGNATURE_SHAPE.fullmatch(given):
+                return unauthorised(request, CHANNEL)
+            try:
+                body = await read_body(request)
+            except Refused as refusal:
+                return refusal.response()
+            timestamp = signed_timestamp(app_id, body, secret_key, given)
+            if timestamp is None:
+                return unauthorised(request, CHANNEL)
+            try:
+                event = parse_json(body)
+            except Refused as refusal:
+                return refusal.response()
+            if not isinstance(event, dict) or str(event.get("timestamp")) != timestamp:
+                log.warning("zalo_oa webhook call whose timestamp is not the one signed")
+                return web.Response(status=401, text="unauthorised")
             now = clock()
             if not _recent(timestamp, now):
                 log.warning("zalo_oa webhook call with a stale timestamp refused")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict
@@ -11,6 +12,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.channels.sandbox import SandboxChannel, entry_json, officer_chat
+from bot.channels.webhooks import Refused, read_json
 from bot.core import Incoming
 from bot.domain.org import Organisation
 from bot.domain.places import on_the_map
@@ -22,8 +24,15 @@ from storage.queues import QueueHealth, queue_health
 
 STATIC_DIR = Path(__file__).parent / "static"
 CITIZEN_PERSONAS = ("citizen-1", "citizen-2", "citizen-3")
+# aiohttp's own limit, for every route that lets aiohttp read the body: only the sandbox's upload
+# form does. The webhooks read theirs within `bot.channels.webhooks.WEBHOOK_MAX_BYTES` (1 MB), and
+# the sandbox's JSON within SANDBOX_JSON_MAX_BYTES; larger bodies are refused with a 413.
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
+# A typed line is cut at 4 096 characters: as \uXXXX escapes, text and label together stay far
+# below this.
+SANDBOX_JSON_MAX_BYTES = 256 * 1024
 LONG_POLL_SECONDS = 20.0
+MAX_LINE_DIGITS = 18  # `after`, a transcript line number
 OCTET_STREAM = "application/octet-stream"
 OUTBOX_LAG_ALARM_SECONDS = 300.0
 JOBS_LAG_ALARM_SECONDS = 600.0
@@ -50,7 +59,7 @@ def create_app(
     host: str = "127.0.0.1",
 ) -> web.Application:
     """Build the web app; only the parts that are configured get routes."""
-    app = web.Application(client_max_size=MAX_UPLOAD_BYTES)
+    app = web.Application(client_max_size=MAX_UPLOAD_BYTES)  # see MAX_UPLOAD_BYTES
     operations = Operations(db, metrics or Metrics(), clock)
     app.router.add_get("/healthz", operations.health)
     app.router.add_get("/metrics", operations.prometheus)
@@ -222,11 +231,29 @@ class SandboxRoutes:
             raise web.HTTPBadRequest(text="unknown sandbox identity")
         return chat
 
+    @staticmethod
+    def _after(value: str) -> int:
+        """The last line the page has: a line number (digits), 0 when absent."""
+        if not re.fullmatch(f"[0-9]{{1,{MAX_LINE_DIGITS}}}", value or "0"):
+            raise web.HTTPBadRequest(text="after: a line number")
+        return int(value or "0")
+
+    @staticmethod
+    def _wait(value: str) -> float:
+        """How long to wait for new lines: finite seconds, from 0 (at most LONG_POLL_SECONDS)."""
+        try:
+            seconds = float(value or "0")
+        except ValueError:
+            seconds = math.nan
+        if not 0 <= seconds < math.inf:  # nan compares false
+            raise web.HTTPBadRequest(text="wait: seconds, from 0")
+        return min(seconds, LONG_POLL_SECONDS)
+
     async def messages(self, request: web.Request) -> web.Response:
         """New lines of a chat, waiting up to `wait` seconds for some."""
         chat = self._chat(request.query.get("chat"))
-        after = int(request.query.get("after", "0") or 0)
-        wait = min(float(request.query.get("wait", "0") or 0), LONG_POLL_SECONDS)
+        after = self._after(request.query.get("after", ""))
+        wait = self._wait(request.query.get("wait", ""))
         lines = (
             await self.sandbox.wait_for_lines(chat, after, wait)
             if wait
@@ -236,23 +263,37 @@ class SandboxRoutes:
 
     async def send(self, request: web.Request) -> web.Response:
         """The person typed, pressed a button, or shared a contact or location."""
-        body = await request.json()
+        try:
+            body = await read_json(request, SANDBOX_JSON_MAX_BYTES)
+        except Refused as refusal:
+            return refusal.response()
+        if not isinstance(body, dict):
+            raise web.HTTPBadRequest(text="the body is a JSON object")
         chat = self._chat(body.get("chat"))
-        action = body.get("action") or {}
-        if action.get("kind") not in _ACTION_KINDS:
+        action = body.get("action")
+        if not isinstance(action, dict):
+            raise web.HTTPBadRequest(text="the action is a JSON object")
+        kind = action.get("kind")
+        if not isinstance(kind, str) or kind not in _ACTION_KINDS:
             raise web.HTTPBadRequest(text="unknown action")
-        if action.get("kind") == "contact" and not re.fullmatch(
+        update_id = action.get("id")
+        if update_id is not None and not (isinstance(update_id, str) and len(update_id) <= 128):
+            raise web.HTTPBadRequest(text="bad action id")
+        if kind == "contact" and not re.fullmatch(
             r"\+?[\d .\-]{6,20}", str(action.get("phone", ""))
         ):
             raise web.HTTPBadRequest(text="bad phone")
-        if action.get("kind") == "location" and not location_on_the_map(action):
+        if kind == "location" and not location_on_the_map(action):
             raise web.HTTPBadRequest(text="bad location")
         await self.sandbox.user_action(chat, action, self.accept, self.clock())
         return web.json_response({"ok": True})
 
     async def upload(self, request: web.Request) -> web.Response:
         """The person attached a file."""
-        form = await request.post()
+        try:
+            form = await request.post()  # within MAX_UPLOAD_BYTES (413 beyond)
+        except ValueError as error:  # not a form (a bad boundary, a cut-off part)
+            raise web.HTTPBadRequest(text="not a form") from error
         chat = self._chat(form.get("chat"))
         upload = form.get("file")
         if not isinstance(upload, web.FileField):
