@@ -34,6 +34,7 @@ router = Router()
 ANSWER = Composer("answer", N_("answer.send"), N_("answer.noted"))
 APPEAL = Composer("appeal", N_("appeal.send"), N_("appeal.noted"))
 MAX_REASON_CHARS = 1000
+MAX_WAITING = 50  # a citizen's latest petitions looked through for one waiting for an answer
 
 RATING_LABELS = {
     "clear": N_("rating.reason.clear"),
@@ -71,8 +72,36 @@ async def start_answer(ctx: Context) -> None:
     if petition.summary.state != PetitionState.WAITING_CITIZEN:
         ctx.reply(ctx.t("answer.not_waiting", code=petition.summary.code))
         return
-    ANSWER.start(ctx, petition=petition.summary.id)
+    keep_or_start_answer(ctx, petition.summary.id)
     await ask(router, ctx, "c.answer")
+
+
+def keep_or_start_answer(ctx: Context, petition_id: int) -> None:
+    """Begin an answer about this petition, or keep the one written before and not sent (the
+    person left it for the menu, /start or something else, and comes back to it)."""
+    written = ctx.conv.data.get(ANSWER.key) or {}
+    if written.get("extra", {}).get("petition") != petition_id:
+        ANSWER.start(ctx, petition=petition_id)
+
+
+async def typed_answer(ctx: Context) -> bool:
+    """Words or files sent without «✍️ Trả lời» while an officer waits for this citizen's answer:
+    they are its first part, and the person is told so (Cancel if they were not). Only when one
+    petition waits: with several, «Đơn của tôi» tells them apart."""
+    if ctx.incoming.kind not in (Kind.TEXT, Kind.FILE):
+        return False
+    citizen = await ctx.store.citizen(ctx.incoming.channel, ctx.incoming.chat_id)
+    if citizen is None:
+        return False
+    mine = await ctx.store.petitions_of_citizen(citizen.id, limit=MAX_WAITING)
+    waiting = [p for p in mine if p.state == PetitionState.WAITING_CITIZEN]
+    if len(waiting) != 1:
+        return False
+    keep_or_start_answer(ctx, waiting[0].id)
+    ctx.goto("c.answer")
+    ctx.reply(ctx.t("answer.typed", code=waiting[0].code))
+    await take_answer(ctx)
+    return True
 
 
 async def prompt_answer(ctx: Context) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from bot.conversation import Context, Router, ask_again
 from bot.core import Button, Kind
+from bot.domain.words import matching
 from bot.i18n import LOCALES
 from bot.ports import InviteRefused
 
@@ -215,7 +216,11 @@ async def idle(ctx: Context) -> None:
     """A message with no question pending: explain briefly and show the menu."""
     if not await require_consent(ctx):
         return
+    from handlers.answers import typed_answer
+
     kind = ctx.incoming.kind
+    if await typed_answer(ctx) or (kind is Kind.TEXT and await typed_menu_entry(ctx)):
+        return
     if kind is Kind.FILE:
         ctx.reply(ctx.t("input.file_outside_filing"))
     elif kind is Kind.STICKER:
@@ -223,6 +228,19 @@ async def idle(ctx: Context) -> None:
     elif kind is Kind.UNSUPPORTED:
         ctx.reply(unsupported_text(ctx))
     await show_menu(ctx)
+
+
+async def typed_menu_entry(ctx: Context) -> bool:
+    """A menu entry typed in words («gửi đơn», «don cua toi»): do what its button does."""
+    from handlers import ROOT
+
+    entries = [(button.data, button.text) for row in menu_buttons(ctx) for button in row]
+    found = matching(entries, ctx.incoming.text or "")
+    if len(found) != 1:
+        return False
+    prefix, _, ctx.choice = found[0].partition(":")
+    await ROOT.globals[prefix](ctx)
+    return True
 
 
 def unsupported_text(ctx: Context) -> str:

@@ -24,6 +24,7 @@ from bot.services.dialogues import (
     session_details,
 )
 from handlers.common import require_consent, show_menu
+from handlers.picker import PAGE_SIZE, page_turns
 
 router = Router()
 
@@ -225,56 +226,79 @@ async def take_question(ctx: Context) -> None:
 
 @router.global_button("sb")
 async def follow_button(ctx: Context) -> None:
-    """`sb:home` (communes), `sb:a.<commune>` (its villages), `sb:t.<place>` (follow / stop)."""
+    """`sb:home[.<page>]` (communes), `sb:a.<commune>[.<page>]` (its villages), `sb:t.<place>`
+    (follow / stop)."""
     citizen = await citizen_here(ctx)
     if citizen is None:
         return
-    kind, _, place = (ctx.choice or "").partition(".")
+    kind, _, argument = (ctx.choice or "").partition(".")
+    place, _, page_text = argument.partition(".")
+    page = int(page_text) if page_text.isdigit() else 0
     org = ctx.env.org
-    if kind == "t" and (place in org.areas or place in {c.code for c in org.communes()}):
-        followed = await ctx.store.subscribe(citizen.id, place, ctx.now)
+    communes = {c.code for c in org.communes()}
+    if kind == "t" and (argument in org.areas or argument in communes):
+        followed = await ctx.store.subscribe(citizen.id, argument, ctx.now)
         if not followed:
-            await ctx.store.unsubscribe(citizen.id, place)
-        name = org.areas[place].name if place in org.areas else org.units[place].name
+            await ctx.store.unsubscribe(citizen.id, argument)
+        name = org.areas[argument].name if argument in org.areas else org.units[argument].name
         ctx.reply(ctx.t(FOLLOW_TOLD[followed], place=name))
-        commune = org.areas[place].unit if place in org.areas else None
+        commune = org.areas[argument].unit if argument in org.areas else None
         await (show_villages(ctx, citizen, commune) if commune else show_communes(ctx, citizen))
-    elif kind == "a" and place in {c.code for c in org.communes()}:
-        await show_villages(ctx, citizen, place)
+    elif kind == "a" and place in communes:
+        await show_villages(ctx, citizen, place, page)
     elif kind == "home":
-        await show_communes(ctx, citizen)
+        await show_communes(ctx, citizen, int(place) if place.isdigit() else 0)
     else:
         ctx.reply(ctx.t("input.unknown_button"))
 
 
 FOLLOW_TOLD = {True: N_("follow.on"), False: N_("follow.off")}
+FOLLOW_PAGE = PAGE_SIZE // 2  # communes a page: each has two buttons
 
 
 def mark(followed: bool) -> str:
     return "✅ " if followed else ""
 
 
-async def show_communes(ctx: Context, citizen: CitizenView) -> None:
-    """Each commune, followed or not, with a way down to its villages."""
+def one_page(
+    ctx: Context, count: int, per_page: int, page: int, turn: str
+) -> tuple[slice, list[Button], str]:
+    """Which items a page shows, its ◀ ▶ (global buttons `turn.<page>`) and «Trang 2/9»."""
+    pages = max(1, -(-count // per_page))
+    page = min(max(page, 0), pages - 1)
+    turns = page_turns(ctx, page, pages, lambda label, n: Button(label, f"{turn}.{n}"))
+    hint = ctx.t("picker.page_only", page=page + 1, pages=pages) if pages > 1 else ""
+    return slice(page * per_page, (page + 1) * per_page), turns, hint
+
+
+async def show_communes(ctx: Context, citizen: CitizenView, page: int = 0) -> None:
+    """Each commune, followed or not, with a way down to its villages; a page at a time."""
     followed = set(await ctx.store.subscriptions(citizen.id))
+    communes = ctx.env.org.communes()
+    shown, turns, hint = one_page(ctx, len(communes), FOLLOW_PAGE, page, "sb:home")
     rows = []
-    for commune in ctx.env.org.communes():
+    for commune in communes[shown]:
         label = mark(commune.code in followed) + ctx.t("follow.whole", place=commune.name)
         rows.append([Button(label, f"sb:t.{commune.code}")])
         rows.append([Button(ctx.t("follow.villages", place=commune.name), f"sb:a.{commune.code}")])
+    rows += [turns] if turns else []
     rows.append([Button(ctx.t("menu.back_home"), "m:home")])
-    ctx.reply(ctx.t("follow.title"), *rows)
+    ctx.reply("\n\n".join(filter(None, [ctx.t("follow.title"), hint])), *rows)
 
 
-async def show_villages(ctx: Context, citizen: CitizenView, commune: str) -> None:
-    """A commune's villages, followed or not."""
+async def show_villages(ctx: Context, citizen: CitizenView, commune: str, page: int = 0) -> None:
+    """A commune's villages, followed or not; a page at a time."""
     followed = set(await ctx.store.subscriptions(citizen.id))
+    areas = ctx.env.org.areas_of(commune)
+    shown, turns, hint = one_page(ctx, len(areas), PAGE_SIZE, page, f"sb:a.{commune}")
     rows = [
         [Button(mark(area.code in followed) + area.name, f"sb:t.{area.code}")]
-        for area in ctx.env.org.areas_of(commune)
+        for area in areas[shown]
     ]
+    rows += [turns] if turns else []
     rows.append([Button(ctx.t("follow.back"), "sb:home")])
-    ctx.reply(ctx.t("follow.villages.title", place=ctx.env.org.units[commune].name), *rows)
+    title = ctx.t("follow.villages.title", place=ctx.env.org.units[commune].name)
+    ctx.reply("\n\n".join(filter(None, [title, hint])), *rows)
 
 
 async def follow_offer(ctx: Context, commune: str) -> tuple[str, list[list[Button]]]:

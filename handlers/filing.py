@@ -29,6 +29,7 @@ from bot.labels import DAY_UNITS, KIND_EXPLANATIONS, kind_label, rule_label
 from bot.services.filing import Draft, Filed, file_petition
 from handlers.common import show_menu, unsupported_text
 from handlers.dialogues import follow_offer
+from handlers.picker import Option, page_rows, picked, typed_matches, typed_text, with_page_hint
 
 log = logging.getLogger(__name__)
 
@@ -156,11 +157,10 @@ async def answer_kind(ctx: Context) -> None:
     """Stores the kind and asks for the field."""
     if await navigated(ctx):
         return
-    if ctx.choice not in KIND_EXPLANATIONS:
-        await not_a_choice(ctx, prompt_kind)
-        return
-    draft_of(ctx)["kind"] = ctx.choice
-    await forward(ctx, "f.field")
+    options = [Option(kind, kind_label(ctx.t, kind)) for kind in KIND_EXPLANATIONS]
+    if (kind := await picked(ctx, options, prompt_kind)) is not None:
+        draft_of(ctx)["kind"] = kind
+        await forward(ctx, "f.field")
 
 
 async def prompt_field(ctx: Context) -> None:
@@ -175,11 +175,11 @@ async def answer_field(ctx: Context) -> None:
     """Stores the field and asks where it happened."""
     if await navigated(ctx):
         return
-    if ctx.choice is None or ctx.env.org.field(ctx.choice) is None:
-        await not_a_choice(ctx, prompt_field)
+    options = [Option(item.code, ctx.t(item.label)) for item in ctx.env.org.fields]
+    if (field_code := await picked(ctx, options, prompt_field)) is None:
         return
     draft = draft_of(ctx)
-    draft["field"] = ctx.choice
+    draft["field"] = field_code
     if draft["kind"] == PetitionKind.DENUNCIATION:
         await forward(ctx, "f.accused")
     else:
@@ -219,10 +219,21 @@ async def answer_accused(ctx: Context) -> None:
     await ask_where(ctx)
 
 
+def commune_options(ctx: Context) -> list[Option]:
+    """The communes a petition can be about, in the organisation's order."""
+    return [Option(unit.code, unit.name) for unit in ctx.env.org.communes()]
+
+
+def village_options(ctx: Context) -> list[Option]:
+    """The villages of the petition's commune."""
+    return [Option(area.code, area.name) for area in ctx.env.org.areas_of(draft_of(ctx)["commune"])]
+
+
 async def prompt_commune(ctx: Context) -> None:
-    """Asks which commune the matter is in."""
-    rows = [[ctx.button(unit.name, unit.code)] for unit in ctx.env.org.communes()]
-    ctx.reply(ctx.t("filing.ask_commune"), *rows, nav_row(ctx))
+    """Asks which commune the matter is in: a page of them, or its name typed."""
+    communes = commune_options(ctx)
+    question = with_page_hint(ctx, ctx.t("filing.ask_commune"), len(communes))
+    ctx.reply(question, *page_rows(ctx, communes, per_row=1), nav_row(ctx))
 
 
 @router.state("f.commune", prompt_commune)
@@ -230,30 +241,30 @@ async def answer_commune(ctx: Context) -> None:
     """Stores the commune and asks for the village."""
     if await navigated(ctx):
         return
-    if ctx.choice not in {unit.code for unit in ctx.env.org.communes()}:
-        await not_a_choice(ctx, prompt_commune)
-        return
-    draft_of(ctx)["commune"] = ctx.choice
-    await forward(ctx, "f.place")
+    commune = await picked(ctx, commune_options(ctx), prompt_commune)
+    if commune is not None:
+        draft_of(ctx)["commune"] = commune
+        await forward(ctx, "f.place")
 
 
 async def prompt_place(ctx: Context) -> None:
     """Asks for the village, a shared location, or a few words about the place."""
-    commune = draft_of(ctx)["commune"]
-    buttons = [ctx.button(area.name, area.code) for area in ctx.env.org.areas_of(commune)]
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    villages = village_options(ctx)
+    rows = page_rows(ctx, villages)
     rows.append([ctx.button(ctx.t("filing.place.locate"), "locate")])
     rows.append([ctx.button(ctx.t("filing.place.unsure"), "none")])
-    ctx.reply(ctx.t("filing.ask_place"), *rows, nav_row(ctx))
+    question = with_page_hint(ctx, ctx.t("filing.ask_place"), len(villages))
+    ctx.reply(question, *rows, nav_row(ctx))
 
 
 @router.state("f.place", prompt_place)
 async def answer_place(ctx: Context) -> None:
-    """Stores the place and asks what happened."""
+    """Stores the place (a village, a location or a few words) and asks what happened."""
     if await navigated(ctx):
         return
     draft = draft_of(ctx)
     incoming = ctx.incoming
+    villages = village_options(ctx)
     if ctx.choice == "locate":
         ctx.reply(
             ctx.t("filing.ask_place.location_hint"),
@@ -267,14 +278,13 @@ async def answer_place(ctx: Context) -> None:
             await prompt_place(ctx)
             return
         draft.update(latitude=incoming.latitude, longitude=incoming.longitude, area=None)
-    elif incoming.kind is Kind.TEXT and incoming.text and incoming.text.strip():
-        draft.update(place_note=incoming.text.strip()[:MAX_ADDRESS_CHARS], area=None)
     elif ctx.choice == "none":
-        draft["area"] = None
-    elif ctx.choice in {area.code for area in ctx.env.org.areas_of(draft["commune"])}:
-        draft["area"] = ctx.choice
+        draft.update(area=None, place_note=None)
+    elif typed_text(ctx) and not typed_matches(ctx, villages):
+        draft.update(place_note=typed_text(ctx)[:MAX_ADDRESS_CHARS], area=None)
+    elif (village := await picked(ctx, villages, prompt_place)) is not None:
+        draft.update(area=village, place_note=None)
     else:
-        await not_a_choice(ctx, prompt_place)
         return
     await forward(ctx, "f.content")
 

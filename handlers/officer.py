@@ -42,6 +42,7 @@ from bot.services.workflow import (
     reroute_petition,
 )
 from handlers.common import show_menu
+from handlers.picker import Option, page_rows, picked, with_page_hint
 from handlers.staff import (
     MAX_NOTE_CHARS,
     cancel_row,
@@ -484,13 +485,18 @@ async def answer_refusal_reason(ctx: Context) -> None:
     await keep_choice_then_note(ctx, "reason", REFUSAL_LABELS, prompt_refusal_reason)
 
 
-async def prompt_forward_target(ctx: Context) -> None:
-    """Asks which unit of the system should handle the petition instead."""
+async def forward_targets(ctx: Context) -> list[Option]:
+    """The units of the system that could take the petition over: all but its own."""
     petition = await ctx.store.petition(pending_petition(ctx))
     current = petition.unit if petition else ""
-    units = [u for u in ctx.env.org.units.values() if u.code != current]
-    rows = [[ctx.button(unit.name, unit.code)] for unit in units]
-    ctx.reply(ctx.t("officer.forward.ask_target"), *rows, cancel_row(ctx))
+    return [Option(u.code, u.name) for u in ctx.env.org.units.values() if u.code != current]
+
+
+async def prompt_forward_target(ctx: Context) -> None:
+    """Asks which unit of the system should handle the petition instead (a page, or its name)."""
+    units = await forward_targets(ctx)
+    question = with_page_hint(ctx, ctx.t("officer.forward.ask_target"), len(units))
+    ctx.reply(question, *page_rows(ctx, units, per_row=1), cancel_row(ctx))
 
 
 @router.state("o.forward", prompt_forward_target)
@@ -498,9 +504,11 @@ async def answer_forward_target(ctx: Context) -> None:
     """Sends the petition to the chosen unit, whose officer is told."""
     if await pending_cancelled(ctx):
         return
+    target = await picked(ctx, await forward_targets(ctx), prompt_forward_target)
+    if target is None:
+        return
     officer = await current_officer(ctx)
-    target = ctx.choice or ""
-    if officer is None or target not in ctx.env.org.units:
+    if officer is None:
         ctx.reply(ctx.t("input.press_a_button"))
         await prompt_forward_target(ctx)
         return

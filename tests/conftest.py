@@ -17,8 +17,9 @@ import aiohttp
 import pytest
 from sqlalchemy import func, select
 
-from bot.app import Application
+from bot.app import Application, load_organisation
 from bot.config import Settings
+from bot.domain.org import Organisation
 from storage import models as m
 from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram
 from tests.postgres import PostgresServer
@@ -76,6 +77,19 @@ def make_settings(tmp_path: Path, **overrides: object) -> Settings:
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session")
+def hcm_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """TP Hồ Chí Minh's organisation: its 168 wards and communes, 40 villages each."""
+    from tests.province import write_province_org
+
+    return write_province_org(tmp_path_factory.mktemp("org") / "hcm.toml", "TP HCM")
+
+
+@pytest.fixture(scope="session")
+def hcm(hcm_file: Path) -> Organisation:
+    return load_organisation(hcm_file)
 
 
 @pytest.fixture

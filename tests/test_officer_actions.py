@@ -234,6 +234,37 @@ async def test_the_officer_asks_and_the_citizens_answer_with_a_photo_comes_back(
         assert len((await session.scalars(select(m.Attachment))).all()) == 1
 
 
+async def test_an_answer_typed_without_pressing_reply_reaches_the_officer(
+    sandbox_app: Application, http: aiohttp.ClientSession
+) -> None:
+    citizen, officer, _ = await accepted_then(sandbox_app, http, "Hỏi thêm công dân")
+    await officer.say("Ông/bà gửi giúp ảnh quyết định thu hồi đất.")
+    await citizen.new_lines()
+    taken = await citizen.say("Quyết định số 45/QĐ-UBND, ảnh tôi gửi sau.")
+    assert "ghi nhận là câu trả lời" in texts(taken) and "SP-2026-000001" in texts(taken)
+    assert "Ông/bà cần gì" not in texts(taken), "not the main menu"
+    sent = texts(await citizen.press("Gửi trả lời", taken))
+    assert "Đã gửi câu trả lời" in sent
+    assert "Quyết định số 45/QĐ-UBND" in texts(await officer.new_lines())
+
+
+async def test_start_in_the_middle_of_an_answer_keeps_what_was_written(
+    sandbox_app: Application, http: aiohttp.ClientSession
+) -> None:
+    citizen, officer, _ = await accepted_then(sandbox_app, http, "Hỏi thêm công dân")
+    await officer.say("Ông/bà gửi giúp ảnh quyết định thu hồi đất.")
+    question = await citizen.new_lines()
+    await citizen.press("Trả lời", question)
+    await citizen.say("Quyết định số 45/QĐ-UBND.")
+    await citizen.upload(b"\x89PNG fake", "quyet-dinh.png", "image/png")
+    await citizen.act({"kind": "text", "text": "/start"})
+    again = await citizen.press("Trả lời", question)
+    sent = texts(await citizen.press("Gửi trả lời", again))
+    assert "Đã gửi câu trả lời" in sent, "the answer written before /start is sent"
+    relayed = texts(await officer.new_lines())
+    assert "Quyết định số 45/QĐ-UBND" in relayed and "Tệp kèm theo: 1" in relayed
+
+
 async def test_a_complaint_is_answered_shown_its_second_complaint_window_and_rated_once(
     sandbox_app: Application, http: aiohttp.ClientSession
 ) -> None:

@@ -27,7 +27,8 @@ async def consent(user: SimUser) -> None:
     assert "Xin chào" in (await user.next_reply()).text
 
 
-async def file_up_to_content(user: SimUser) -> None:
+async def up_to_the_communes(user: SimUser) -> None:
+    """A land complaint, up to the question of its commune."""
     await consent(user)
     await user.press("📝 Gửi đơn")
     assert "loại đơn" in (await user.next_reply()).text
@@ -35,6 +36,10 @@ async def file_up_to_content(user: SimUser) -> None:
     assert "lĩnh vực" in (await user.next_reply()).text
     await user.press("Đất đai")
     assert "xã nào" in (await user.next_reply()).text
+
+
+async def file_up_to_content(user: SimUser) -> None:
+    await up_to_the_communes(user)
     await user.press("UBND xã Sơn Phú")
     assert "xóm nào" in (await user.next_reply()).text
     await user.press("Xóm Làng Bẩy")

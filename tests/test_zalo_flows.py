@@ -431,3 +431,22 @@ async def test_a_notice_arriving_mid_answer_does_not_take_over_the_answers_numbe
     done = await said(officer, number_of(noted, VI("officer.answer.send")))
     assert f"Đã gửi trả lời đơn {CODE} cho công dân" in done.text
     assert "Quyết định số 12/QĐ-UBND" in (await first.next_reply()).text
+
+
+async def test_a_complaint_filed_on_zalo_by_typing_words_and_numbers(
+    app: Application, zalo: FakeZalo
+) -> None:
+    citizen = zalo.user("8201")
+    await citizen.send_text("/start")
+    menu = await choose(citizen, await citizen.next_reply(), VI("privacy.agree"))
+    await citizen.send_text("số 1")
+    kinds = await citizen.next_reply()
+    assert "loại đơn" in kinds.text, menu.text
+    await citizen.send_text("khieu nai")
+    assert "lĩnh vực" in (await citizen.next_reply()).text
+    await citizen.send_text("dat dai")
+    assert "xã nào" in (await citizen.next_reply()).text
+    await citizen.send_text("xã Sơn Phú")
+    assert "xóm nào" in (await citizen.next_reply()).text
+    await citizen.send_text("làng bẩy")
+    assert "kể lại sự việc" in (await citizen.next_reply()).text

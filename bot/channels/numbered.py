@@ -37,6 +37,7 @@ from typing import Any
 import aiohttp
 
 from bot.core import Incoming, Kind, Reply, RetryLater, SendResult
+from bot.domain.words import fold, number_typed
 from bot.files import LocalFiles, is_image
 from bot.i18n import Translator
 
@@ -149,18 +150,26 @@ def _best_cut(text: str, limit: int) -> int:
     return limit
 
 
-_NUMBER = re.compile(r"\s*(\d{1,2})\s*\.?\s*")
+_NAVIGATION = (".back", ".cancel")  # typed only as written: «Huy» is a name, «Hủy» is Cancel
 
 
 def _pick(text: str, choices: Sequence[Choice]) -> Choice | None:
-    """The choice a typed text names: its number, or its label ignoring case and emoji."""
-    number = _NUMBER.fullmatch(text)
+    """The choice a typed text names: its number («3», «số 3»: any length), its label ignoring
+    case and emoji, or its label without diacritics, «xã» or «UBND» when only one fits."""
+    number = number_typed(text)
     if number is not None:
-        index = int(number.group(1)) - 1
-        return choices[index] if 0 <= index < len(choices) else None
+        return choices[number - 1] if 0 < number <= len(choices) else None
     wanted = _words(text)
     named = [choice for choice in choices if _words(choice.label) == wanted]
-    return named[0] if len(named) == 1 and wanted else None
+    if len(named) == 1 and wanted:
+        return named[0]
+    folded = fold(text)
+    loose = [
+        choice
+        for choice in choices
+        if folded and fold(choice.label) == folded and not (choice.data or "").endswith(_NAVIGATION)
+    ]
+    return loose[0] if len(loose) == 1 else None
 
 
 def _words(text: str) -> str:
