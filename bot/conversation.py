@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.core import Button, Incoming, Kind, Outgoing, Recipient, Reply
+from bot.core import TYPED_CHANNELS, Button, Incoming, Kind, Outgoing, Recipient, Reply
 from bot.domain.calendar import WorkingCalendar
 from bot.domain.deadlines import RuleBook
 from bot.domain.dialogues import DEFAULT_REMINDERS
@@ -97,8 +97,9 @@ class Context:
 
     @property
     def t(self) -> Translator:
-        """The translator for this chat's language."""
-        return self.env.catalogues.get(self.conv.locale)
+        """The translator for this chat's language (and messenger: see `TYPED_CHANNELS`)."""
+        typed = self.incoming.channel in TYPED_CHANNELS
+        return self.env.catalogues.get(self.conv.locale, typed=typed)
 
     @property
     def here(self) -> Recipient:
@@ -129,7 +130,7 @@ class Context:
         """Queue a message to another chat, written in that chat's language; `about`: the
         petition, when it tells the filer of it (see `Reply.about`)."""
         locale = await self.store.locale_of(recipient)
-        reply = make(self.env.catalogues.get(locale))
+        reply = make(self.env.catalogues.get(locale, typed=recipient.channel in TYPED_CHANNELS))
         if about is not None:
             reply = dataclasses.replace(reply, about=about)
         self.outgoing.append(Outgoing(recipient, reply))

@@ -143,6 +143,10 @@ _INCOMING_FIELDS = tuple(item.name for item in dataclasses.fields(Incoming))
 _REPLY_FIELDS = tuple(item.name for item in dataclasses.fields(Reply))
 
 
+# Messengers without buttons: every choice is typed, as a number or words (bot.channels.numbered).
+TYPED_CHANNELS = frozenset({"zalo", "zalo_oa"})
+
+
 @dataclass(frozen=True)
 class Recipient:
     """A chat on a channel."""

@@ -6,6 +6,7 @@ catalogue fails loudly at start-up rather than showing ids to a citizen.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -25,6 +26,20 @@ def N_(message_id: str) -> str:
     return message_id
 
 
+# A message's variant for messengers without buttons, where every choice is typed (Zalo): the
+# message id and this suffix. The variants are listed here, so that extraction keeps them.
+TYPED = ".typed"
+TYPED_VARIANTS = (
+    N_("filing.ask_phone.typed"),
+    N_("filing.phone.invalid.typed"),
+    N_("filing.phone.not_own.typed"),
+    N_("filing.ask_place.location_hint.typed"),
+    N_("input.press_a_button.typed"),
+    N_("input.sticker.typed"),
+    N_("input.unknown_command.typed"),
+)
+
+
 class CatalogueMissing(RuntimeError):
     """The compiled translations are not there: run `make i18n`."""
 
@@ -35,11 +50,20 @@ class Translator:
 
     locale: str
     translations: Translations
+    typed: bool = False  # for a messenger without buttons: prefer the message's TYPED variant
 
     def __call__(self, message_id: str, /, **params: object) -> str:
         """The message in this locale, with `{name}` placeholders filled."""
-        text = self.translations.gettext(message_id)
+        text = self._text(message_id)
         return text.format(**params) if params else text
+
+    def _text(self, message_id: str) -> str:
+        if self.typed:
+            variant = message_id + TYPED
+            text = self.translations.gettext(variant)
+            if text != variant:
+                return str(text)
+        return str(self.translations.gettext(message_id))
 
     def date(self, value: date | datetime) -> str:
         """Dates are dd/MM/yyyy in both locales; a moment is shown as its day in Vietnam."""
@@ -64,6 +88,8 @@ class Catalogues:
             with mo_file.open("rb") as handle:
                 self._translators[locale] = Translator(locale, Translations(handle, DOMAIN))
 
-    def get(self, locale: str | None) -> Translator:
-        """The translator for a locale, Vietnamese when unknown."""
-        return self._translators.get(locale or DEFAULT_LOCALE, self._translators[DEFAULT_LOCALE])
+    def get(self, locale: str | None, *, typed: bool = False) -> Translator:
+        """The translator for a locale, Vietnamese when unknown; `typed`: for a messenger where
+        every choice is typed (Zalo), whose words never name a button or a keyboard."""
+        known = self._translators.get(locale or DEFAULT_LOCALE, self._translators[DEFAULT_LOCALE])
+        return dataclasses.replace(known, typed=True) if typed else known

@@ -99,7 +99,7 @@ async def typed_answer(ctx: Context) -> bool:
         return False
     keep_or_start_answer(ctx, waiting[0].id)
     ctx.goto("c.answer")
-    ctx.reply(ctx.t("answer.typed", code=waiting[0].code))
+    ctx.reply(ctx.t("answer.from_menu", code=waiting[0].code))
     await take_answer(ctx)
     return True
 

@@ -57,7 +57,8 @@ def with_page_hint(ctx: Context, question: str, count: int) -> str:
     page, pages = _page(ctx, count)
     if pages == 1:
         return question
-    return f"{question}\n\n{ctx.t('picker.page', page=page + 1, pages=pages)}"
+    hint = ctx.t("picker.page", page=page + 1, pages=pages)
+    return f"{question}\n\n{hint}"
 
 
 async def picked(ctx: Context, options: Sequence[Option], prompt: Prompt) -> str | None:

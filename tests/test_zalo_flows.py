@@ -450,3 +450,15 @@ async def test_a_complaint_filed_on_zalo_by_typing_words_and_numbers(
     assert "xóm nào" in (await citizen.next_reply()).text
     await citizen.send_text("làng bẩy")
     assert "kể lại sự việc" in (await citizen.next_reply()).text
+
+
+async def test_a_zalo_filing_names_no_button_and_says_how_to_choose_once(
+    app: Application, zalo: FakeZalo
+) -> None:
+    """Zalo has no buttons or keyboard: no message says «bấm nút» or «bàn phím», and the
+    "type the number" hint comes with the first list only."""
+    await complaint_filed(zalo, "8301")
+    read = [sent.text for sent in zalo.sent_to("8301")]
+    assert sum(VI("zalo.choose_by_number") in text for text in read) == 1
+    for words in ("bấm nút", "Bấm nút", "bàn phím", "nút bên dưới"):
+        assert not [text for text in read if words in text], words

@@ -113,13 +113,15 @@ def choices_after(earlier: list[Choice], reply: Reply, answering: bool) -> list[
     return own or earlier
 
 
-def render(reply: Reply, t: Translator, first: int = 1) -> str:
-    """The whole reply as text: what it says, its numbered choices (from `first`), what to type."""
+def render(reply: Reply, t: Translator, first: int = 1, hint: bool = True) -> str:
+    """The whole reply as text: what it says, its numbered choices (from `first`), and what to
+    type (`hint`: how to choose by number, said to a chat once)."""
     lines = [reply.text]
     choices = choices_of(reply)
     if choices:
         lines.append("\n".join(f"{n}. {c.label}" for n, c in enumerate(choices, start=first)))
-        lines.append(t("zalo.choose_by_number"))
+        if hint:
+            lines.append(t("zalo.choose_by_number"))
     if reply.ask_contact:
         lines.append(t("zalo.type_phone"))
     elif reply.ask_location:
@@ -150,6 +152,7 @@ def _best_cut(text: str, limit: int) -> int:
     return limit
 
 
+MAX_HINTED = 100_000
 _NAVIGATION = (".back", ".cancel")  # typed only as written: «Huy» is a name, «Hủy» is Cancel
 
 
@@ -215,6 +218,14 @@ class NumberedChannel(ABC):
         self._files = files
         self._clock = clock
         self._choices: dict[str, list[Choice]] = {}
+        # Chats told how to choose by number: once is enough (each message carried it, 84
+        # characters of 13 messages of a filing); a refusal says it again in its own words.
+        self._hinted: set[str] = set()
+
+    def _remember_hinted(self, chat_id: str) -> None:
+        if len(self._hinted) >= MAX_HINTED:  # a process's memory, not a record: start afresh
+            self._hinted.clear()
+        self._hinted.add(chat_id)
 
     @abstractmethod
     async def _send_photo(self, chat_id: str, url: str) -> str | None:
@@ -237,10 +248,13 @@ class NumberedChannel(ABC):
         first = len(earlier) + 1 if answering else 1
         if photo is not None:
             message_id = await self._send_photo(chat_id, photo)
-        for part in split_text(render(reply, self._tr, first)):
+        hint = chat_id not in self._hinted
+        for part in split_text(render(reply, self._tr, first, hint)):
             if part.strip():  # a photo alone (a chart) has no text to send
                 message_id = await self._send_text(chat_id, part)
         self._choices[chat_id] = choices_after(earlier, reply, answering)
+        if choices_of(reply):
+            self._remember_hinted(chat_id)
         return SendResult(message_id)
 
     def _photo_and_links(self, reply: Reply) -> tuple[str | None, Reply]:
