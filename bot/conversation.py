@@ -124,6 +124,11 @@ class Context:
         """Queue a message to this chat."""
         self.replies.append(Reply(text, tuple(tuple(row) for row in rows), **options))
 
+    def aside(self, text: str) -> None:
+        """Queue a word that does not replace the question being answered (a refusal, a hint):
+        its choices stay open, and on Zalo keep their numbers (`Reply.unprompted`)."""
+        self.replies.append(Reply(text, unprompted=True))
+
     async def notify(
         self, recipient: Recipient, make: ReplyFactory, about: int | None = None
     ) -> None:

@@ -68,7 +68,7 @@ class Composer:
                 return None
             parts["files"].append(dataclasses.asdict(incoming.file))
         elif incoming.kind is not Kind.TEXT or not incoming.text:
-            ctx.reply(unsupported_text(ctx))
+            ctx.aside(unsupported_text(ctx))
             return None
         text = (incoming.text or "").strip()
         if sum(len(part) for part in parts["texts"]) + len(text) > MAX_CONTENT_CHARS:

@@ -316,9 +316,9 @@ async def answer_content(ctx: Context) -> None:
     elif incoming.kind is Kind.FILE and incoming.file:
         await add_file(ctx, draft, incoming.file, incoming.text)
     elif incoming.kind is Kind.STICKER:
-        ctx.reply(ctx.t("input.sticker"))
+        ctx.aside(ctx.t("input.sticker"))
     else:
-        ctx.reply(unsupported_text(ctx))
+        ctx.aside(unsupported_text(ctx))
 
 
 async def add_text(ctx: Context, draft: dict[str, Any], text: str) -> None:

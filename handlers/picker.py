@@ -63,7 +63,8 @@ def with_page_hint(ctx: Context, question: str, count: int) -> str:
 
 async def picked(ctx: Context, options: Sequence[Option], prompt: Prompt) -> str | None:
     """The token of the option chosen, by its button or by typed words naming it alone; None
-    when the answer was a page turn, or named several options or none (answered here)."""
+    when the answer was a page turn, or named several options or none (answered here, in one
+    line that leaves the list where it is)."""
     tokens = {option.token for option in options}
     if ctx.choice in tokens:
         return ctx.choice
@@ -73,8 +74,7 @@ async def picked(ctx: Context, options: Sequence[Option], prompt: Prompt) -> str
         return None
     typed = typed_text(ctx)
     if not typed:
-        ctx.reply(ctx.t("input.press_a_button"))
-        await prompt(ctx)
+        ctx.aside(ctx.t("input.press_a_button"))
         return None
     found = typed_matches(ctx, options)
     if len(found) == 1:
@@ -84,9 +84,8 @@ async def picked(ctx: Context, options: Sequence[Option], prompt: Prompt) -> str
         rows = [[ctx.button(option.label, option.token)] for option in named]
         ctx.reply(ctx.t("picker.several", count=len(named)), *rows)
         return None
-    shown = typed[:60]
-    ctx.reply(ctx.t("picker.too_many", typed=shown) if found else ctx.t("picker.none", typed=shown))
-    await prompt(ctx)
+    shown = typed[:60]  # one short line: the list is still there, above
+    ctx.aside(ctx.t("picker.too_many", typed=shown) if found else ctx.t("picker.none", typed=shown))
     return None
 
 

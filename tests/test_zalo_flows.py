@@ -462,3 +462,27 @@ async def test_a_zalo_filing_names_no_button_and_says_how_to_choose_once(
     assert sum(VI("zalo.choose_by_number") in text for text in read) == 1
     for words in ("bấm nút", "Bấm nút", "bàn phím", "nút bên dưới"):
         assert not [text for text in read if words in text], words
+
+
+async def test_on_zalo_a_refusal_or_a_sticker_leaves_the_numbers_of_the_question(
+    app: Application, zalo: FakeZalo
+) -> None:
+    """A name that is no commune gets one short line, and the numbers shown still work; a
+    sticker while telling the story does not make «xong» part of the story."""
+    citizen = zalo.user("8401")
+    await citizen.send_text("/start")
+    menu = await choose(citizen, await citizen.next_reply(), VI("privacy.agree"))
+    kinds = await choose(citizen, menu, VI("menu.file"))
+    fields = await choose(citizen, kinds, "Khiếu nại")
+    communes = await choose(citizen, fields, "Đất đai")
+    refusal = await said(citizen, "hà nội")
+    assert "hà nội" in refusal.text and len(refusal.text) < 200
+    villages = await said(citizen, number_of(communes, "UBND xã Tú Xuyên"))
+    assert "xóm nào" in villages.text
+    story = await said(citizen, "không rõ")
+    assert "kể lại sự việc" in story.text
+    await said(citizen, STORY)
+    await citizen.send_sticker()
+    assert VI("input.sticker") in (await citizen.next_reply()).text
+    name = await said(citizen, "xong")
+    assert "họ và tên" in name.text
