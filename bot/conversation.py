@@ -126,8 +126,8 @@ class Context:
 
     def aside(self, text: str) -> None:
         """Queue a word that does not replace the question being answered (a refusal, a hint):
-        its choices stay open, and on Zalo keep their numbers (`Reply.unprompted`)."""
-        self.replies.append(Reply(text, unprompted=True))
+        its choices stay open, and on Zalo keep their numbers (`Reply.keeps_choices`)."""
+        self.replies.append(Reply(text, keeps_choices=True))
 
     async def notify(
         self, recipient: Recipient, make: ReplyFactory, about: int | None = None

@@ -108,6 +108,9 @@ class Reply:
     # Not an answer to the recipient's own last message (a notice, a reminder): a messenger that
     # numbers choices keeps the choices the person is still answering (bot.channels.numbered).
     unprompted: bool = False
+    # An answer that leaves the question open (a refusal, a word about a sticker): the choices
+    # the person is answering stay, and on a messenger that numbers them keep their numbers.
+    keeps_choices: bool = False
     # A notice to a petition's filer about it: if it cannot be delivered, the officers working
     # the petition are told (a job of UNDELIVERED_NOTICE_JOB, asked for by the outbox), since
     # the law wants the filer told.

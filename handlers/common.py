@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from bot.conversation import Context, Router, ask_again
 from bot.core import Button, Kind
-from bot.domain.words import matching
+from bot.domain.words import matching, says_yes
 from bot.i18n import LOCALES
 from bot.ports import InviteRefused
 
@@ -71,7 +71,10 @@ async def require_consent(ctx: Context) -> bool:
         ctx.incoming.channel, ctx.incoming.chat_id, ctx.incoming.user_id, ctx.now
     )
     if citizen.consent_at is None:
-        await show_privacy_notice(ctx)
+        if ctx.incoming.kind is Kind.TEXT and says_yes(ctx.incoming.text or ""):
+            await agree_to_privacy(ctx)  # «đồng ý», «có»: as the button says
+        else:
+            await show_privacy_notice(ctx)
         return False
     return True
 

@@ -576,7 +576,8 @@ async def replies_since_prompt(
     session: AsyncSession, channel: str, chat_id: str, limit: int
 ) -> list[Reply]:
     """The replies sent to a chat since (and with) the last one that answered the person,
-    oldest first: the notices after it did not replace what the person was answering."""
+    oldest first: the notices and asides after it did not replace what the person was
+    answering."""
     payloads = await session.scalars(
         select(m.OutboxMessage.payload)
         .where(
@@ -590,7 +591,7 @@ async def replies_since_prompt(
     recent: list[Reply] = []
     for payload in payloads:
         recent.append(Reply.from_json(payload))
-        if not recent[-1].unprompted:
+        if not (recent[-1].unprompted or recent[-1].keeps_choices):
             break
     return recent[::-1]
 

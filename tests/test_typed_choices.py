@@ -59,3 +59,13 @@ async def test_a_typed_name_that_is_no_commune_is_said_so_and_the_list_stays(
     assert "xóm nào" in (await citizen.next_reply()).text
     await citizen.send_text("lang bay")
     assert "kể lại sự việc" in (await citizen.next_reply()).text
+
+
+async def test_agreeing_to_the_privacy_notice_in_words_on_telegram(
+    app: Application, telegram: FakeTelegram
+) -> None:
+    citizen = telegram.user(8103)
+    await citizen.send_command("/start")
+    assert "dữ liệu cá nhân" in (await citizen.next_reply()).text
+    await citizen.send_text("Đồng ý")
+    assert "Xin chào" in (await citizen.next_reply()).text

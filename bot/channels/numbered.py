@@ -37,7 +37,7 @@ from typing import Any
 import aiohttp
 
 from bot.core import Incoming, Kind, Reply, RetryLater, SendResult
-from bot.domain.words import fold, number_typed
+from bot.domain.words import fold, matching, number_typed, says_yes, stars_typed
 from bot.files import LocalFiles, is_image
 from bot.i18n import Translator
 
@@ -102,10 +102,13 @@ def choices_of(reply: Reply) -> list[Choice]:
 
 
 def choices_after(earlier: list[Choice], reply: Reply, answering: bool) -> list[Choice]:
-    """The chat's choices once `reply` is sent. An answer brings its own. A notice to someone
+    """The chat's choices once `reply` is sent. An aside keeps them. An answer brings its own.
+    A notice to someone
     half way through a question adds its choices after the pending ones; to someone at a menu it
     brings its own, if it has any."""
     own = choices_of(reply)
+    if reply.keeps_choices:
+        return earlier
     if not reply.unprompted:
         return own
     if answering:
@@ -153,12 +156,14 @@ def _best_cut(text: str, limit: int) -> int:
 
 
 MAX_HINTED = 100_000
+MIN_PREFIX = 3  # typed words this long may name a choice by its first words («gui» for «Gửi đơn»)
 _NAVIGATION = (".back", ".cancel")  # typed only as written: «Huy» is a name, «Hủy» is Cancel
 
 
 def _pick(text: str, choices: Sequence[Choice]) -> Choice | None:
-    """The choice a typed text names: its number («3», «số 3»: any length), its label ignoring
-    case and emoji, or its label without diacritics, «xã» or «UBND» when only one fits."""
+    """The choice a typed text names: its number («3», «số 3»: any length), «4 sao» for four
+    stars, «có» or «đồng ý» for the one ✅ choice, its label ignoring case and emoji, or else
+    words of its label without diacritics, «xã» or «UBND» when only one fits."""
     number = number_typed(text)
     if number is not None:
         return choices[number - 1] if 0 < number <= len(choices) else None
@@ -166,13 +171,21 @@ def _pick(text: str, choices: Sequence[Choice]) -> Choice | None:
     named = [choice for choice in choices if _words(choice.label) == wanted]
     if len(named) == 1 and wanted:
         return named[0]
-    folded = fold(text)
-    loose = [
-        choice
-        for choice in choices
-        if folded and fold(choice.label) == folded and not (choice.data or "").endswith(_NAVIGATION)
-    ]
-    return loose[0] if len(loose) == 1 else None
+    return _loosely(text, [c for c in choices if not (c.data or "").endswith(_NAVIGATION)])
+
+
+def _loosely(text: str, choices: Sequence[Choice]) -> Choice | None:
+    """The one choice (Back and Cancel left out) that typed stars, a yes or words name."""
+    if (stars := stars_typed(text)) is not None:
+        fits = [c for c in choices if c.label.replace(" ", "") == "⭐" * stars]
+    elif says_yes(text):
+        fits = [c for c in choices if c.label.startswith("✅") or fold(c.label).startswith("co ")]
+    elif len(fold(text)) >= MIN_PREFIX:
+        labels = [(str(n), choice.label) for n, choice in enumerate(choices)]
+        fits = [choices[int(n)] for n in matching(labels, text)]
+    else:
+        fits = []
+    return fits[0] if len(fits) == 1 else None
 
 
 def _words(text: str) -> str:
@@ -242,7 +255,7 @@ class NumberedChannel(ABC):
         # A notice (a new petition for an officer mid-answer, a reminder) must not take over the
         # numbers of the question the person is answering: its choices are numbered after them.
         earlier, answering = [], False
-        if reply.unprompted:
+        if reply.unprompted or reply.keeps_choices:
             earlier = await self._known_choices(chat_id)
             answering = await self._memory.is_answering(chat_id)
         first = len(earlier) + 1 if answering else 1

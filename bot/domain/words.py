@@ -75,6 +75,22 @@ def number_typed(text: str) -> int | None:
 
 MIN_SEARCH = 2  # a single letter starts too many names to be a search
 
+# What people type for yes (folded): «có», «đồng ý», «vâng», «ok», «dạ», «ừ».
+_YES = frozenset({"co", "dong y", "ok", "oke", "okay", "vang", "da", "da vang", "u", "uh", "yes"})
+_STARS = re.compile(r"([1-5])\s*(?:sao|\*+|⭐+)")
+
+
+def says_yes(text: str) -> bool:
+    """«có», «đồng ý», «vâng ạ», «OK»: the person agrees."""
+    words = plain(text).removesuffix(" a").removesuffix(" nhe")
+    return words in _YES
+
+
+def stars_typed(text: str) -> int | None:
+    """A rating typed as «4 sao», «4*» or «4⭐»; None otherwise."""
+    match = _STARS.fullmatch(text.strip().casefold())
+    return int(match.group(1)) if match else None
+
 
 def matching(options: Sequence[tuple[str, str]], typed: str) -> list[str]:
     """The tokens of the options a typed text names: those folded to the same words, or else
