@@ -248,6 +248,20 @@ async def test_an_answer_typed_without_pressing_reply_reaches_the_officer(
     assert "Quyết định số 45/QĐ-UBND" in texts(await officer.new_lines())
 
 
+async def test_while_the_citizen_is_silent_the_officer_can_ask_again_or_answer(
+    sandbox_app: Application, http: aiohttp.ClientSession
+) -> None:
+    citizen, officer, _ = await accepted_then(sandbox_app, http, "Hỏi thêm công dân")
+    await officer.say("Ông/bà gửi giúp ảnh quyết định thu hồi đất.")
+    card = await officer.act({"kind": "callback", "data": "op:1"})
+    offered = str(card[-1]["buttons"])
+    assert "Chờ bổ sung" in texts(card)
+    assert "Hỏi thêm công dân" in offered and "Trả lời / ra quyết định" in offered
+    await officer.press("Hỏi thêm công dân", card)
+    await officer.say("Và bản sao sổ đỏ, nếu có.")
+    assert "bản sao sổ đỏ" in texts(await citizen.new_lines())
+
+
 async def test_start_in_the_middle_of_an_answer_keeps_what_was_written(
     sandbox_app: Application, http: aiohttp.ClientSession
 ) -> None:

@@ -15,7 +15,8 @@ from bot.domain.workflow import TransitionRefused, allowed_actions, next_state
 # the actions an officer (or citizen) may take. Anything not listed must be refused.
 WORKING_COMMON = {A.ASK_CITIZEN, A.ANSWER, A.NOTE, A.CLASSIFY, A.REASSIGN}
 INTAKE = {A.ACCEPT, A.REFUSE, A.FORWARD, A.REROUTE, A.GUIDE, A.CLASSIFY, A.REASSIGN}
-WAITING = {A.CITIZEN_ANSWERED, A.NOTE, A.CLASSIFY, A.REASSIGN}
+# Waiting for the citizen's answer, the officer can still ask again or answer.
+WAITING = {A.CITIZEN_ANSWERED, A.ASK_CITIZEN, A.ANSWER, A.NOTE, A.CLASSIFY, A.REASSIGN}
 EXPECTED: dict[K, dict[S, set[A]]] = {
     K.COMPLAINT: {
         S.RECEIVED: INTAKE,
@@ -85,3 +86,19 @@ def test_finished_petitions_offer_nothing_but_what_the_law_keeps_open() -> None:
         A.CLASSIFY,
         A.REASSIGN,
     ]
+
+
+# Actions that keep a petition where it is: a note for the file, a new kind or field, a new
+# officer. Whoever holds a petition must have something more in every state not yet final.
+STANDING_STILL = {A.NOTE, A.CLASSIFY, A.REASSIGN, A.CITIZEN_ANSWERED}
+# Final for its holder: refused, forwarded out, guided, closed for good, or taken to the second
+# instance (the second complaint is a petition of its own, held by the next level).
+FINAL = {S.DRAFT, S.REFUSED, S.FORWARDED, S.GUIDED, S.APPEALED}
+
+
+@pytest.mark.parametrize(("kind", "state"), list(itertools.product(K, S)))
+def test_every_state_not_final_has_a_way_forward_for_its_holder(kind: K, state: S) -> None:
+    if state in FINAL or (state is S.CLOSED):
+        return
+    forward = set(allowed_actions(state, kind)) - STANDING_STILL
+    assert forward, f"a {kind} {state} offers only {allowed_actions(state, kind)}"

@@ -50,13 +50,15 @@ TRANSITIONS: dict[Action, tuple[frozenset[PetitionState], PetitionState | None]]
     Action.GUIDE: (frozenset({S.RECEIVED}), S.GUIDED),
     Action.START: (frozenset({S.ACCEPTED, S.DIALOGUE}), S.IN_PROGRESS),
     Action.NOTE: (WORKING | {S.WAITING_CITIZEN}, None),
-    Action.ASK_CITIZEN: (WORKING, S.WAITING_CITIZEN),
+    # Waiting for the citizen never stops the officer: ask again (or something else), or answer
+    # without it; the deadline runs all the while.
+    Action.ASK_CITIZEN: (WORKING | {S.WAITING_CITIZEN}, S.WAITING_CITIZEN),
     Action.CITIZEN_ANSWERED: (frozenset({S.WAITING_CITIZEN}), S.IN_PROGRESS),
     # A second extension (especially complex) starts from EXTENDED; the deadline engine refuses
     # more than the case allows.
     Action.EXTEND: (frozenset({S.ACCEPTED, S.IN_PROGRESS, S.EXTENDED}), S.EXTENDED),
     Action.HOLD_DIALOGUE: (frozenset({S.ACCEPTED, S.IN_PROGRESS}), S.DIALOGUE),
-    Action.ANSWER: (WORKING, S.ANSWERED),
+    Action.ANSWER: (WORKING | {S.WAITING_CITIZEN}, S.ANSWERED),
     Action.CLOSE: (frozenset({S.ANSWERED}), S.CLOSED),
     Action.APPEAL: (frozenset({S.ANSWERED, S.CLOSED}), S.APPEALED),
     Action.REOPEN: (frozenset({S.ANSWERED, S.CLOSED}), S.IN_PROGRESS),
