@@ -37,7 +37,7 @@ from typing import Any
 import aiohttp
 
 from bot.core import Incoming, Kind, Reply, RetryLater, SendResult
-from bot.domain.words import fold, matching, number_typed, says_yes, stars_typed
+from bot.domain.words import fold, number_typed, says_yes, stars_typed
 from bot.files import LocalFiles, is_image
 from bot.i18n import Translator
 
@@ -156,14 +156,13 @@ def _best_cut(text: str, limit: int) -> int:
 
 
 MAX_HINTED = 100_000
-MIN_PREFIX = 3  # typed words this long may name a choice by its first words («gui» for «Gửi đơn»)
 _NAVIGATION = (".back", ".cancel")  # typed only as written: «Huy» is a name, «Hủy» is Cancel
 
 
 def _pick(text: str, choices: Sequence[Choice]) -> Choice | None:
     """The choice a typed text names: its number («3», «số 3»: any length), «4 sao» for four
     stars, «có» or «đồng ý» for the one ✅ choice, its label ignoring case and emoji, or else
-    words of its label without diacritics, «xã» or «UBND» when only one fits."""
+    its label without diacritics, «xã» or «UBND» when only one fits."""
     number = number_typed(text)
     if number is not None:
         return choices[number - 1] if 0 < number <= len(choices) else None
@@ -180,11 +179,10 @@ def _loosely(text: str, choices: Sequence[Choice]) -> Choice | None:
         fits = [c for c in choices if c.label.replace(" ", "") == "⭐" * stars]
     elif says_yes(text):
         fits = [c for c in choices if c.label.startswith("✅") or fold(c.label).startswith("co ")]
-    elif len(fold(text)) >= MIN_PREFIX:
-        labels = [(str(n), choice.label) for n, choice in enumerate(choices)]
-        fits = [choices[int(n)] for n in matching(labels, text)]
     else:
-        fits = []
+        # Only whole names here: a word of a name is searched by the question itself, over all
+        # its options, not just the page on the screen (handlers.picker).
+        fits = [c for c in choices if fold(text) and fold(c.label) == fold(text)]
     return fits[0] if len(fits) == 1 else None
 
 
