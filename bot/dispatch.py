@@ -287,7 +287,7 @@ class Dispatcher:
             sent, error = await self._run_handler(session, incoming, row, now, isolated)
             if error is None:
                 changed.append(row)
-                sent = floods.pace(row, incoming, sent, now, self._flood_notice(row))
+                sent = floods.pace(row, incoming, sent, now, self._flood_notice)
             messages += sent
             handled.append((inbox_id, error))
         await queues.save_conversations(session, changed, now)
@@ -325,8 +325,8 @@ class Dispatcher:
             return [(ctx.here, Reply(t("error.internal")))], "handler failed"
         return self._keep_turn(ctx, row), None
 
-    def _flood_notice(self, row: queues.ConversationRow) -> Reply:
-        t = self.env.catalogues.get(row.locale)
+    def _flood_notice(self, locale: str | None) -> Reply:
+        t = self.env.catalogues.get(locale)
         return Reply(t("flood.notice"), unprompted=True)
 
     @staticmethod
@@ -360,9 +360,10 @@ class Floods:
         incoming: Incoming,
         sent: list[tuple[Recipient, Reply]],
         now: datetime,
-        notice: Reply,
+        notice: Callable[[str | None], Reply],
     ) -> list[tuple[Recipient, Reply]]:
-        """Count the update in the chat's pace; return the messages to send now."""
+        """Count the update in the chat's pace; return the messages to send now (`notice` makes
+        the flood notice: only when a flood starts, never on the hot path)."""
         pacing, before = self.pacing, Pace(row.pace, row.paced_at)
         after = pacing.after(before, incoming.received_at)
         row.pace, row.paced_at = after.level, after.at
@@ -377,7 +378,7 @@ class Floods:
         if pacing.still_flooding(before, incoming.received_at):
             return others
         log.info("a %s chat writes faster than a person; its replies are held", here.channel)
-        return [(here, notice), *others]
+        return [(here, notice(row.locale)), *others]
 
     async def store(self, session: AsyncSession, now: datetime) -> None:
         """Write the held replies (after the turn's other messages: a notice goes first)."""

@@ -7,6 +7,7 @@ test on a PostgreSQL server the tests start themselves (tests/postgres.py).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import os
 from collections.abc import AsyncIterator
@@ -90,6 +91,17 @@ def hcm_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def hcm(hcm_file: Path) -> Organisation:
     return load_organisation(hcm_file)
+
+
+@contextlib.asynccontextmanager
+async def running_app(settings: Settings, clock: FakeClock) -> AsyncIterator[Application]:
+    """The real app with these settings, started, and stopped afterwards."""
+    application = Application(settings, clock=clock)
+    await application.start()
+    try:
+        yield application
+    finally:
+        await application.stop()
 
 
 @pytest.fixture

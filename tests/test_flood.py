@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from bot.app import Application
 from bot.pace import Pace, Pacing
 from storage import models as m
-from tests.conftest import START, FakeClock, make_settings
+from tests.conftest import START, FakeClock, make_settings, running_app
 from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram, SimUser
 from tests.test_telegram import consent
 
@@ -34,12 +34,8 @@ async def paced_app(
         outbox_per_chat_rate=1000,
         outbox_global_rate=1000,
     )
-    application = Application(settings, clock=clock)
-    await application.start()
-    try:
+    async with running_app(settings, clock) as application:
         yield application
-    finally:
-        await application.stop()
 
 
 async def inbox_count(app: Application) -> int:

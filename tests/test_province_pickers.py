@@ -15,7 +15,7 @@ from bot.app import Application
 from bot.domain.org import Organisation
 from handlers.picker import PAGE_SIZE
 from storage import models as m
-from tests.conftest import FakeClock, telegram_settings
+from tests.conftest import FakeClock, running_app, telegram_settings
 from tests.fake_telegram import FakeTelegram, SimUser
 from tests.fake_zalo import FakeZalo, FakeZaloUser
 from tests.test_telegram import consent, up_to_the_communes
@@ -31,12 +31,22 @@ async def hcm_app(
     tmp_path: Path, telegram: FakeTelegram, clock: FakeClock, hcm_file: Path
 ) -> AsyncIterator[Application]:
     settings = telegram_settings(tmp_path, telegram).model_copy(update={"org_file": hcm_file})
-    application = Application(settings, clock=clock)
-    await application.start()
-    try:
+    async with running_app(settings, clock) as application:
         yield application
-    finally:
-        await application.stop()
+
+
+async def every_page(citizen: SimUser, most: int) -> tuple[list[str], object]:
+    """Turn the pages of the list on the screen to its end: every label, and the last page."""
+    labels: list[str] = []
+    page = citizen.replies[-1]
+    while True:
+        assert len(buttons(page)) <= most, "within a page of the list and its ◀ ▶ and ways out"
+        labels += buttons(page)
+        if "Trang sau ▶" not in buttons(page):
+            return labels, page
+        await citizen.press("Trang sau ▶")
+        page = await citizen.next_reply()
+        assert "Trang" in page.text
 
 
 def buttons(reply: object) -> list[str]:
@@ -48,17 +58,8 @@ async def test_every_page_of_168_communes_is_within_telegrams_limits(
 ) -> None:
     citizen = telegram.user(9101)
     await up_to_the_communes(citizen)
-    seen: list[str] = []
-    page = citizen.replies[-1]
-    while True:
-        labels = buttons(page)
-        assert len(labels) <= PAGE_SIZE + 4, "a page, ◀ ▶, Back and Cancel"
-        seen += [label for label in labels if label.startswith("UBND")]
-        if "Trang sau ▶" not in labels:
-            break
-        await citizen.press("Trang sau ▶")
-        page = await citizen.next_reply()
-        assert "Trang" in page.text and "gõ tên" in page.text
+    labels, _ = await every_page(citizen, PAGE_SIZE + 4)  # a page, ◀ ▶, Back and Cancel
+    seen = [label for label in labels if label.startswith("UBND")]
     assert seen == [unit.name for unit in hcm.communes()], "every commune, once, in order"
 
 
@@ -110,12 +111,8 @@ async def zalo() -> AsyncIterator[FakeZalo]:
 async def hcm_zalo_app(
     tmp_path: Path, zalo: FakeZalo, clock: FakeClock, hcm_file: Path
 ) -> AsyncIterator[Application]:
-    application = Application(zalo_settings(tmp_path, zalo, org_file=hcm_file), clock=clock)
-    await application.start()
-    try:
+    async with running_app(zalo_settings(tmp_path, zalo, org_file=hcm_file), clock) as application:
         yield application
-    finally:
-        await application.stop()
 
 
 async def zalo_up_to_the_communes(citizen: FakeZaloUser) -> None:
@@ -180,16 +177,9 @@ async def test_places_to_follow_are_paged_within_telegrams_limits(
     citizen = telegram.user(9103)
     await consent(citizen)
     await citizen.press_data("sb:home")
-    page = await citizen.next_reply()
-    followed_names: list[str] = []
-    while True:
-        labels = buttons(page)
-        assert len(labels) <= PAGE_SIZE + 3, "a page, ◀ ▶ and back to the menu"
-        followed_names += [label for label in labels if label.startswith("Cả ")]
-        if "Trang sau ▶" not in labels:
-            break
-        await citizen.press("Trang sau ▶")
-        page = await citizen.next_reply()
+    await citizen.next_reply()
+    labels, page = await every_page(citizen, PAGE_SIZE + 3)  # a page, ◀ ▶, back to the menu
+    followed_names = [label for label in labels if label.startswith("Cả ")]
     assert len(followed_names) == len(hcm.communes()) == 168
     village_button = next(
         label

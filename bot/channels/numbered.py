@@ -182,7 +182,8 @@ def _loosely(text: str, choices: Sequence[Choice]) -> Choice | None:
     else:
         # Only whole names here: a word of a name is searched by the question itself, over all
         # its options, not just the page on the screen (handlers.picker).
-        fits = [c for c in choices if fold(text) and fold(c.label) == fold(text)]
+        folded = fold(text)
+        fits = [c for c in choices if folded and fold(c.label) == folded]
     return fits[0] if len(fits) == 1 else None
 
 
