@@ -1,5 +1,10 @@
 """The narrow ports handlers and services use; storage implements them, tests may fake them.
 
+One port per aggregate (citizens, officers, petitions with their deadlines, history and ratings,
+jobs, the audit log, receptions, dialogues, reception days, reports); `Store` is their union.
+`storage.repository.SqlStore` implements it over a database session, `tests.fakes.FakeStore` in
+memory, and tests/test_store_contract.py holds both to the same contract.
+
 Views are frozen snapshots: a handler never holds a live database row.
 """
 
@@ -143,6 +148,20 @@ class InviteRefused(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+def check_invite(
+    used_at: datetime | None, expires_at: datetime, officer_active: bool, now: datetime
+) -> None:
+    """Raise `InviteRefused` unless a stored invite may still bind a chat: once, before it
+    expires, to an officer still in the organisation file (one who left is not told apart from
+    an unknown code)."""
+    if used_at is not None:
+        raise InviteRefused("invite.used")
+    if expires_at <= now:
+        raise InviteRefused("invite.expired")
+    if not officer_active:
+        raise InviteRefused("invite.unknown")
 
 
 @dataclass(frozen=True)
@@ -488,8 +507,9 @@ class ReportStore(Protocol):
         ...
 
 
-class Store(ReceptionStore, DialogueStore, ReceptionDayStore, ReportStore, Protocol):
-    """Everything handlers and services read or write, inside the current transaction."""
+class CitizenStore(Protocol):
+    """Citizens: who a chat is, their consent and details, and where and in which language
+    they are reached."""
 
     async def citizen(self, channel: str, chat_id: str) -> CitizenView | None:
         """The citizen of this chat, if known."""
@@ -511,6 +531,18 @@ class Store(ReceptionStore, DialogueStore, ReceptionDayStore, ReportStore, Proto
         """Keep the filer's details to offer them next time."""
         ...
 
+    async def citizen_chat(self, citizen_id: int) -> Recipient | None:
+        """Where a citizen is told what happens to their petition."""
+        ...
+
+    async def locale_of(self, recipient: Recipient) -> str | None:
+        """The language a chat has chosen."""
+        ...
+
+
+class OfficerStore(Protocol):
+    """Officers: the chats they are bound in (by invite), their units, roles and open load."""
+
     async def officer_by_chat(self, channel: str, chat_id: str) -> OfficerView | None:
         """The officer bound to this chat, if any."""
         ...
@@ -529,8 +561,58 @@ class Store(ReceptionStore, DialogueStore, ReceptionDayStore, ReportStore, Proto
         """Bind this chat to the invited officer, or raise `InviteRefused`."""
         ...
 
+    async def officers_of(self, unit: str) -> list[OfficerView]:
+        """The active officers of a unit."""
+        ...
+
+    async def heads_of(self, unit: str) -> list[OfficerView]:
+        """The active heads of a unit."""
+        ...
+
+    async def reachable_officers(self, unit: str) -> set[str]:
+        """Handles of a unit's officers who have a chat bound."""
+        ...
+
+    async def officer_chats(self, officer_id: int) -> list[Recipient]:
+        """The chats an officer is reachable in."""
+        ...
+
     async def open_load(self, unit: str) -> dict[str, int]:
         """Open petitions per officer handle in a unit."""
+        ...
+
+
+class PetitionStore(Protocol):
+    """Petitions (đơn): numbered, stored with their files, listed, moved on and reclassified."""
+
+    async def next_petition_number(self, prefix: str, year: int) -> int:
+        """Allocate the next number of a prefix and year."""
+        ...
+
+    async def add_petition(self, petition: NewPetition) -> int:
+        """Store a petition with its attachments, deadlines and first event."""
+        ...
+
+    async def petition(self, petition_id: int) -> PetitionDetail | None:
+        """One petition in full."""
+        ...
+
+    async def petition_id_by_code(self, code: str) -> int | None:
+        """A petition's id from the code on its receipt."""
+        ...
+
+    async def petitions_of_citizen(self, citizen_id: int, limit: int) -> list[PetitionSummary]:
+        """A citizen's petitions, newest first."""
+        ...
+
+    async def petitions_assigned(self, officer_id: int, limit: int) -> list[PetitionSummary]:
+        """An officer's open petitions, soonest deadline first."""
+        ...
+
+    async def petitions_of_units(
+        self, units: list[str], limit: int, due_before: date | None = None
+    ) -> list[PetitionSummary]:
+        """Open petitions of these units (overdue ones only, given a day), soonest first."""
         ...
 
     async def add_attachments(
@@ -543,16 +625,40 @@ class Store(ReceptionStore, DialogueStore, ReceptionDayStore, ReportStore, Proto
         """Every file of a petition, oldest first, each with the platform its id belongs to."""
         ...
 
-    async def record_rating(self, petition_id: int, score: int, now: datetime) -> bool:
-        """Keep a citizen's rating; False when the petition was rated before."""
+    async def set_state(self, petition_id: int, state: str, now: datetime) -> None:
+        """Move a petition to a state (the service has checked the transition)."""
+        ...
+
+    async def reassign(self, petition_id: int, unit: str, assignee_handle: str | None) -> None:
+        """Give a petition to another unit and officer."""
+        ...
+
+    async def classify(self, petition_id: int, kind: str, field: str, case: Case) -> None:
+        """Record how the petition is classified."""
         ...
 
     async def record_outcome(self, petition_id: int, outcome: str) -> None:
         """Keep how a complaint or denunciation was decided."""
         ...
 
-    async def explain_rating(self, petition_id: int, reason: str, comment: str | None) -> bool:
-        """Add the reason and comment to a rating that has none; False otherwise."""
+    async def grant_identity(
+        self, petition_id: int, officer_id: int, granted_by: int, now: datetime
+    ) -> bool:
+        """Let one more officer see a denouncer's identity; False if they already may."""
+        ...
+
+
+class DeadlineStore(Protocol):
+    """A petition's statutory dates: started, moved, extended and settled."""
+
+    async def add_deadlines(
+        self, petition_id: int, deadlines: list[tuple[str, date, date]]
+    ) -> None:
+        """Start new deadlines (rule id, start, due)."""
+        ...
+
+    async def move_deadline(self, petition_id: int, rule_id: str, due: date) -> None:
+        """Set a new due date on an open deadline (after a reclassification)."""
         ...
 
     async def extend_deadline(
@@ -561,23 +667,13 @@ class Store(ReceptionStore, DialogueStore, ReceptionDayStore, ReportStore, Proto
         """Move an open deadline after an approved extension; keep how complex the case is."""
         ...
 
-    async def reassign(self, petition_id: int, unit: str, assignee_handle: str | None) -> None:
-        """Give a petition to another unit and officer."""
-        ...
-
-    async def set_state(self, petition_id: int, state: str, now: datetime) -> None:
-        """Move a petition to a state (the service has checked the transition)."""
-        ...
-
     async def settle_deadlines(self, petition_id: int, rule_ids: set[str], status: str) -> None:
         """Mark open deadlines of these rules met (or missed)."""
         ...
 
-    async def add_deadlines(
-        self, petition_id: int, deadlines: list[tuple[str, date, date]]
-    ) -> None:
-        """Start new deadlines (rule id, start, due)."""
-        ...
+
+class HistoryStore(Protocol):
+    """A petition's append-only history of events."""
 
     async def add_event(
         self,
@@ -595,35 +691,25 @@ class Store(ReceptionStore, DialogueStore, ReceptionDayStore, ReportStore, Proto
         """The most recent of these events on a petition."""
         ...
 
-    async def officers_of(self, unit: str) -> list[OfficerView]:
-        """The active officers of a unit."""
+    async def petition_events(self, petition_id: int) -> list[EventView]:
+        """A petition's history, oldest first."""
         ...
 
-    async def classify(self, petition_id: int, kind: str, field: str, case: Case) -> None:
-        """Record how the petition is classified."""
+
+class RatingStore(Protocol):
+    """How citizens judged the answers they got."""
+
+    async def record_rating(self, petition_id: int, score: int, now: datetime) -> bool:
+        """Keep a citizen's rating; False when the petition was rated before."""
         ...
 
-    async def move_deadline(self, petition_id: int, rule_id: str, due: date) -> None:
-        """Set a new due date on an open deadline (after a reclassification)."""
+    async def explain_rating(self, petition_id: int, reason: str, comment: str | None) -> bool:
+        """Add the reason and comment to a rating that has none; False otherwise."""
         ...
 
-    async def grant_identity(
-        self, petition_id: int, officer_id: int, granted_by: int, now: datetime
-    ) -> bool:
-        """Let one more officer see a denouncer's identity; False if they already may."""
-        ...
 
-    async def citizen_chat(self, citizen_id: int) -> Recipient | None:
-        """Where a citizen is told what happens to their petition."""
-        ...
-
-    async def heads_of(self, unit: str) -> list[OfficerView]:
-        """The active heads of a unit."""
-        ...
-
-    async def has_pending_job(self, kind: str, payload: dict[str, Any] | None = None) -> bool:
-        """Whether a job of this kind (with this payload, if given) is waiting to run."""
-        ...
+class JobStore(Protocol):
+    """Work for later: reminders, escalations and notices run by the scheduler."""
 
     async def schedule(
         self, kind: str, due_at: datetime, payload: dict[str, Any], petition_id: int | None
@@ -631,54 +717,35 @@ class Store(ReceptionStore, DialogueStore, ReceptionDayStore, ReportStore, Proto
         """Run a job (a reminder, an escalation) at `due_at`."""
         ...
 
-    async def reachable_officers(self, unit: str) -> set[str]:
-        """Handles of a unit's officers who have a chat bound."""
+    async def has_pending_job(self, kind: str, payload: dict[str, Any] | None = None) -> bool:
+        """Whether a job of this kind (with this payload, if given) is waiting to run."""
         ...
 
-    async def next_petition_number(self, prefix: str, year: int) -> int:
-        """Allocate the next number of a prefix and year."""
-        ...
 
-    async def add_petition(self, petition: NewPetition) -> int:
-        """Store a petition with its attachments, deadlines and first event."""
-        ...
-
-    async def petitions_of_citizen(self, citizen_id: int, limit: int) -> list[PetitionSummary]:
-        """A citizen's petitions, newest first."""
-        ...
-
-    async def petitions_assigned(self, officer_id: int, limit: int) -> list[PetitionSummary]:
-        """An officer's open petitions, soonest deadline first."""
-        ...
-
-    async def petitions_of_units(
-        self, units: list[str], limit: int, due_before: date | None = None
-    ) -> list[PetitionSummary]:
-        """Open petitions of these units (overdue ones only, given a day), soonest first."""
-        ...
-
-    async def petition(self, petition_id: int) -> PetitionDetail | None:
-        """One petition in full."""
-        ...
-
-    async def petition_events(self, petition_id: int) -> list[EventView]:
-        """A petition's history, oldest first."""
-        ...
-
-    async def petition_id_by_code(self, code: str) -> int | None:
-        """A petition's id from the code on its receipt."""
-        ...
-
-    async def officer_chats(self, officer_id: int) -> list[Recipient]:
-        """The chats an officer is reachable in."""
-        ...
-
-    async def locale_of(self, recipient: Recipient) -> str | None:
-        """The language a chat has chosen."""
-        ...
+class AuditStore(Protocol):
+    """The log of who saw or exported personal data (LEGAL §4, §7)."""
 
     async def audit(
         self, actor: str, action: str, subject: str, detail: dict[str, Any], now: datetime
     ) -> None:
         """Log an access to personal data (LEGAL §4, §7)."""
         ...
+
+
+class Store(
+    CitizenStore,
+    OfficerStore,
+    PetitionStore,
+    DeadlineStore,
+    HistoryStore,
+    RatingStore,
+    JobStore,
+    AuditStore,
+    ReceptionStore,
+    DialogueStore,
+    ReceptionDayStore,
+    ReportStore,
+    Protocol,
+):
+    """Everything handlers and services read or write, inside the current transaction: the union
+    of the narrow ports above, each of which a caller (or a fake) may use on its own."""
