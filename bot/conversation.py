@@ -56,6 +56,16 @@ class Conversation:
     step: int = 0
     data: dict[str, Any] = field(default_factory=dict)
     locale: str | None = None
+    # The drafts of flows (`bot.flow`) read this turn, as their dataclasses: `settle` writes them
+    # back into `data` once the turn is handled.
+    typed: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def settle(self) -> None:
+        """Write this turn's typed drafts back into the stored data (a dropped one stays gone)."""
+        for key, draft in self.typed.items():
+            if isinstance(self.data.get(key), dict):
+                self.data[key].update(dataclasses.asdict(draft))
+        self.typed.clear()
 
 
 @dataclass(frozen=True)
@@ -216,7 +226,12 @@ class Fallbacks:
 
 
 async def route(router: Router, fallbacks: Fallbacks, ctx: Context) -> None:
-    """Send one update to the handler it belongs to."""
+    """Send one update to the handler it belongs to, and keep what its flow wrote."""
+    await _route(router, fallbacks, ctx)
+    ctx.conv.settle()
+
+
+async def _route(router: Router, fallbacks: Fallbacks, ctx: Context) -> None:
     incoming = ctx.incoming
     if incoming.kind is Kind.COMMAND:
         handler = router.commands.get(incoming.command or "", fallbacks.unknown_command)

@@ -30,13 +30,31 @@ def N_(message_id: str) -> str:
 # message id and this suffix. The variants are listed here, so that extraction keeps them.
 TYPED = ".typed"
 TYPED_VARIANTS = (
+    N_("answer.from_menu.typed"),
+    N_("filing.ask_content.typed"),
     N_("filing.ask_phone.typed"),
+    N_("filing.ask_place.location_hint.typed"),
+    N_("filing.ask_place.typed"),
+    N_("filing.content.noted.typed"),
     N_("filing.phone.invalid.typed"),
     N_("filing.phone.not_own.typed"),
-    N_("filing.ask_place.location_hint.typed"),
+    N_("filing.place.unsure.typed"),
+    N_("filing.receipt.after_accept.typed"),
+    N_("filing.receipt.keep_code.typed"),
+    N_("filing.receipt.may_be_longer.typed"),
+    N_("filing.receipt.typed"),
+    N_("filing.review.typed"),
+    N_("follow.offer.typed"),
+    N_("help.text.typed"),
     N_("input.press_a_button.typed"),
     N_("input.sticker.typed"),
     N_("input.unknown_command.typed"),
+    N_("kind.khieu_nai.explain.typed"),
+    N_("kind.kien_nghi.explain.typed"),
+    N_("kind.phan_anh.explain.typed"),
+    N_("kind.to_cao.explain.typed"),
+    N_("menu.welcome.typed"),
+    N_("privacy.notice.typed"),
 )
 
 

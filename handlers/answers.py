@@ -28,6 +28,7 @@ from bot.services.workflow import (
 from handlers.common import require_consent, show_menu
 from handlers.compose import Composer
 from handlers.filing import receipt_text, tell_assignee
+from handlers.steps import says
 
 router = Router()
 
@@ -99,6 +100,9 @@ async def typed_answer(ctx: Context) -> bool:
         return False
     keep_or_start_answer(ctx, waiting[0].id)
     ctx.goto("c.answer")
+    if says(ctx, N_("citizen.question.answer")):  # the button's words, typed: ask, keep nothing
+        await prompt_answer(ctx)
+        return True
     ctx.reply(ctx.t("answer.from_menu", code=waiting[0].code))
     await take_answer(ctx)
     return True

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from bot.conversation import Context, Router, ask_again
 from bot.core import Button, Kind
 from bot.domain.words import matching, says_yes
+from bot.flow import FLOWS, flow_at, pause_flows
 from bot.i18n import LOCALES
 from bot.ports import InviteRefused
 
@@ -40,9 +41,7 @@ async def show_menu(
 
     An unfinished petition is kept, with the question it was at, for "Gửi đơn" to resume.
     """
-    draft = ctx.conv.data.get("draft")
-    if draft is not None and ctx.conv.state.startswith("f.") and ctx.conv.state != "f.resume":
-        draft["resume_from"] = ctx.conv.state
+    pause_flows(ctx)
     ctx.conv.state = ""
     ctx.conv.step += 1
     officer = await ctx.store.officer_by_chat(ctx.incoming.channel, ctx.incoming.chat_id)
@@ -88,10 +87,9 @@ async def start(ctx: Context) -> None:
         return
     if not await require_consent(ctx):
         return
-    if ctx.conv.state.startswith("f.") and ctx.conv.data.get("draft"):
-        from handlers.filing import offer_resume
-
-        await offer_resume(ctx)
+    flow = flow_at(ctx.conv.state)
+    if flow is not None and flow.has_draft(ctx):
+        await flow.offer(ctx)
         return
     await show_menu(ctx, ctx.t("menu.welcome"))
 
@@ -145,9 +143,12 @@ async def menu_command(ctx: Context) -> None:
 
 @router.command("cancel")
 async def cancel_command(ctx: Context) -> None:
-    """Drops the petition being written and returns to the menu."""
-    had_draft = bool(ctx.conv.data.pop("draft", None))
-    await show_menu(ctx, ctx.t("filing.cancelled") if had_draft else None)
+    """Drops what is being written (the flow the chat is in, or an unfinished petition)."""
+    flow = flow_at(ctx.conv.state) or FLOWS.get("draft")
+    if flow is not None and flow.has_draft(ctx):
+        await flow.cancel(ctx)
+    else:
+        await show_menu(ctx)
 
 
 @router.command("lang")

@@ -13,7 +13,9 @@ from typing import Any
 from bot.conversation import Context
 from bot.core import Button, FileRef, Kind
 from bot.domain.petition import MAX_ATTACHMENTS, MAX_CONTENT_CHARS
+from bot.i18n import N_
 from handlers.common import show_menu, unsupported_text
+from handlers.steps import says
 
 SEND, CANCEL = "send", "cancel"
 
@@ -60,6 +62,10 @@ class Composer:
         """Keep one part; return SEND or CANCEL when one of them was pressed."""
         if ctx.choice in {SEND, CANCEL}:
             return ctx.choice
+        if says(ctx, self.send_label):  # «gửi trả lời» typed, as on Zalo after the menu
+            return SEND
+        if says(ctx, N_("nav.cancel")):
+            return CANCEL
         parts = self._home(ctx).setdefault(self.key, {"texts": [], "files": [], "extra": {}})
         incoming = ctx.incoming
         if incoming.kind is Kind.FILE and incoming.file:

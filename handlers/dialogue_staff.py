@@ -15,12 +15,15 @@ import functools
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from bot.conversation import Context, Environment, Handler, ReplyFactory, Router, ask, number_in
+from bot.conversation import Context, Environment, ReplyFactory, Router, ask, number_in
 from bot.core import Button, Kind, Reply
 from bot.domain.dialogues import DialogueState, QuestionStatus, audience_of
+from bot.flow import Flow, nav_buttons
 from bot.i18n import N_, Translator
 from bot.labels import rule_label
 from bot.ports import DialogueView, OfficerView, QuestionView
@@ -44,16 +47,16 @@ from bot.services.filing import Filed
 from bot.services.workflow import NotAllowed
 from handlers.casework import parse_local_datetime
 from handlers.common import forged_button, show_menu
-from handlers.filing import nav_row, not_a_choice, tell_assignee
-from handlers.reception import typed_text
+from handlers.filing import tell_assignee
+from handlers.picker import Option, page_rows, picked, typed_text, with_page_hint
 from handlers.staff import cancel_row, current_officer, refuse
+from handlers.steps import choose, choose_many, labelled, pressed, within, write
 
 log = logging.getLogger(__name__)
 
 router = Router()
 
 NOT_ALLOWED = N_("dm.not_allowed")
-WORK = "organising"  # the conversation's record of what is being prepared
 RECENT_LIMIT = 10
 LABEL_CHARS = 40
 MIN_TEXT_CHARS = 5
@@ -89,10 +92,82 @@ WHO_ASKS = {
 # --- who is acting, and what is being prepared ---------------------------------------------------
 
 
-def work_of(ctx: Context) -> dict[str, Any]:
+@dataclass
+class SessionWork:
+    """What is being prepared about a session: a new one, a move, a cancellation, a question's
+    moderation, or the outcome once it was held."""
+
+    unit: str = ""  # the organising People's Committee
+    dialogue: int = 0
+    topic: str = ""
+    leader: int = 0
+    starts_at: str = ""  # ISO date and time
+    place: str | None = None
+    link: str | None = None
+    audience: list[str] = dataclass_field(default_factory=list)
+    capacity: int = 0
+    closes_at: str = ""
+    followers_ask: bool = False
+    question: int = 0
+    attendance: int = 0
+    minutes: str = ""
+    answered: list[str] = dataclass_field(default_factory=list)  # the questions' ids
+    commitment: str = ""  # the words of the commitment whose unit is being asked
+    commitments: list[tuple[str, str]] = dataclass_field(default_factory=list)  # words, unit
+
+
+async def is_organiser(ctx: Context) -> bool:
+    """Whether this chat still belongs to an officer of an organising committee (else refused)."""
+    return await organiser(ctx) is not None
+
+
+async def leave(ctx: Context, text: str | None) -> None:
+    """Back to the menu with how the work ended: nothing changes until the last confirmation."""
+    await show_menu(ctx, text or ctx.t("dm.cancelled"))
+
+
+ORGANISING = Flow(
+    router,
+    "organising",
+    SessionWork,
+    {
+        # a new session
+        "s.topic": ("s.leader",),
+        "s.leader": ("s.when",),
+        "s.when": ("s.place",),
+        "s.place": ("s.audience",),
+        "s.audience": ("s.capacity",),
+        "s.capacity": ("s.closes",),
+        "s.closes": ("s.asking",),
+        "s.asking": ("s.review",),
+        "s.review": (),
+        # moving or cancelling it
+        "s.move.when": ("s.move.place",),
+        "s.move.place": (),
+        "s.cancel": (),
+        # a question sent ahead: accepted for a unit, merged, or rejected with a reason
+        "s.q.unit": (),
+        "s.q.merge": (),
+        "s.q.reason": (),
+        # the outcome
+        "s.close.attendance": ("s.close.minutes",),
+        "s.close.minutes": ("s.close.answered", "s.close.commitment"),
+        "s.close.answered": ("s.close.commitment",),
+        "s.close.commitment": ("s.close.unit", "s.close.review"),
+        "s.close.unit": ("s.close.more",),
+        "s.close.more": ("s.close.commitment", "s.close.review"),
+        "s.close.review": (),
+    },
+    leave=leave,
+    cancelled=N_("dm.cancelled"),
+    allowed=is_organiser,
+    title=N_("officer.menu.dialogues"),
+)
+
+
+def work_of(ctx: Context) -> SessionWork:
     """What is being prepared about a session, kept in the conversation."""
-    work: dict[str, Any] = ctx.conv.data.setdefault(WORK, {"trail": []})
-    return work
+    return ORGANISING.draft(ctx)
 
 
 async def organiser(ctx: Context) -> tuple[OfficerView, str] | None:
@@ -132,7 +207,7 @@ async def announced(ctx: Context, dialogue_id: int) -> DialogueView | None:
 
 async def the_session(ctx: Context) -> DialogueView | None:
     """The session the work in progress is about, as stored now."""
-    return await ctx.store.dialogue(int(work_of(ctx).get("dialogue", 0)))
+    return await ctx.store.dialogue(work_of(ctx).dialogue)
 
 
 async def still_there(ctx: Context) -> DialogueView | None:
@@ -143,57 +218,9 @@ async def still_there(ctx: Context) -> DialogueView | None:
     return session
 
 
-def question(state: str, prompt: Handler) -> Callable[[Handler], Handler]:
-    """Register a question whose answers first re-check the organiser, then Back and Cancel."""
-
-    def register(answer: Handler) -> Handler:
-        @functools.wraps(answer)
-        async def checked(ctx: Context) -> None:
-            if await organiser(ctx) is None:
-                ctx.conv.data.pop(WORK, None)
-                ctx.goto("")
-            elif not await navigated(ctx):
-                await answer(ctx)
-
-        return router.state(state, prompt)(checked)
-
-    return register
-
-
-def begin(ctx: Context, **facts: Any) -> None:
-    """Start preparing something new; earlier unfinished work is dropped."""
-    ctx.conv.data[WORK] = {"trail": [], **facts}
-    ctx.conv.state = ""
-
-
-async def forward(ctx: Context, state: str) -> None:
-    """Ask the next question, remembering this one for Back (once, in the commitments loop)."""
-    trail = work_of(ctx)["trail"]
-    if not trail or trail[-1] != ctx.conv.state:
-        trail.append(ctx.conv.state)
-    await ask(router, ctx, state)
-
-
-async def navigated(ctx: Context) -> bool:
-    """Back goes to the previous question, Cancel drops the work; True when one was pressed.
-
-    Back from the first question cancels too: nothing changes until the last confirmation.
-    """
-    if ctx.choice not in {"back", "cancel"}:
-        return False
-    trail = work_of(ctx)["trail"]
-    previous = trail.pop() if ctx.choice == "back" and trail else ""
-    if previous in router.states:
-        await ask(router, ctx, previous)
-    else:
-        await finish(ctx, ctx.t("dm.cancelled"))
-    return True
-
-
 async def finish(ctx: Context, text: str) -> None:
     """Forget the work in progress and return to the menu with a word about how it ended."""
-    ctx.conv.data.pop(WORK, None)
-    await show_menu(ctx, text)
+    await ORGANISING.end(ctx, text)
 
 
 async def done_by_service(
@@ -223,11 +250,6 @@ def place_name(env: Environment, code: str, t: Translator) -> str:
     if code in env.org.units:
         return t("dm.audience.commune", unit=env.org.units[code].name)
     return env.org.areas[code].name
-
-
-def unit_rows(ctx: Context, units: list[str]) -> list[list[Button]]:
-    """One button per unit, by name."""
-    return [[ctx.button(ctx.env.org.units[code].name, code)] for code in units]
 
 
 def typed_number(ctx: Context, low: int, high: int) -> int | None:
@@ -344,77 +366,80 @@ async def begin_creating(ctx: Context) -> None:
     found = await organiser(ctx)
     if found is None:
         return
-    begin(ctx, unit=found[1], audience=[])
-    await forward(ctx, "s.topic")
+    await ORGANISING.start(ctx, SessionWork(unit=found[1]), "s.topic")
 
 
-async def prompt_topic(ctx: Context) -> None:
-    """Asks what the session is about."""
-    ctx.reply(ctx.t("dm.ask_topic", limit=MAX_TOPIC_CHARS), nav_row(ctx))
-
-
-@question("s.topic", prompt_topic)
-async def answer_topic(ctx: Context) -> None:
+async def keep_topic(ctx: Context, topic: str) -> None:
     """Keeps the topic and asks who chairs."""
-    topic = typed_text(ctx)
-    if not MIN_TEXT_CHARS <= len(topic) <= MAX_TOPIC_CHARS:
-        ctx.reply(ctx.t("dm.topic_invalid", min=MIN_TEXT_CHARS, max=MAX_TOPIC_CHARS))
-        return
-    work_of(ctx)["topic"] = topic
-    await forward(ctx, "s.leader")
+    work_of(ctx).topic = topic
+    await ORGANISING.forward(ctx, "s.leader")
+
+
+write(
+    ORGANISING,
+    "s.topic",
+    lambda ctx: ctx.t("dm.ask_topic", limit=MAX_TOPIC_CHARS),
+    keep_topic,
+    check=within(MIN_TEXT_CHARS, MAX_TOPIC_CHARS),
+    invalid=lambda ctx: ctx.t("dm.topic_invalid", min=MIN_TEXT_CHARS, max=MAX_TOPIC_CHARS),
+)
 
 
 async def leaders(ctx: Context) -> list[OfficerView]:
     """Who may chair: the heads of the organising committee."""
-    return await ctx.store.heads_of(str(work_of(ctx).get("unit", "")))
+    return await ctx.store.heads_of(work_of(ctx).unit)
 
 
 async def prompt_leader(ctx: Context) -> None:
-    """Asks which leader chairs, one button each."""
-    heads = await leaders(ctx)
+    """Asks which leader chairs: a page of them, or a name typed."""
+    heads = await leader_options(ctx)
     if not heads:
         await finish(ctx, ctx.t("dm.no_leader"))
         return
-    rows = [[ctx.button(f"{o.name} · {o.title}", str(o.id))] for o in heads]
-    ctx.reply(ctx.t("dm.ask_leader"), *rows, nav_row(ctx))
+    question = with_page_hint(ctx, ctx.t("dm.ask_leader"), len(heads))
+    ctx.reply(question, *page_rows(ctx, heads, 1), nav_buttons(ctx))
 
 
-@question("s.leader", prompt_leader)
+async def leader_options(ctx: Context) -> list[Option]:
+    """The heads of the organising committee, with their titles."""
+    return [Option(str(o.id), f"{o.name} · {o.title}") for o in await leaders(ctx)]
+
+
+@ORGANISING.step("s.leader", prompt_leader)
 async def answer_leader(ctx: Context) -> None:
     """Keeps the leader and asks when."""
-    if ctx.choice not in {str(o.id) for o in await leaders(ctx)}:
-        await not_a_choice(ctx, prompt_leader)
-        return
-    work_of(ctx)["leader"] = int(ctx.choice or 0)
-    await forward(ctx, "s.when")
+    leader = await picked(ctx, await leader_options(ctx), prompt_leader)
+    if leader is not None:
+        work_of(ctx).leader = int(leader)
+        await ORGANISING.forward(ctx, "s.when")
 
 
 async def prompt_time(ctx: Context) -> None:
     """Asks the date and time, typed, in Vietnam's time."""
-    ctx.reply(ctx.t("dm.ask_time"), nav_row(ctx))
+    ctx.reply(ctx.t("dm.ask_time"), nav_buttons(ctx))
 
 
 def future_time(ctx: Context) -> datetime | None:
     """A typed «dd/mm/yyyy hh:mm» still ahead; otherwise None after saying what is expected."""
     when = parse_local_datetime(typed_text(ctx))
     if when is None or when <= ctx.now:
-        ctx.reply(ctx.t("dm.time_invalid", now=ctx.t.datetime(ctx.now)))
+        ctx.aside(ctx.t("dm.time_invalid", now=ctx.t.datetime(ctx.now)))
         return None
     return when
 
 
-@question("s.when", prompt_time)
+@ORGANISING.step("s.when", prompt_time)
 async def answer_time(ctx: Context) -> None:
     """Keeps the time and asks where."""
     when = future_time(ctx)
     if when is not None:
-        work_of(ctx)["starts_at"] = when.isoformat()
-        await forward(ctx, "s.place")
+        work_of(ctx).starts_at = when.isoformat()
+        await ORGANISING.forward(ctx, "s.place")
 
 
 async def prompt_place(ctx: Context) -> None:
     """Asks the place, or the link of an online session."""
-    ctx.reply(ctx.t("dm.ask_place"), nav_row(ctx))
+    ctx.reply(ctx.t("dm.ask_place"), nav_buttons(ctx))
 
 
 def place_or_link(ctx: Context) -> tuple[str | None, str | None] | None:
@@ -425,124 +450,99 @@ def place_or_link(ctx: Context) -> tuple[str | None, str | None] | None:
             return None, text
     elif MIN_TEXT_CHARS <= len(text) <= MAX_PLACE_CHARS:
         return text, None
-    ctx.reply(ctx.t("dm.place_invalid", min=MIN_TEXT_CHARS, max=MAX_PLACE_CHARS))
+    ctx.aside(ctx.t("dm.place_invalid", min=MIN_TEXT_CHARS, max=MAX_PLACE_CHARS))
     return None
 
 
-@question("s.place", prompt_place)
+@ORGANISING.step("s.place", prompt_place)
 async def answer_place(ctx: Context) -> None:
     """Keeps the place or link and asks who is invited."""
     where = place_or_link(ctx)
     if where is not None:
-        work_of(ctx)["place"], work_of(ctx)["link"] = where
-        await forward(ctx, "s.audience")
+        work = work_of(ctx)
+        work.place, work.link = where
+        await ORGANISING.forward(ctx, "s.audience")
 
 
-def audience_choices(ctx: Context) -> list[str]:
+def audience_options(ctx: Context) -> list[Option]:
     """The communes and villages this committee may invite."""
-    return audience_of(ctx.env.org, str(work_of(ctx).get("unit", "")))
+    places = audience_of(ctx.env.org, work_of(ctx).unit)
+    return [Option(code, place_name(ctx.env, code, ctx.t)) for code in places]
 
 
-async def prompt_audience(ctx: Context) -> None:
-    """Asks whom the session is for: press to mark (✅) or unmark, then «Xong»."""
-    chosen = set(work_of(ctx).get("audience", []))
-    buttons = [
-        ctx.button(("✅ " if code in chosen else "") + place_name(ctx.env, code, ctx.t), code)
-        for code in audience_choices(ctx)
-    ]
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    ctx.reply(ctx.t("dm.ask_audience"), *rows, [ctx.button(ctx.t("dm.done"), "done")], nav_row(ctx))
+async def audience_chosen(ctx: Context) -> None:
+    """At least one place is marked: on to the seats."""
+    await ORGANISING.forward(ctx, "s.capacity")
 
 
-@question("s.audience", prompt_audience)
-async def answer_audience(ctx: Context) -> None:
-    """Marks or unmarks a place; «Xong» with at least one goes on to the seats."""
-    audience: list[str] = work_of(ctx).setdefault("audience", [])
-    if ctx.choice == "done" and audience:
-        await forward(ctx, "s.capacity")
-    elif ctx.choice == "done":
-        ctx.reply(ctx.t("dm.audience_none"))
-        await prompt_audience(ctx)
-    elif ctx.choice in audience_choices(ctx):
-        if ctx.choice in audience:
-            audience.remove(ctx.choice)
-        else:
-            audience.append(ctx.choice)
-        await prompt_audience(ctx)
-    else:
-        await not_a_choice(ctx, prompt_audience)
+choose_many(
+    ORGANISING,
+    "s.audience",
+    N_("dm.ask_audience"),
+    audience_options,
+    lambda ctx: work_of(ctx).audience,
+    audience_chosen,
+    done_label=N_("dm.done"),
+    none_chosen=N_("dm.audience_none"),
+)
 
 
 async def prompt_capacity(ctx: Context) -> None:
     """Asks how many seats there are."""
-    ctx.reply(ctx.t("dm.ask_capacity"), nav_row(ctx))
+    ctx.reply(ctx.t("dm.ask_capacity"), nav_buttons(ctx))
 
 
-@question("s.capacity", prompt_capacity)
+@ORGANISING.step("s.capacity", prompt_capacity)
 async def answer_capacity(ctx: Context) -> None:
     """Keeps the number of seats and asks when registration closes."""
     seats = typed_number(ctx, 1, MAX_CAPACITY)
     if seats is None:
-        ctx.reply(ctx.t("dm.capacity_invalid", limit=MAX_CAPACITY))
+        ctx.aside(ctx.t("dm.capacity_invalid", limit=MAX_CAPACITY))
         return
-    work_of(ctx)["capacity"] = seats
-    await forward(ctx, "s.closes")
+    work_of(ctx).capacity = seats
+    await ORGANISING.forward(ctx, "s.closes")
 
 
 async def prompt_closes(ctx: Context) -> None:
     """Asks when registration closes: a button for the usual choices, or a typed time."""
     rows = [[ctx.button(ctx.t(label), code)] for code, (_, label) in CLOSING_CHOICES.items()]
-    ctx.reply(ctx.t("dm.ask_closes"), *rows, nav_row(ctx))
+    ctx.reply(ctx.t("dm.ask_closes"), *rows, nav_buttons(ctx))
 
 
-@question("s.closes", prompt_closes)
+@ORGANISING.step("s.closes", prompt_closes)
 async def answer_closes(ctx: Context) -> None:
     """Keeps a closing time between now and the start, and asks who may send questions."""
-    starts_at = datetime.fromisoformat(work_of(ctx)["starts_at"])
-    closes: datetime | None
-    if ctx.choice in CLOSING_CHOICES:
-        closes = starts_at - CLOSING_CHOICES[ctx.choice][0]
-    elif ctx.choice is None:
-        closes = parse_local_datetime(typed_text(ctx))
-    else:
-        await not_a_choice(ctx, prompt_closes)
-        return
+    starts_at = datetime.fromisoformat(work_of(ctx).starts_at)
+    preset = CLOSING_CHOICES.get(ctx.choice or "")
+    closes = starts_at - preset[0] if preset else parse_local_datetime(typed_text(ctx))
     if closes is None or not ctx.now < closes <= starts_at:
-        ctx.reply(ctx.t("dm.closes_invalid", starts=ctx.t.datetime(starts_at)))
-        await prompt_closes(ctx)
+        ctx.aside(ctx.t("dm.closes_invalid", starts=ctx.t.datetime(starts_at)))
         return
-    work_of(ctx)["closes_at"] = closes.isoformat()
-    await forward(ctx, "s.asking")
+    work_of(ctx).closes_at = closes.isoformat()
+    await ORGANISING.forward(ctx, "s.asking")
 
 
-async def prompt_asking(ctx: Context) -> None:
-    """Asks whether followers of the places, not only registrants, may send questions ahead."""
-    rows = [[ctx.button(ctx.t(label), code)] for code, label in WHO_ASKS.items()]
-    ctx.reply(ctx.t("dm.ask_asking"), *rows, nav_row(ctx))
-
-
-@question("s.asking", prompt_asking)
-async def answer_asking(ctx: Context) -> None:
+async def keep_who_asks(ctx: Context, who: str) -> None:
     """Keeps who may ask and shows the review."""
-    if ctx.choice not in WHO_ASKS:
-        await not_a_choice(ctx, prompt_asking)
-        return
-    work_of(ctx)["followers_ask"] = ctx.choice == "yes"
-    await forward(ctx, "s.review")
+    work_of(ctx).followers_ask = who == "yes"
+    await ORGANISING.forward(ctx, "s.review")
 
 
-def plan_of(work: dict[str, Any]) -> SessionPlan:
+choose(ORGANISING, "s.asking", N_("dm.ask_asking"), labelled(WHO_ASKS), keep_who_asks)
+
+
+def plan_of(work: SessionWork) -> SessionPlan:
     """The conversation's record as the service takes it."""
     return SessionPlan(
-        topic=work["topic"],
-        leader_id=int(work["leader"]),
-        starts_at=datetime.fromisoformat(work["starts_at"]),
-        place=work.get("place"),
-        link=work.get("link"),
-        audience=tuple(work["audience"]),
-        capacity=int(work["capacity"]),
-        registration_closes_at=datetime.fromisoformat(work["closes_at"]),
-        subscribers_may_ask=bool(work["followers_ask"]),
+        topic=work.topic,
+        leader_id=work.leader,
+        starts_at=datetime.fromisoformat(work.starts_at),
+        place=work.place,
+        link=work.link,
+        audience=tuple(work.audience),
+        capacity=work.capacity,
+        registration_closes_at=datetime.fromisoformat(work.closes_at),
+        subscribers_may_ask=work.followers_ask,
     )
 
 
@@ -551,7 +551,7 @@ async def prompt_review(ctx: Context) -> None:
     ctx.reply(
         await review_text(ctx, plan_of(work_of(ctx))),
         [ctx.button(ctx.t("dm.publish"), "publish")],
-        nav_row(ctx),
+        nav_buttons(ctx),
     )
 
 
@@ -573,11 +573,10 @@ async def review_text(ctx: Context, plan: SessionPlan) -> str:
     )
 
 
-@question("s.review", prompt_review)
+@ORGANISING.step("s.review", prompt_review)
 async def answer_review(ctx: Context) -> None:
     """Stores and announces the session; the announcement goes out as a job."""
-    if ctx.choice != "publish":
-        await not_a_choice(ctx, prompt_review)
+    if not await pressed(ctx, "publish", N_("dm.publish"), prompt_review):
         return
     plan = plan_of(work_of(ctx))
     dialogue_id = await done_by_service(
@@ -595,8 +594,7 @@ async def answer_review(ctx: Context) -> None:
 async def begin_moving(ctx: Context, dialogue_id: int) -> None:
     """«Dời lịch»: a new time, then a new place."""
     if await announced(ctx, dialogue_id) is not None:
-        begin(ctx, dialogue=dialogue_id)
-        await forward(ctx, "s.move.when")
+        await ORGANISING.start(ctx, SessionWork(dialogue=dialogue_id), "s.move.when")
 
 
 async def prompt_new_time(ctx: Context) -> None:
@@ -604,16 +602,16 @@ async def prompt_new_time(ctx: Context) -> None:
     session = await still_there(ctx)
     if session is None:
         return
-    ctx.reply(ctx.t("dm.move.ask_time", time=ctx.t.datetime(session.starts_at)), nav_row(ctx))
+    ctx.reply(ctx.t("dm.move.ask_time", time=ctx.t.datetime(session.starts_at)), nav_buttons(ctx))
 
 
-@question("s.move.when", prompt_new_time)
+@ORGANISING.step("s.move.when", prompt_new_time)
 async def answer_new_time(ctx: Context) -> None:
     """Keeps the new time and asks the place."""
     when = future_time(ctx)
     if when is not None:
-        work_of(ctx)["starts_at"] = when.isoformat()
-        await forward(ctx, "s.move.place")
+        work_of(ctx).starts_at = when.isoformat()
+        await ORGANISING.forward(ctx, "s.move.place")
 
 
 async def prompt_new_place(ctx: Context) -> None:
@@ -624,11 +622,11 @@ async def prompt_new_place(ctx: Context) -> None:
     ctx.reply(
         ctx.t("dm.move.ask_place", place=session.place or session.link or "—"),
         [ctx.button(ctx.t("dm.move.keep_place"), "keep")],
-        nav_row(ctx),
+        nav_buttons(ctx),
     )
 
 
-@question("s.move.place", prompt_new_place)
+@ORGANISING.step("s.move.place", prompt_new_place)
 async def answer_new_place(ctx: Context) -> None:
     """Moves the session and tells everyone holding a seat or a waitlist place."""
     session = await still_there(ctx)
@@ -637,7 +635,7 @@ async def answer_new_place(ctx: Context) -> None:
     where = (session.place, session.link) if ctx.choice == "keep" else place_or_link(ctx)
     if where is None:
         return
-    starts_at = datetime.fromisoformat(work_of(ctx)["starts_at"])
+    starts_at = datetime.fromisoformat(work_of(ctx).starts_at)
     moved = await done_by_service(
         ctx,
         lambda officer: reschedule_session(
@@ -674,8 +672,7 @@ async def tell_moved(ctx: Context, session: DialogueView, holders: list[int]) ->
 async def begin_cancelling(ctx: Context, dialogue_id: int) -> None:
     """«Hủy buổi»: asks once more, since everyone will be told."""
     if await announced(ctx, dialogue_id) is not None:
-        begin(ctx, dialogue=dialogue_id)
-        await forward(ctx, "s.cancel")
+        await ORGANISING.start(ctx, SessionWork(dialogue=dialogue_id), "s.cancel")
 
 
 async def prompt_cancel(ctx: Context) -> None:
@@ -690,13 +687,12 @@ async def prompt_cancel(ctx: Context) -> None:
     )
 
 
-@question("s.cancel", prompt_cancel)
+@ORGANISING.step("s.cancel", prompt_cancel)
 async def answer_cancel(ctx: Context) -> None:
     """Cancels the session; a job tells every registrant and follower once."""
-    if ctx.choice != "confirm":
-        await not_a_choice(ctx, prompt_cancel)
+    if not await pressed(ctx, "confirm", N_("dm.cancel.confirm"), prompt_cancel):
         return
-    dialogue_id = int(work_of(ctx).get("dialogue", 0))
+    dialogue_id = work_of(ctx).dialogue
     cancelled = await done_by_service(
         ctx, lambda officer: cancel_session(ctx.store, ctx.env, officer, dialogue_id, ctx.now)
     )
@@ -754,8 +750,7 @@ async def question_button(ctx: Context) -> None:
         return
     item = await moderable_question(ctx, question_id)
     if item is not None:
-        begin(ctx, question=item.id, dialogue=item.dialogue_id)
-        await forward(ctx, first)
+        await ORGANISING.start(ctx, SessionWork(question=item.id, dialogue=item.dialogue_id), first)
 
 
 async def moderable_question(ctx: Context, question_id: int) -> QuestionView | None:
@@ -772,12 +767,12 @@ async def moderable_question(ctx: Context, question_id: int) -> QuestionView | N
 
 async def the_question(ctx: Context) -> QuestionView | None:
     """The question being moderated, as stored now."""
-    return await ctx.store.question(int(work_of(ctx).get("question", 0)))
+    return await ctx.store.question(work_of(ctx).question)
 
 
 async def moderated(ctx: Context, status: str, **how: Any) -> QuestionView | None:
     """Hand the decision to the service, which checks the organiser again."""
-    question_id = int(work_of(ctx).get("question", 0))
+    question_id = work_of(ctx).question
     return await done_by_service(
         ctx,
         lambda officer: moderate(ctx.store, ctx.env, officer, question_id, status, **how),
@@ -786,7 +781,7 @@ async def moderated(ctx: Context, status: str, **how: Any) -> QuestionView | Non
 
 async def after_moderation(ctx: Context, text: str, dialogue_id: int) -> None:
     """Say what was done, then show the questions still open."""
-    ctx.conv.data.pop(WORK, None)
+    ORGANISING.drop(ctx)
     ctx.goto("")
     ctx.reply(text)
     await show_questions(ctx, dialogue_id)
@@ -798,20 +793,25 @@ async def answering_units(ctx: Context) -> list[str]:
     return units_under(ctx.env.org, session.unit) if session else []
 
 
+async def answering_unit_options(ctx: Context) -> list[Option]:
+    """The units that may prepare an answer, by name."""
+    return [Option(code, ctx.env.org.units[code].name) for code in await answering_units(ctx)]
+
+
 async def prompt_answering_unit(ctx: Context) -> None:
     """Asks which unit prepares the answer."""
     item = await the_question(ctx)
-    text = item.text if item else ""
-    rows = unit_rows(ctx, await answering_units(ctx))
-    ctx.reply(ctx.t("dm.q.ask_unit", text=shorten(text, 300)), *rows, cancel_row(ctx))
+    units = await answering_unit_options(ctx)
+    question = ctx.t("dm.q.ask_unit", text=shorten(item.text if item else "", 300))
+    question = with_page_hint(ctx, question, len(units))
+    ctx.reply(question, *page_rows(ctx, units, 1), cancel_row(ctx))
 
 
-@question("s.q.unit", prompt_answering_unit)
+@ORGANISING.step("s.q.unit", prompt_answering_unit)
 async def answer_answering_unit(ctx: Context) -> None:
     """Accepts the question; the asker hears which unit answers, its heads get the question."""
-    unit = ctx.choice or ""
-    if unit not in await answering_units(ctx):
-        await not_a_choice(ctx, prompt_answering_unit)
+    unit = await picked(ctx, await answering_unit_options(ctx), prompt_answering_unit)
+    if unit is None:
         return
     session = await the_session(ctx)
     done = await moderated(ctx, QuestionStatus.ACCEPTED, unit=unit)
@@ -844,29 +844,32 @@ async def answer_answering_unit(ctx: Context) -> None:
 async def merge_targets(ctx: Context) -> list[QuestionView]:
     """The session's other open questions, one of which this one joins."""
     work = work_of(ctx)
-    questions = await ctx.store.questions(int(work.get("dialogue", 0)), set(OPEN_QUESTIONS))
-    return [q for q in questions if q.id != work.get("question")]
+    questions = await ctx.store.questions(work.dialogue, set(OPEN_QUESTIONS))
+    return [q for q in questions if q.id != work.question]
+
+
+async def merge_options(ctx: Context) -> list[Option]:
+    """The other open questions, by number and first words."""
+    return [Option(str(q.id), f"#{q.id} {shorten(q.text)}") for q in await merge_targets(ctx)]
 
 
 async def prompt_merge_target(ctx: Context) -> None:
     """Asks which similar question this one is answered with."""
-    targets = await merge_targets(ctx)
+    targets = await merge_options(ctx)
     if not targets:
         await finish(ctx, ctx.t("dm.q.nothing_to_merge"))
         return
-    rows = [[ctx.button(f"#{q.id} {shorten(q.text)}", str(q.id))] for q in targets]
-    ctx.reply(ctx.t("dm.q.ask_merge"), *rows, cancel_row(ctx))
+    question = with_page_hint(ctx, ctx.t("dm.q.ask_merge"), len(targets))
+    ctx.reply(question, *page_rows(ctx, targets, 1), cancel_row(ctx))
 
 
-@question("s.q.merge", prompt_merge_target)
+@ORGANISING.step("s.q.merge", prompt_merge_target)
 async def answer_merge_target(ctx: Context) -> None:
     """Merges the question; its asker hears it is answered together with a similar one."""
-    targets = {str(q.id): q for q in await merge_targets(ctx)}
-    target = targets.get(ctx.choice or "")
+    target = await picked(ctx, await merge_options(ctx), prompt_merge_target)
     if target is None:
-        await not_a_choice(ctx, prompt_merge_target)
         return
-    done = await moderated(ctx, QuestionStatus.MERGED, into=target.id)
+    done = await moderated(ctx, QuestionStatus.MERGED, into=int(target))
     if done is None:
         return
     session = await the_session(ctx)
@@ -876,7 +879,7 @@ async def answer_merge_target(ctx: Context) -> None:
         done.citizen_id,
         lambda t: Reply(t("dm.asker.merged", topic=topic, text=done.text)),
     )
-    await after_moderation(ctx, ctx.t("dm.q.merged", id=done.id, into=target.id), done.dialogue_id)
+    await after_moderation(ctx, ctx.t("dm.q.merged", id=done.id, into=target), done.dialogue_id)
 
 
 async def prompt_rejection(ctx: Context) -> None:
@@ -884,12 +887,12 @@ async def prompt_rejection(ctx: Context) -> None:
     ctx.reply(ctx.t("dm.q.ask_reason", limit=MAX_REASON_CHARS), cancel_row(ctx))
 
 
-@question("s.q.reason", prompt_rejection)
+@ORGANISING.step("s.q.reason", prompt_rejection)
 async def answer_rejection(ctx: Context) -> None:
     """Rejects the question and tells its asker why."""
     reason = typed_text(ctx)
     if not MIN_TEXT_CHARS <= len(reason) <= MAX_REASON_CHARS:
-        ctx.reply(ctx.t("dm.q.reason_invalid", min=MIN_TEXT_CHARS, max=MAX_REASON_CHARS))
+        ctx.aside(ctx.t("dm.q.reason_invalid", min=MIN_TEXT_CHARS, max=MAX_REASON_CHARS))
         return
     done = await moderated(ctx, QuestionStatus.REJECTED, reason=reason)
     if done is None:
@@ -915,80 +918,68 @@ async def begin_closing(ctx: Context, dialogue_id: int) -> None:
     if ctx.now < session.starts_at:
         ctx.reply(ctx.t("dm.close.too_early", time=ctx.t.datetime(session.starts_at)))
         return
-    begin(ctx, dialogue=dialogue_id, answered=[], commitments=[])
-    await forward(ctx, "s.close.attendance")
+    await ORGANISING.start(ctx, SessionWork(dialogue=dialogue_id), "s.close.attendance")
 
 
 async def prompt_attendance(ctx: Context) -> None:
     """Asks how many people came."""
-    ctx.reply(ctx.t("dm.close.ask_attendance"), nav_row(ctx))
+    ctx.reply(ctx.t("dm.close.ask_attendance"), nav_buttons(ctx))
 
 
-@question("s.close.attendance", prompt_attendance)
+@ORGANISING.step("s.close.attendance", prompt_attendance)
 async def answer_attendance(ctx: Context) -> None:
     """Keeps the attendance and asks for the minutes."""
     count = typed_number(ctx, 0, MAX_CAPACITY)
     if count is None:
-        ctx.reply(ctx.t("dm.close.attendance_invalid"))
+        ctx.aside(ctx.t("dm.close.attendance_invalid"))
         return
-    work_of(ctx)["attendance"] = count
-    await forward(ctx, "s.close.minutes")
+    work_of(ctx).attendance = count
+    await ORGANISING.forward(ctx, "s.close.minutes")
 
 
 async def prompt_minutes(ctx: Context) -> None:
     """Asks for the minutes, which every registrant and follower will read."""
-    ctx.reply(ctx.t("dm.close.ask_minutes", limit=MAX_MINUTES_CHARS), nav_row(ctx))
+    ctx.reply(ctx.t("dm.close.ask_minutes", limit=MAX_MINUTES_CHARS), nav_buttons(ctx))
 
 
-@question("s.close.minutes", prompt_minutes)
+@ORGANISING.step("s.close.minutes", prompt_minutes)
 async def answer_minutes(ctx: Context) -> None:
     """Keeps the minutes (lines as typed); asks which questions were answered, if any."""
     minutes = (ctx.incoming.text or "").strip() if ctx.incoming.kind is Kind.TEXT else ""
     if not MIN_TEXT_CHARS <= len(minutes) <= MAX_MINUTES_CHARS:
-        ctx.reply(ctx.t("dm.close.minutes_invalid", min=MIN_TEXT_CHARS, max=MAX_MINUTES_CHARS))
+        ctx.aside(ctx.t("dm.close.minutes_invalid", min=MIN_TEXT_CHARS, max=MAX_MINUTES_CHARS))
         return
-    work_of(ctx)["minutes"] = minutes
+    work_of(ctx).minutes = minutes
     has_questions = bool(await open_questions(ctx))
-    await forward(ctx, "s.close.answered" if has_questions else "s.close.commitment")
+    await ORGANISING.forward(ctx, "s.close.answered" if has_questions else "s.close.commitment")
 
 
 async def open_questions(ctx: Context) -> list[QuestionView]:
     """The session's questions not yet settled: answered now, or a petition after."""
-    dialogue_id = int(work_of(ctx).get("dialogue", 0))
+    dialogue_id = work_of(ctx).dialogue
     return await ctx.store.questions(dialogue_id, set(OPEN_QUESTIONS))
 
 
-async def prompt_answered(ctx: Context) -> None:
-    """Asks which questions were answered at the session: press to mark, then «Tiếp»."""
-    answered = set(work_of(ctx).get("answered", []))
-    rows = [
-        [ctx.button(("✅ " if q.id in answered else "") + f"#{q.id} {shorten(q.text)}", str(q.id))]
-        for q in await open_questions(ctx)
-    ]
-    ctx.reply(
-        ctx.t("dm.close.ask_answered"),
-        *rows,
-        [ctx.button(ctx.t("dm.next"), "next")],
-        nav_row(ctx),
-    )
+async def answered_options(ctx: Context) -> list[Option]:
+    """The open questions, by number and first words."""
+    return [Option(str(q.id), f"#{q.id} {shorten(q.text)}") for q in await open_questions(ctx)]
 
 
-@question("s.close.answered", prompt_answered)
-async def answer_answered(ctx: Context) -> None:
-    """Marks or unmarks a question as answered; «Tiếp» goes on to the commitments."""
-    if ctx.choice == "next":
-        await forward(ctx, "s.close.commitment")
-        return
-    if ctx.choice not in {str(q.id) for q in await open_questions(ctx)}:
-        await not_a_choice(ctx, prompt_answered)
-        return
-    answered: list[int] = work_of(ctx).setdefault("answered", [])
-    question_id = int(ctx.choice or 0)
-    if question_id in answered:
-        answered.remove(question_id)
-    else:
-        answered.append(question_id)
-    await prompt_answered(ctx)
+async def answered_chosen(ctx: Context) -> None:
+    """The questions answered are marked: on to the commitments."""
+    await ORGANISING.forward(ctx, "s.close.commitment")
+
+
+choose_many(
+    ORGANISING,
+    "s.close.answered",
+    N_("dm.close.ask_answered"),
+    answered_options,
+    lambda ctx: work_of(ctx).answered,
+    answered_chosen,
+    done_label=N_("dm.next"),
+    per_row=1,
+)
 
 
 async def prompt_commitment(ctx: Context) -> None:
@@ -996,64 +987,69 @@ async def prompt_commitment(ctx: Context) -> None:
     ctx.reply(
         ctx.t("dm.close.ask_commitment", limit=MAX_COMMITMENT_CHARS),
         [ctx.button(ctx.t("dm.close.no_more_commitments"), "none")],
-        nav_row(ctx),
+        nav_buttons(ctx),
     )
 
 
-@question("s.close.commitment", prompt_commitment)
+@ORGANISING.step("s.close.commitment", prompt_commitment)
 async def answer_commitment(ctx: Context) -> None:
     """Keeps the commitment's words and asks which unit carries it out."""
     if ctx.choice == "none":
-        await forward(ctx, "s.close.review")
+        await ORGANISING.forward(ctx, "s.close.review")
         return
     text = typed_text(ctx)
     if not MIN_TEXT_CHARS <= len(text) <= MAX_COMMITMENT_CHARS:
-        ctx.reply(
+        ctx.aside(
             ctx.t("dm.close.commitment_invalid", min=MIN_TEXT_CHARS, max=MAX_COMMITMENT_CHARS)
         )
         return
-    work_of(ctx)["commitment"] = text
-    await forward(ctx, "s.close.unit")
+    work_of(ctx).commitment = text
+    await ORGANISING.forward(ctx, "s.close.unit")
 
 
 async def prompt_commitment_unit(ctx: Context) -> None:
     """Asks which unit is responsible for the commitment."""
-    text = str(work_of(ctx).get("commitment", ""))
-    rows = unit_rows(ctx, await answering_units(ctx))
-    ctx.reply(ctx.t("dm.close.ask_unit", text=shorten(text, 300)), *rows, nav_row(ctx))
+    units = await answering_unit_options(ctx)
+    question = ctx.t("dm.close.ask_unit", text=shorten(work_of(ctx).commitment, 300))
+    question = with_page_hint(ctx, question, len(units))
+    ctx.reply(question, *page_rows(ctx, units, 1), nav_buttons(ctx))
 
 
-@question("s.close.unit", prompt_commitment_unit)
+@ORGANISING.step("s.close.unit", prompt_commitment_unit)
 async def answer_commitment_unit(ctx: Context) -> None:
     """Adds the commitment with its unit, then offers another or the review."""
-    if ctx.choice not in await answering_units(ctx):
-        await not_a_choice(ctx, prompt_commitment_unit)
+    unit = await picked(ctx, await answering_unit_options(ctx), prompt_commitment_unit)
+    if unit is None:
         return
     work = work_of(ctx)
-    work["commitments"].append([work.pop("commitment", ""), ctx.choice])
+    work.commitments.append((work.commitment, unit))
+    work.commitment = ""
     await ask(router, ctx, "s.close.more")  # not on the trail: Back returns to the words
 
 
 async def prompt_more(ctx: Context) -> None:
     """Asks whether there is another commitment."""
-    count = len(work_of(ctx)["commitments"])
+    count = len(work_of(ctx).commitments)
     ctx.reply(
         ctx.t("dm.close.commitment_added", count=count),
         [ctx.button(ctx.t("dm.close.add_commitment"), "add")],
         [ctx.button(ctx.t("dm.done"), "done")],
-        nav_row(ctx),
+        nav_buttons(ctx),
     )
 
 
-@question("s.close.more", prompt_more)
+@ORGANISING.step("s.close.more", prompt_more)
 async def answer_more(ctx: Context) -> None:
     """Another commitment, or the review."""
-    if ctx.choice == "add":
+    options = [
+        Option("add", ctx.t("dm.close.add_commitment")),
+        Option("done", ctx.t("dm.done")),
+    ]
+    choice = await picked(ctx, options, prompt_more)
+    if choice == "add":
         await ask(router, ctx, "s.close.commitment")
-    elif ctx.choice == "done":
-        await forward(ctx, "s.close.review")
-    else:
-        await not_a_choice(ctx, prompt_more)
+    elif choice == "done":
+        await ORGANISING.forward(ctx, "s.close.review")
 
 
 async def prompt_close_review(ctx: Context) -> None:
@@ -1061,7 +1057,7 @@ async def prompt_close_review(ctx: Context) -> None:
     ctx.reply(
         await close_review_text(ctx),
         [ctx.button(ctx.t("dm.close.confirm"), "confirm")],
-        nav_row(ctx),
+        nav_buttons(ctx),
     )
 
 
@@ -1069,27 +1065,26 @@ async def close_review_text(ctx: Context) -> str:
     """Attendance, minutes, questions answered and left, and the commitments with their units."""
     t = ctx.t
     work = work_of(ctx)
-    answered = set(work.get("answered", []))
+    answered = {int(i) for i in work.answered}
     left = [q for q in await open_questions(ctx) if q.id not in answered]
     commitments = [
         t("dm.close.commitment_line", text=text, unit=ctx.env.org.units[unit].name)
-        for text, unit in work["commitments"]
+        for text, unit in work.commitments
     ]
     return t(
         "dm.close.review",
-        attendance=work["attendance"],
-        minutes=work["minutes"],
+        attendance=work.attendance,
+        minutes=work.minutes,
         answered=len(answered),
         left=len(left),
         commitments="\n".join(commitments) or "—",
     )
 
 
-@question("s.close.review", prompt_close_review)
+@ORGANISING.step("s.close.review", prompt_close_review)
 async def answer_close_review(ctx: Context) -> None:
     """Keeps the outcome; what was left open becomes petitions, each told to whom it concerns."""
-    if ctx.choice != "confirm":
-        await not_a_choice(ctx, prompt_close_review)
+    if not await pressed(ctx, "confirm", N_("dm.close.confirm"), prompt_close_review):
         return
     work = work_of(ctx)
     session = await the_session(ctx)
@@ -1099,11 +1094,11 @@ async def answer_close_review(ctx: Context) -> None:
             ctx.store,
             ctx.env,
             officer,
-            int(work.get("dialogue", 0)),
-            int(work["attendance"]),
-            str(work["minutes"]),
-            {int(i) for i in work.get("answered", [])},
-            [(str(text), str(unit)) for text, unit in work["commitments"]],
+            work.dialogue,
+            work.attendance,
+            work.minutes,
+            {int(i) for i in work.answered},
+            [(str(text), str(unit)) for text, unit in work.commitments],
             ctx.now,
         ),
     )

@@ -8,10 +8,13 @@ silence and restarts.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from bot.conversation import Context, Router, ask
 from bot.core import Button, FileRef, Kind, Reply
+from bot.domain.org import Point
 from bot.domain.petition import (
     IDENTITY_NEEDS,
     MAX_ADDRESS_CHARS,
@@ -22,14 +25,17 @@ from bot.domain.petition import (
     mask_phone,
     normalise_phone,
 )
-from bot.domain.places import on_the_map
-from bot.domain.routing import ACCUSED_LEVELS
-from bot.i18n import Translator
+from bot.domain.places import located, nearby, on_the_map
+from bot.flow import Flow, nav_buttons
+from bot.i18n import N_, Translator
 from bot.labels import DAY_UNITS, KIND_EXPLANATIONS, kind_label, rule_label
+from bot.ports import CitizenView
 from bot.services.filing import Draft, Filed, file_petition
 from handlers.common import show_menu, unsupported_text
 from handlers.dialogues import follow_offer
+from handlers.filer import ACCUSED_LABELS, field_options, kind_options
 from handlers.picker import Option, page_rows, picked, typed_matches, typed_text, with_page_hint
+from handlers.steps import choose, labelled, pressed, within
 
 log = logging.getLogger(__name__)
 
@@ -48,38 +54,68 @@ ACCEPTED_DOCUMENT_TYPES = (
 )
 
 
-def draft_of(ctx: Context) -> dict[str, Any]:
+@dataclass
+class Writing:
+    """The petition being written, as far as the citizen has got."""
+
+    kind: str | None = None
+    field: str | None = None
+    accused: str | None = None
+    commune: str | None = None
+    area: str | None = None
+    place_note: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    texts: list[str] = dataclass_field(default_factory=list)
+    files: list[dict[str, Any]] = dataclass_field(default_factory=list)
+    anonymous: bool = False
+    name: str | None = None
+    phone: str | None = None
+    address: str | None = None
+
+    @property
+    def petition_kind(self) -> PetitionKind:
+        """The kind chosen: every question after the first has one."""
+        return PetitionKind(self.kind or "")
+
+    def forget_identity(self) -> None:
+        """Anonymous from now on: no name, phone or address goes with it."""
+        self.anonymous, self.name, self.phone, self.address = True, None, None, None
+
+
+async def leave(ctx: Context, text: str | None) -> None:
+    """Back to the menu (the draft is dropped by the flow on Cancel, kept otherwise)."""
+    await show_menu(ctx, text)
+
+
+FILING = Flow(
+    router,
+    "draft",
+    Writing,
+    {
+        "f.kind": ("f.field",),
+        "f.field": ("f.accused", "f.commune", "f.place"),
+        "f.accused": ("f.commune", "f.place"),
+        "f.commune": ("f.place", "f.content"),
+        "f.place": ("f.content",),
+        "f.content": ("f.anonymous", "f.protect", "f.identity"),
+        "f.anonymous": ("f.review", "f.identity"),
+        "f.protect": ("f.identity", "f.review"),
+        "f.identity": ("f.review", "f.name"),
+        "f.name": ("f.phone",),
+        "f.phone": ("f.address",),
+        "f.address": ("f.review",),
+        "f.review": (),
+    },
+    leave=leave,
+    cancelled=N_("filing.cancelled"),
+    offer_resume=lambda ctx: offer_resume(ctx),
+)
+
+
+def draft_of(ctx: Context) -> Writing:
     """The petition being written, kept in the conversation."""
-    draft: dict[str, Any] = ctx.conv.data.setdefault("draft", {"trail": []})
-    return draft
-
-
-async def forward(ctx: Context, state: str) -> None:
-    """Ask the next question, remembering this one for Back."""
-    draft_of(ctx)["trail"].append(ctx.conv.state)
-    await ask(router, ctx, state)
-
-
-async def back(ctx: Context) -> None:
-    """Return to the previous question, or to the menu from the first one."""
-    trail = draft_of(ctx)["trail"]
-    previous = trail.pop() if trail else ""
-    if previous in router.states:
-        await ask(router, ctx, previous)
-    else:
-        ctx.conv.data.pop("draft", None)
-        await show_menu(ctx)
-
-
-async def cancel(ctx: Context) -> None:
-    """Discard the draft and say so."""
-    ctx.conv.data.pop("draft", None)
-    await show_menu(ctx, ctx.t("filing.cancelled"))
-
-
-def nav_row(ctx: Context) -> list[Button]:
-    """Back and Cancel, under every question."""
-    return [ctx.button(ctx.t("nav.back"), "back"), ctx.button(ctx.t("nav.cancel"), "cancel")]
+    return FILING.draft(ctx)
 
 
 def nav_keys(ctx: Context) -> tuple[str, ...]:
@@ -87,39 +123,24 @@ def nav_keys(ctx: Context) -> tuple[str, ...]:
     return (ctx.t("nav.back"), ctx.t("nav.cancel"))
 
 
-async def navigated(ctx: Context) -> bool:
-    """Handle Back and Cancel, pressed as buttons or as keys; True when one was pressed."""
-    typed = (ctx.incoming.text or "").strip() if ctx.incoming.kind is Kind.TEXT else None
-    if ctx.choice == "back" or typed == ctx.t("nav.back"):
-        await back(ctx)
-        return True
-    if ctx.choice == "cancel" or typed == ctx.t("nav.cancel"):
-        await cancel(ctx)
-        return True
-    return False
-
-
 async def begin_filing(ctx: Context) -> None:
     """Start a new petition (or offer to resume the unfinished one)."""
-    if ctx.conv.data.get("draft", {}).get("kind"):
+    if FILING.has_draft(ctx) and draft_of(ctx).kind:
         await offer_resume(ctx)
         return
-    ctx.conv.data["draft"] = {"trail": []}
-    ctx.conv.state = ""
-    await forward(ctx, "f.kind")
+    FILING.begin(ctx, Writing())
+    await FILING.forward(ctx, "f.kind")
 
 
 async def offer_resume(ctx: Context) -> None:
     """An unfinished petition exists: continue it or start over."""
-    draft = draft_of(ctx)
-    if ctx.conv.state.startswith("f.") and ctx.conv.state != "f.resume":
-        draft["resume_from"] = ctx.conv.state
+    FILING.pause(ctx)
     await ask(router, ctx, "f.resume")
 
 
 async def prompt_resume(ctx: Context) -> None:
     """Asks whether to continue the unfinished petition."""
-    kind = draft_of(ctx).get("kind")
+    kind = draft_of(ctx).kind
     ctx.reply(
         ctx.t("filing.resume", kind=kind_label(ctx.t, kind) if kind else "…"),
         [ctx.button(ctx.t("filing.resume.continue"), "continue")],
@@ -130,58 +151,38 @@ async def prompt_resume(ctx: Context) -> None:
 @router.state("f.resume", prompt_resume)
 async def answer_resume(ctx: Context) -> None:
     """Continues where the citizen left off, or starts a fresh petition."""
-    draft = draft_of(ctx)
-    if ctx.choice == "continue" and draft.get("resume_from") in router.states:
-        await ask(router, ctx, draft.pop("resume_from"))
-    elif ctx.choice == "restart":
-        ctx.conv.data["draft"] = {"trail": []}
-        ctx.conv.state = ""
-        await forward(ctx, "f.kind")
-    else:
-        ctx.reply(ctx.t("input.press_a_button"))
-        await prompt_resume(ctx)
+    options = [
+        Option("continue", ctx.t("filing.resume.continue")),
+        Option("restart", ctx.t("filing.resume.restart")),
+    ]
+    choice = await picked(ctx, options, prompt_resume)
+    if choice == "continue" and not await FILING.resume(ctx):
+        ctx.aside(ctx.t("input.press_a_button"))
+    elif choice == "restart":
+        FILING.begin(ctx, Writing())
+        await FILING.forward(ctx, "f.kind")
 
 
-async def prompt_kind(ctx: Context) -> None:
+async def keep_kind(ctx: Context, kind: str) -> None:
+    draft_of(ctx).kind = kind
+    await FILING.forward(ctx, "f.field")
+
+
+def kind_question(ctx: Context) -> str:
     """Explains the four kinds in one sentence each and asks which fits."""
     t = ctx.t
     lines = [t("filing.ask_kind")] + [
         f"• {kind_label(t, kind)}: {t(KIND_EXPLANATIONS[kind])}" for kind in KIND_EXPLANATIONS
     ]
-    rows = [[ctx.button(kind_label(t, kind), kind)] for kind in KIND_EXPLANATIONS]
-    ctx.reply("\n".join(lines), *rows, nav_row(ctx))
+    return "\n".join(lines)
 
 
-@router.state("f.kind", prompt_kind)
-async def answer_kind(ctx: Context) -> None:
-    """Stores the kind and asks for the field."""
-    if await navigated(ctx):
-        return
-    options = [Option(kind, kind_label(ctx.t, kind)) for kind in KIND_EXPLANATIONS]
-    if (kind := await picked(ctx, options, prompt_kind)) is not None:
-        draft_of(ctx)["kind"] = kind
-        await forward(ctx, "f.field")
-
-
-async def prompt_field(ctx: Context) -> None:
-    """Asks what the petition is about, two fields a row."""
-    buttons = [ctx.button(ctx.t(item.label), item.code) for item in ctx.env.org.fields]
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    ctx.reply(ctx.t("filing.ask_field"), *rows, nav_row(ctx))
-
-
-@router.state("f.field", prompt_field)
-async def answer_field(ctx: Context) -> None:
-    """Stores the field and asks where it happened."""
-    if await navigated(ctx):
-        return
-    options = [Option(item.code, ctx.t(item.label)) for item in ctx.env.org.fields]
-    if (field_code := await picked(ctx, options, prompt_field)) is None:
-        return
+async def keep_field(ctx: Context, field_code: str) -> None:
+    """Stores the field and asks where it happened (a denunciation first asks about whom)."""
     draft = draft_of(ctx)
-    draft["field"] = field_code
-    if draft["kind"] == PetitionKind.DENUNCIATION:
-        await forward(ctx, "f.accused")
+    draft.field = field_code
+    if draft.kind == PetitionKind.DENUNCIATION:
+        await FILING.forward(ctx, "f.accused")
     else:
         await ask_where(ctx)
 
@@ -190,32 +191,15 @@ async def ask_where(ctx: Context) -> None:
     """Ask for the commune when there are several, else go straight to the village."""
     communes = ctx.env.org.communes()
     if len(communes) == 1:
-        draft_of(ctx)["commune"] = communes[0].code
-        await forward(ctx, "f.place")
+        draft_of(ctx).commune = communes[0].code
+        await FILING.forward(ctx, "f.place")
     else:
-        await forward(ctx, "f.commune")
+        await FILING.forward(ctx, "f.commune")
 
 
-async def prompt_accused(ctx: Context) -> None:
-    """Asks whom the denunciation is about, so it never reaches the person denounced."""
-    ctx.reply(
-        ctx.t("filing.ask_accused"),
-        [ctx.button(ctx.t("filing.accused.staff"), "staff")],
-        [ctx.button(ctx.t("filing.accused.leader"), "leader")],
-        [ctx.button(ctx.t("filing.accused.other"), "other")],
-        nav_row(ctx),
-    )
-
-
-@router.state("f.accused", prompt_accused)
-async def answer_accused(ctx: Context) -> None:
-    """Stores who is denounced and asks where it happened."""
-    if await navigated(ctx):
-        return
-    if ctx.choice not in ACCUSED_LEVELS:
-        await not_a_choice(ctx, prompt_accused)
-        return
-    draft_of(ctx)["accused"] = ctx.choice
+async def keep_accused(ctx: Context, accused: str) -> None:
+    """Stores who is denounced, so it never reaches them, and asks where it happened."""
+    draft_of(ctx).accused = accused
     await ask_where(ctx)
 
 
@@ -224,27 +208,83 @@ def commune_options(ctx: Context) -> list[Option]:
     return [Option(unit.code, unit.name) for unit in ctx.env.org.communes()]
 
 
-def village_options(ctx: Context) -> list[Option]:
-    """The villages of the petition's commune."""
-    return [Option(area.code, area.name) for area in ctx.env.org.areas_of(draft_of(ctx)["commune"])]
+async def keep_commune(ctx: Context, commune: str) -> None:
+    draft_of(ctx).commune = commune
+    await FILING.forward(ctx, "f.place")
+
+
+prompt_kind = choose(FILING, "f.kind", kind_question, kind_options, keep_kind)
+prompt_field = choose(
+    FILING, "f.field", N_("filing.ask_field"), field_options, keep_field, per_row=2
+)
+prompt_accused = choose(
+    FILING, "f.accused", N_("filing.ask_accused"), labelled(ACCUSED_LABELS), keep_accused
+)
 
 
 async def prompt_commune(ctx: Context) -> None:
-    """Asks which commune the matter is in: a page of them, or its name typed."""
+    """Asks which commune the matter is in: a page of them, a name typed, or (where the
+    organisation file knows where its places are) the person's location."""
     communes = commune_options(ctx)
+    rows = page_rows(ctx, communes, per_row=1)
+    if located(ctx.env.org):
+        rows.append([ctx.button(ctx.t("filing.place.locate"), "locate")])
     question = with_page_hint(ctx, ctx.t("filing.ask_commune"), len(communes))
-    ctx.reply(question, *page_rows(ctx, communes, per_row=1), nav_row(ctx))
+    ctx.reply(question, *rows, nav_buttons(ctx))
 
 
-@router.state("f.commune", prompt_commune)
+@FILING.step("f.commune", prompt_commune)
 async def answer_commune(ctx: Context) -> None:
-    """Stores the commune and asks for the village."""
-    if await navigated(ctx):
+    """Stores the commune (chosen, typed, or found from a location) and asks for the village."""
+    if ctx.choice == "locate":
+        ask_for_location(ctx)
+    elif ctx.incoming.kind is Kind.LOCATION:
+        await place_from_location(ctx)
+    elif (commune := await picked(ctx, commune_options(ctx), prompt_commune)) is not None:
+        await keep_commune(ctx, commune)
+
+
+def ask_for_location(ctx: Context) -> None:
+    """How to share a location, with the share key and Back/Cancel keys."""
+    ctx.reply(
+        ctx.t("filing.ask_place.location_hint"),
+        ask_location=ctx.t("filing.place.share"),
+        keys=nav_keys(ctx),
+    )
+
+
+async def place_from_location(ctx: Context) -> None:
+    """The commune, and the village when one is near, of where the person stands; the place
+    is shown, and Back lets them choose another."""
+    here = shared_point(ctx)
+    found = nearby(ctx.env.org, here) if here else None
+    if here is None or found is None:
+        ctx.aside(ctx.t("filing.place.not_found"))
         return
-    commune = await picked(ctx, commune_options(ctx), prompt_commune)
-    if commune is not None:
-        draft_of(ctx)["commune"] = commune
-        await forward(ctx, "f.place")
+    draft = draft_of(ctx)
+    draft.commune, draft.area, draft.place_note = found.commune, found.village, None
+    draft.latitude, draft.longitude = here
+    if found.village is None:
+        await FILING.forward(ctx, "f.place")
+        return
+    ctx.reply(ctx.t("filing.place.found", place=place_text(ctx, to_draft(draft))))
+    await FILING.forward(ctx, "f.content")
+
+
+def shared_point(ctx: Context) -> Point | None:
+    """The location the person shared, if it is a place on Earth."""
+    incoming = ctx.incoming
+    if incoming.latitude is None or incoming.longitude is None:
+        return None
+    if not on_the_map(incoming.latitude, incoming.longitude):
+        return None
+    return incoming.latitude, incoming.longitude
+
+
+def village_options(ctx: Context) -> list[Option]:
+    """The villages of the petition's commune."""
+    commune = draft_of(ctx).commune or ""
+    return [Option(area.code, area.name) for area in ctx.env.org.areas_of(commune)]
 
 
 async def prompt_place(ctx: Context) -> None:
@@ -254,63 +294,58 @@ async def prompt_place(ctx: Context) -> None:
     rows.append([ctx.button(ctx.t("filing.place.locate"), "locate")])
     rows.append([ctx.button(ctx.t("filing.place.unsure"), "none")])
     question = with_page_hint(ctx, ctx.t("filing.ask_place"), len(villages))
-    ctx.reply(question, *rows, nav_row(ctx))
+    ctx.reply(question, *rows, nav_buttons(ctx))
 
 
-@router.state("f.place", prompt_place)
+@FILING.step("f.place", prompt_place)
 async def answer_place(ctx: Context) -> None:
     """Stores the place (a village, a location or a few words) and asks what happened."""
-    if await navigated(ctx):
-        return
     draft = draft_of(ctx)
     incoming = ctx.incoming
     villages = village_options(ctx)
     if ctx.choice == "locate":
-        ctx.reply(
-            ctx.t("filing.ask_place.location_hint"),
-            ask_location=ctx.t("filing.place.share"),
-            keys=nav_keys(ctx),
-        )
+        ask_for_location(ctx)
         return
     if incoming.kind is Kind.LOCATION:
-        if not on_the_map(incoming.latitude, incoming.longitude):
+        here = shared_point(ctx)
+        if here is None:
             ctx.reply(ctx.t("filing.place.bad_location"))
             await prompt_place(ctx)
             return
-        draft.update(latitude=incoming.latitude, longitude=incoming.longitude, area=None)
+        found = nearby(ctx.env.org, here)
+        near = found.village if found and found.commune == draft.commune else None
+        draft.latitude, draft.longitude, draft.area = *here, near
     elif ctx.choice == "none":
-        draft.update(area=None, place_note=None)
+        draft.area = draft.place_note = None
     elif typed_text(ctx) and not typed_matches(ctx, villages):
-        draft.update(place_note=typed_text(ctx)[:MAX_ADDRESS_CHARS], area=None)
+        draft.place_note, draft.area = typed_text(ctx)[:MAX_ADDRESS_CHARS], None
     elif (village := await picked(ctx, villages, prompt_place)) is not None:
-        draft.update(area=village, place_note=None)
+        draft.area, draft.place_note = village, None
     else:
         return
-    await forward(ctx, "f.content")
+    await FILING.forward(ctx, "f.content")
+
+
+def done_rows(ctx: Context) -> tuple[list[Button], list[Button]]:
+    """«Done» and Back/Cancel, under the story and after every piece of it."""
+    return [ctx.button(ctx.t("filing.content.done"), "done")], nav_buttons(ctx)
 
 
 async def prompt_content(ctx: Context) -> None:
     """Asks for the story, with any photos, documents or voice notes, then Done."""
-    ctx.reply(
-        ctx.t("filing.ask_content"),
-        [ctx.button(ctx.t("filing.content.done"), "done")],
-        nav_row(ctx),
-        remove_keyboard=True,
-    )
+    ctx.reply(ctx.t("filing.ask_content"), *done_rows(ctx), remove_keyboard=True)
 
 
-@router.state("f.content", prompt_content)
+@FILING.step("f.content", prompt_content)
 async def answer_content(ctx: Context) -> None:
     """Collects text and files until the citizen presses Done."""
-    if await navigated(ctx):
-        return
     draft = draft_of(ctx)
     incoming = ctx.incoming
     if ctx.choice == "done":
-        if not "\n".join(draft.get("texts", [])).strip() and not draft.get("files"):
+        if not "\n".join(draft.texts).strip() and not draft.files:
             ctx.reply(ctx.t("filing.content.empty"))
             return
-        await forward(ctx, identity_state(ctx))
+        await FILING.forward(ctx, identity_state(draft))
     elif incoming.kind is Kind.TEXT and incoming.text:
         await add_text(ctx, draft, incoming.text)
     elif incoming.kind is Kind.FILE and incoming.file:
@@ -321,10 +356,9 @@ async def answer_content(ctx: Context) -> None:
         ctx.aside(unsupported_text(ctx))
 
 
-async def add_text(ctx: Context, draft: dict[str, Any], text: str) -> None:
+async def add_text(ctx: Context, draft: Writing, text: str) -> None:
     """Append a message to the content, within the length limit."""
-    texts: list[str] = draft.setdefault("texts", [])
-    used = sum(len(part) + 1 for part in texts)
+    used = sum(len(part) + 1 for part in draft.texts)
     if used + len(text) > MAX_CONTENT_CHARS:
         ctx.reply(
             ctx.t(
@@ -334,17 +368,12 @@ async def add_text(ctx: Context, draft: dict[str, Any], text: str) -> None:
             )
         )
         return
-    texts.append(text.strip())
-    ctx.reply(
-        ctx.t("filing.content.noted"),
-        [ctx.button(ctx.t("filing.content.done"), "done")],
-        nav_row(ctx),
-    )
+    draft.texts.append(text.strip())
+    ctx.reply(ctx.t("filing.content.noted"), *done_rows(ctx))
 
 
-async def add_file(ctx: Context, draft: dict[str, Any], file: FileRef, caption: str | None) -> None:
+async def add_file(ctx: Context, draft: Writing, file: FileRef, caption: str | None) -> None:
     """Attach a file after checking its kind and size; its caption joins the story."""
-    files: list[dict[str, Any]] = draft.setdefault("files", [])
     limit = ctx.env.limits.max_file_bytes
     if file.media not in ACCEPTED_MEDIA or (
         file.media == "document" and not (file.mime or "").startswith(ACCEPTED_DOCUMENT_TYPES)
@@ -354,12 +383,12 @@ async def add_file(ctx: Context, draft: dict[str, Any], file: FileRef, caption: 
     if file.size is not None and file.size > limit:
         ctx.reply(ctx.t("filing.file.too_big", limit_mb=limit // (1024 * 1024)))
         return
-    if len(files) >= MAX_ATTACHMENTS:
+    if len(draft.files) >= MAX_ATTACHMENTS:
         ctx.reply(ctx.t("filing.file.too_many", limit=MAX_ATTACHMENTS))
         return
     if caption and caption.strip():
-        draft.setdefault("texts", []).append(caption.strip()[:1024])
-    files.append(
+        draft.texts.append(caption.strip()[:1024])
+    draft.files.append(
         {
             "file_id": file.file_id,
             "media": file.media,
@@ -368,16 +397,12 @@ async def add_file(ctx: Context, draft: dict[str, Any], file: FileRef, caption: 
             "name": file.name,
         }
     )
-    ctx.reply(
-        ctx.t("filing.file.noted", count=len(files)),
-        [ctx.button(ctx.t("filing.content.done"), "done")],
-        nav_row(ctx),
-    )
+    ctx.reply(ctx.t("filing.file.noted", count=len(draft.files)), *done_rows(ctx))
 
 
-def identity_state(ctx: Context) -> str:
+def identity_state(draft: Writing) -> str:
     """The first identity question this kind needs."""
-    kind = PetitionKind(draft_of(ctx)["kind"])
+    kind = draft.petition_kind
     if kind is PetitionKind.FEEDBACK:
         return "f.anonymous"
     if kind is PetitionKind.DENUNCIATION:
@@ -385,124 +410,122 @@ def identity_state(ctx: Context) -> str:
     return "f.identity"
 
 
-async def prompt_anonymous(ctx: Context) -> None:
-    """Feedback may be anonymous: ask whether to give a name."""
-    ctx.reply(
-        ctx.t("filing.ask_anonymous"),
-        [ctx.button(ctx.t("filing.anonymous.named"), "named")],
-        [ctx.button(ctx.t("filing.anonymous.anonymous"), "anonymous")],
-        nav_row(ctx),
-    )
+ANONYMITY_LABELS = {
+    "named": N_("filing.anonymous.named"),
+    "anonymous": N_("filing.anonymous.anonymous"),
+}
 
 
-@router.state("f.anonymous", prompt_anonymous)
-async def answer_anonymous(ctx: Context) -> None:
+async def keep_anonymity(ctx: Context, choice: str) -> None:
     """Goes to review for an anonymous feedback, or asks for the filer's details."""
-    if await navigated(ctx):
-        return
     draft = draft_of(ctx)
-    if ctx.choice == "anonymous":
-        draft.update(anonymous=True, name=None, phone=None, address=None)
-        await forward(ctx, "f.review")
-    elif ctx.choice == "named":
-        draft["anonymous"] = False
-        await forward(ctx, "f.identity")
+    if choice == "anonymous":
+        draft.forget_identity()
+        await FILING.forward(ctx, "f.review")
     else:
-        await not_a_choice(ctx, prompt_anonymous)
+        draft.anonymous = False
+        await FILING.forward(ctx, "f.identity")
 
 
-async def prompt_protect(ctx: Context) -> None:
+prompt_anonymous = choose(
+    FILING, "f.anonymous", N_("filing.ask_anonymous"), labelled(ANONYMITY_LABELS), keep_anonymity
+)
+
+PROTECTION_LABELS = {
+    "named": N_("filing.denunciation.named"),
+    "as_feedback": N_("filing.denunciation.as_feedback"),
+}
+
+
+def protection_notice(ctx: Context) -> str:
     """Tells a denouncer their identity is protected, and what anonymity would mean.
 
     Coming back here (Back from the review of an anonymous feedback) makes the draft a
     denunciation again, so that a name given afterwards is protected as a denouncer's.
     """
-    draft_of(ctx).update(kind=PetitionKind.DENUNCIATION.value, anonymous=False)
-    ctx.reply(
-        ctx.t("filing.denunciation.protected"),
-        [ctx.button(ctx.t("filing.denunciation.named"), "named")],
-        [ctx.button(ctx.t("filing.denunciation.as_feedback"), "as_feedback")],
-        nav_row(ctx),
-    )
-
-
-@router.state("f.protect", prompt_protect)
-async def answer_protect(ctx: Context) -> None:
-    """Continues as a named denunciation, or turns it into anonymous feedback (LEGAL §4)."""
-    if await navigated(ctx):
-        return
     draft = draft_of(ctx)
-    if ctx.choice == "named":
-        draft["anonymous"] = False
-        await forward(ctx, "f.identity")
-    elif ctx.choice == "as_feedback":
-        draft.update(
-            kind=PetitionKind.FEEDBACK.value, anonymous=True, name=None, phone=None, address=None
-        )
-        ctx.reply(ctx.t("filing.denunciation.now_feedback"))
-        await forward(ctx, "f.review")
+    draft.kind, draft.anonymous = PetitionKind.DENUNCIATION.value, False
+    return ctx.t("filing.denunciation.protected")
+
+
+async def keep_protection(ctx: Context, choice: str) -> None:
+    """Continues as a named denunciation, or turns it into anonymous feedback (LEGAL §4)."""
+    draft = draft_of(ctx)
+    if choice == "named":
+        draft.anonymous = False
+        await FILING.forward(ctx, "f.identity")
     else:
-        await not_a_choice(ctx, prompt_protect)
+        draft.kind = PetitionKind.FEEDBACK.value
+        draft.forget_identity()
+        ctx.reply(ctx.t("filing.denunciation.now_feedback"))
+        await FILING.forward(ctx, "f.review")
+
+
+prompt_protect = choose(
+    FILING, "f.protect", protection_notice, labelled(PROTECTION_LABELS), keep_protection
+)
+
+
+async def saved_identity(ctx: Context) -> CitizenView | None:
+    """The citizen's details saved last time, when they are all this kind needs."""
+    citizen = await ctx.store.citizen(ctx.incoming.channel, ctx.incoming.chat_id)
+    if citizen is None or not (citizen.name and citizen.phone):
+        return None
+    needs = IDENTITY_NEEDS[draft_of(ctx).petition_kind]
+    return citizen if citizen.address or not needs.address_required else None
 
 
 async def prompt_identity(ctx: Context) -> None:
     """Offers the details saved last time, or asks for the name."""
-    citizen = await ctx.store.citizen(ctx.incoming.channel, ctx.incoming.chat_id)
-    needs = IDENTITY_NEEDS[PetitionKind(draft_of(ctx)["kind"])]
-    if (
-        citizen
-        and citizen.name
-        and citizen.phone
-        and (citizen.address or not needs.address_required)
-    ):
-        ctx.reply(
-            ctx.t(
-                "filing.identity.saved",
-                name=citizen.name,
-                phone=mask_phone(citizen.phone),
-                address=citizen.address or "—",
-            ),
-            [ctx.button(ctx.t("filing.identity.use_saved"), "saved")],
-            [ctx.button(ctx.t("filing.identity.enter_new"), "new")],
-            nav_row(ctx),
-        )
+    citizen = await saved_identity(ctx)
+    if citizen is None:
+        ctx.conv.state = "f.name"
+        await prompt_name(ctx)
         return
-    ctx.conv.state = "f.name"
-    await prompt_name(ctx)
+    ctx.reply(
+        ctx.t(
+            "filing.identity.saved",
+            name=citizen.name,
+            phone=mask_phone(citizen.phone),
+            address=citizen.address or "—",
+        ),
+        [ctx.button(ctx.t("filing.identity.use_saved"), "saved")],
+        [ctx.button(ctx.t("filing.identity.enter_new"), "new")],
+        nav_buttons(ctx),
+    )
 
 
-@router.state("f.identity", prompt_identity)
+@FILING.step("f.identity", prompt_identity)
 async def answer_identity(ctx: Context) -> None:
     """Uses the saved details or asks for new ones."""
-    if await navigated(ctx):
-        return
-    citizen = await ctx.store.citizen(ctx.incoming.channel, ctx.incoming.chat_id)
-    if ctx.choice == "saved" and citizen and citizen.name and citizen.phone:
-        draft_of(ctx).update(name=citizen.name, phone=citizen.phone, address=citizen.address)
-        await forward(ctx, "f.review")
-    elif ctx.choice == "new":
-        await forward(ctx, "f.name")
-    else:
-        await not_a_choice(ctx, prompt_identity)
+    options = [
+        Option("saved", ctx.t("filing.identity.use_saved")),
+        Option("new", ctx.t("filing.identity.enter_new")),
+    ]
+    choice = await picked(ctx, options, prompt_identity)
+    citizen = await saved_identity(ctx)
+    if choice == "saved" and citizen is not None:
+        draft = draft_of(ctx)
+        draft.name, draft.phone, draft.address = citizen.name, citizen.phone, citizen.address
+        await FILING.forward(ctx, "f.review")
+    elif choice is not None:
+        await FILING.forward(ctx, "f.name")
 
 
 async def prompt_name(ctx: Context) -> None:
     """Asks for the filer's full name."""
-    ctx.reply(ctx.t("filing.ask_name"), nav_row(ctx), remove_keyboard=True)
+    ctx.reply(ctx.t("filing.ask_name"), nav_buttons(ctx), remove_keyboard=True)
 
 
-@router.state("f.name", prompt_name)
+@FILING.step("f.name", prompt_name)
 async def answer_name(ctx: Context) -> None:
     """Stores a plausible full name and asks for the phone number."""
-    if await navigated(ctx):
+    name = " ".join(typed_text(ctx).split())
+    if not within(2, MAX_NAME_CHARS, digits=False)(name):
+        ctx.aside(ctx.t("filing.name.invalid", limit=MAX_NAME_CHARS))
         return
-    name = " ".join((ctx.incoming.text or "").split())
-    plausible = 2 <= len(name) <= MAX_NAME_CHARS and not any(ch.isdigit() for ch in name)
-    if ctx.incoming.kind is not Kind.TEXT or not plausible:
-        ctx.reply(ctx.t("filing.name.invalid", limit=MAX_NAME_CHARS))
-        return
-    draft_of(ctx)["name"] = name
-    await forward(ctx, "f.phone")
+    draft_of(ctx).name = name
+    await FILING.forward(ctx, "f.phone")
 
 
 async def prompt_phone(ctx: Context) -> None:
@@ -512,11 +535,9 @@ async def prompt_phone(ctx: Context) -> None:
     )
 
 
-@router.state("f.phone", prompt_phone)
+@FILING.step("f.phone", prompt_phone)
 async def answer_phone(ctx: Context) -> None:
     """Accepts the citizen's own shared contact or a typed Vietnamese number."""
-    if await navigated(ctx):
-        return
     incoming = ctx.incoming
     if incoming.kind is Kind.CONTACT:
         if not incoming.contact_is_own:
@@ -528,37 +549,33 @@ async def answer_phone(ctx: Context) -> None:
     if phone is None:
         ctx.reply(ctx.t("filing.phone.invalid"))
         return
-    draft_of(ctx)["phone"] = phone
-    await forward(ctx, "f.address")
+    draft_of(ctx).phone = phone
+    await FILING.forward(ctx, "f.address")
 
 
 async def prompt_address(ctx: Context) -> None:
     """Asks for the address; optional where the kind does not need it."""
-    needs = IDENTITY_NEEDS[PetitionKind(draft_of(ctx)["kind"])]
+    needs = IDENTITY_NEEDS[draft_of(ctx).petition_kind]
     rows = [] if needs.address_required else [[ctx.button(ctx.t("filing.address.skip"), "skip")]]
-    ctx.reply(ctx.t("filing.ask_address"), *rows, nav_row(ctx), remove_keyboard=True)
+    ctx.reply(ctx.t("filing.ask_address"), *rows, nav_buttons(ctx), remove_keyboard=True)
 
 
-@router.state("f.address", prompt_address)
+@FILING.step("f.address", prompt_address)
 async def answer_address(ctx: Context) -> None:
-    """Stores the address and shows the review."""
-    if await navigated(ctx):
-        return
-    needs = IDENTITY_NEEDS[PetitionKind(draft_of(ctx)["kind"])]
-    address = " ".join((ctx.incoming.text or "").split())
+    """Stores the address, remembers the details for next time, and shows the review."""
+    draft = draft_of(ctx)
+    needs = IDENTITY_NEEDS[draft.petition_kind]
+    address = " ".join(typed_text(ctx).split())
     if ctx.choice == "skip" and not needs.address_required:
         address = ""
-    elif ctx.incoming.kind is not Kind.TEXT or not 3 <= len(address) <= MAX_ADDRESS_CHARS:
-        ctx.reply(ctx.t("filing.address.invalid", limit=MAX_ADDRESS_CHARS))
+    elif not within(3, MAX_ADDRESS_CHARS)(address):
+        ctx.aside(ctx.t("filing.address.invalid", limit=MAX_ADDRESS_CHARS))
         return
-    draft = draft_of(ctx)
-    draft["address"] = address or None
+    draft.address = address or None
     citizen = await ctx.store.citizen(ctx.incoming.channel, ctx.incoming.chat_id)
     if citizen is not None:
-        await ctx.store.remember_identity(
-            citizen.id, draft.get("name"), draft.get("phone"), draft["address"]
-        )
-    await forward(ctx, "f.review")
+        await ctx.store.remember_identity(citizen.id, draft.name, draft.phone, draft.address)
+    await FILING.forward(ctx, "f.review")
 
 
 def place_text(ctx: Context, draft: Draft) -> str:
@@ -578,40 +595,37 @@ def place_text(ctx: Context, draft: Draft) -> str:
 async def prompt_review(ctx: Context) -> None:
     """Shows everything once more before sending."""
     t = ctx.t
-    draft = draft_of(ctx)
+    draft = to_draft(draft_of(ctx))
     identity = (
         t("filing.review.anonymous")
-        if draft.get("anonymous")
+        if draft.anonymous
         else t(
             "filing.review.identity",
-            name=draft.get("name"),
-            phone=draft.get("phone"),
-            address=draft.get("address") or "—",
+            name=draft.name,
+            phone=draft.phone,
+            address=draft.address or "—",
         )
     )
-    content = "\n".join(draft.get("texts", []))
+    content = draft.content
     ctx.reply(
         t(
             "filing.review",
-            kind=kind_label(t, draft["kind"]),
-            field=t(ctx.env.org.field(draft["field"]).label),  # type: ignore[union-attr]
-            place=place_text(ctx, to_draft(draft)),
+            kind=kind_label(t, draft.kind),
+            field=t(ctx.env.org.field(draft.field).label),  # type: ignore[union-attr]
+            place=place_text(ctx, draft),
             content=content if len(content) <= 1500 else content[:1500] + "…",
-            files=len(draft.get("files", [])),
+            files=len(draft.attachments),
             identity=identity,
         ),
         [ctx.button(t("filing.review.send"), "send")],
-        nav_row(ctx),
+        nav_buttons(ctx),
     )
 
 
-@router.state("f.review", prompt_review)
+@FILING.step("f.review", prompt_review)
 async def answer_review(ctx: Context) -> None:
     """Files the petition, sends the receipt and tells the officer."""
-    if await navigated(ctx):
-        return
-    if ctx.choice != "send":
-        await not_a_choice(ctx, prompt_review)
+    if not await pressed(ctx, "send", N_("filing.review.send"), prompt_review):
         return
     draft = to_draft(draft_of(ctx))
     citizen = await ctx.store.ensure_citizen(
@@ -628,7 +642,7 @@ async def answer_review(ctx: Context) -> None:
         ctx.incoming.channel,
         ctx.now,
     )
-    ctx.conv.data.pop("draft", None)
+    FILING.drop(ctx)
     log.info("petition %s filed on %s, routed to %s", filed.code, ctx.incoming.channel, filed.unit)
     offer, follow_rows = await follow_offer(ctx, draft.commune)
     receipt = receipt_text(ctx, draft, filed)
@@ -636,23 +650,23 @@ async def answer_review(ctx: Context) -> None:
     await tell_assignee(ctx, filed, draft)
 
 
-def to_draft(draft: dict[str, Any]) -> Draft:
-    """The conversation's draft as the filing service takes it."""
+def to_draft(writing: Writing) -> Draft:
+    """The petition written so far as the filing service takes it."""
     return Draft(
-        kind=draft["kind"],
-        field=draft["field"],
-        commune=draft["commune"],
-        area=draft.get("area"),
-        place_note=draft.get("place_note"),
-        latitude=draft.get("latitude"),
-        longitude=draft.get("longitude"),
-        content="\n".join(draft.get("texts", [])),
-        attachments=tuple(FileRef(**item) for item in draft.get("files", [])),
-        name=draft.get("name"),
-        phone=draft.get("phone"),
-        address=draft.get("address"),
-        anonymous=bool(draft.get("anonymous")),
-        accused=draft.get("accused"),
+        kind=writing.kind or "",
+        field=writing.field or "",
+        commune=writing.commune or "",
+        area=writing.area,
+        place_note=writing.place_note,
+        latitude=writing.latitude,
+        longitude=writing.longitude,
+        content="\n".join(writing.texts),
+        attachments=tuple(FileRef(**item) for item in writing.files),
+        name=writing.name,
+        phone=writing.phone,
+        address=writing.address,
+        anonymous=writing.anonymous,
+        accused=writing.accused,
     )
 
 
@@ -745,9 +759,3 @@ async def tell_assignee(ctx: Context, filed: Filed, draft: Draft) -> None:
 
     for chat in await ctx.store.officer_chats(officer.id):
         await ctx.notify(chat, notice)
-
-
-async def not_a_choice(ctx: Context, prompt: Any) -> None:
-    """The answer is not one of the offered choices: say so kindly and ask again."""
-    ctx.reply(ctx.t("input.press_a_button"))
-    await prompt(ctx)

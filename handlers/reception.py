@@ -7,21 +7,12 @@ the server that this chat belongs to an officer who receives citizens; Back and 
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
-from collections.abc import Callable, Collection
-from typing import Any
+from dataclasses import dataclass
 
-from bot.conversation import Context, Handler, Router, ask
-from bot.core import Button, Kind
-from bot.domain.petition import (
-    IDENTITY_NEEDS,
-    MAX_ADDRESS_CHARS,
-    MAX_NAME_CHARS,
-    PetitionKind,
-    normalise_phone,
-)
+from bot.conversation import Context, Router
+from bot.domain.petition import MAX_NAME_CHARS, normalise_phone
 from bot.domain.reception import (
     MAX_GROUP_SIZE,
     MAX_SUMMARY_CHARS,
@@ -30,14 +21,17 @@ from bot.domain.reception import (
     ReceptionOutcome,
     is_group,
 )
-from bot.domain.routing import ACCUSED_LEVELS
+from bot.flow import Flow, nav_buttons
 from bot.i18n import N_
-from bot.labels import KIND_EXPLANATIONS, kind_label
+from bot.labels import kind_label
 from bot.services.reception import Recorded, Visit, record_reception
 from bot.services.workflow import NotAllowed
 from handlers.common import forged_button, show_menu
-from handlers.filing import deadline_lines, nav_row, not_a_choice, tell_assignee
+from handlers.filer import FilerSteps, field_options
+from handlers.filing import deadline_lines, tell_assignee
+from handlers.picker import typed_text
 from handlers.staff import receiving_officer
+from handlers.steps import Keep, choose, labelled, pressed, within, write
 
 log = logging.getLogger(__name__)
 
@@ -58,75 +52,60 @@ OUTCOME_LABELS = {
     ReceptionOutcome.EXPLAINED: N_("reception.outcome.explained"),
     ReceptionOutcome.PETITION: N_("reception.outcome.petition"),
 }
-ACCUSED_LABELS = {
-    "staff": N_("filing.accused.staff"),
-    "leader": N_("filing.accused.leader"),
-    "other": N_("filing.accused.other"),
-}
 SMALL_VISITS = ("1", "2", "3", "4")  # a button each; a group's size is typed
 _COUNT = re.compile(r"[0-9]{1,4}")
 
 
-def visit_of(ctx: Context) -> dict[str, Any]:
-    """The visit being recorded, kept in the conversation."""
-    visit: dict[str, Any] = ctx.conv.data.setdefault("reception", {"trail": []})
-    return visit
+@dataclass
+class VisitNotes:
+    """The visit being recorded, as far as the officer has got."""
+
+    kind: str = ""
+    receiver: str = ""
+    group_size: int = 1
+    field: str = ""
+    name: str | None = None
+    phone: str | None = None
+    content: str = ""
+    outcome: str = ""
+    petition_kind: str | None = None
+    accused: str | None = None
+    address: str | None = None
 
 
-def question(state: str, prompt: Handler) -> Callable[[Handler], Handler]:
-    """Register a question whose answers first re-check the officer, then Back and Cancel."""
-
-    def register(answer: Handler) -> Handler:
-        @functools.wraps(answer)
-        async def checked(ctx: Context) -> None:
-            if await receiving_officer(ctx, NOT_RECEIVING) is None:
-                ctx.conv.data.pop("reception", None)
-                ctx.goto("")
-            elif not await navigated(ctx):
-                await answer(ctx)
-
-        return router.state(state, prompt)(checked)
-
-    return register
+async def receiving(ctx: Context) -> bool:
+    """Whether this chat still belongs to an officer who receives citizens (else refused)."""
+    return await receiving_officer(ctx, NOT_RECEIVING) is not None
 
 
-async def forward(ctx: Context, state: str) -> None:
-    """Ask the next question, remembering this one for Back."""
-    visit_of(ctx)["trail"].append(ctx.conv.state)
-    await ask(router, ctx, state)
+async def leave(ctx: Context, text: str | None) -> None:
+    """Back to the officer's menu; nothing is recorded until the review's Confirm."""
+    await show_menu(ctx, text or ctx.t("reception.cancelled"))
 
 
-async def navigated(ctx: Context) -> bool:
-    """Back goes to the previous question, Cancel drops the visit; True when one was pressed.
-
-    Back from the first question cancels too: nothing is recorded until the review's Confirm.
-    """
-    if ctx.choice not in {"back", "cancel"}:
-        return False
-    trail = visit_of(ctx)["trail"]
-    previous = trail.pop() if ctx.choice == "back" and trail else ""
-    if previous in router.states:
-        await ask(router, ctx, previous)
-    else:
-        ctx.conv.data.pop("reception", None)
-        await show_menu(ctx, ctx.t("reception.cancelled"))
-    return True
-
-
-async def keep_choice(
-    ctx: Context, key: str, choices: Collection[str], prompt: Handler, next_state: str
-) -> None:
-    """Keep a pressed choice and ask the next question, or ask this one again."""
-    if ctx.choice not in choices:
-        await not_a_choice(ctx, prompt)
-        return
-    visit_of(ctx)[key] = ctx.choice
-    await forward(ctx, next_state)
-
-
-def typed_text(ctx: Context) -> str:
-    """The message's words on one line, or nothing when it was not a text."""
-    return " ".join((ctx.incoming.text or "").split()) if ctx.incoming.kind is Kind.TEXT else ""
+FILER = FilerSteps("r.petition", "r.accused", "r.filer", "r.address", then="r.review")
+RECEPTION = Flow(
+    router,
+    "reception",
+    VisitNotes,
+    {
+        "r.kind": ("r.receiver",),
+        "r.receiver": ("r.group",),
+        "r.group": ("r.field",),
+        "r.field": ("r.name",),
+        "r.name": ("r.phone",),
+        "r.phone": ("r.content",),
+        "r.content": ("r.outcome",),
+        "r.outcome": ("r.petition", "r.review"),
+        **FILER.graph(),
+        "r.review": (),
+    },
+    leave=leave,
+    cancelled=N_("reception.cancelled"),
+    allowed=receiving,
+    title=N_("officer.menu.reception"),
+)
+FILER.register(RECEPTION)
 
 
 @router.command("tiepdan")
@@ -146,35 +125,34 @@ async def reception_button(ctx: Context) -> None:
 
 async def begin_reception(ctx: Context) -> None:
     """Start recording a new visit, for officers who receive citizens."""
-    if await receiving_officer(ctx, NOT_RECEIVING) is None:
-        return
-    ctx.conv.data["reception"] = {"trail": []}
-    ctx.conv.state = ""
-    await forward(ctx, "r.kind")
+    if await receiving(ctx):
+        await RECEPTION.start(ctx, VisitNotes(), "r.kind")
 
 
-async def prompt_kind(ctx: Context) -> None:
-    """Asks which reception the visit belongs to, as the reception form counts them."""
-    rows = [[ctx.button(ctx.t(label), kind)] for kind, label in RECEPTION_KIND_LABELS.items()]
-    ctx.reply(ctx.t("reception.ask_kind"), *rows, nav_row(ctx))
+def keeping(attribute: str, then: str) -> Keep:
+    """Keep the answer as the visit's `attribute` and ask `then`."""
+
+    async def keep(ctx: Context, value: str) -> None:
+        setattr(RECEPTION.draft(ctx), attribute, value)
+        await RECEPTION.forward(ctx, then)
+
+    return keep
 
 
-@question("r.kind", prompt_kind)
-async def answer_kind(ctx: Context) -> None:
-    """Keeps the kind of reception and asks who received the citizen."""
-    await keep_choice(ctx, "kind", RECEPTION_KIND_LABELS, prompt_kind, "r.receiver")
-
-
-async def prompt_receiver(ctx: Context) -> None:
-    """Asks whether the head received in person or someone on their behalf."""
-    rows = [[ctx.button(ctx.t(label), code)] for code, label in RECEIVER_LABELS.items()]
-    ctx.reply(ctx.t("reception.ask_receiver"), *rows, nav_row(ctx))
-
-
-@question("r.receiver", prompt_receiver)
-async def answer_receiver(ctx: Context) -> None:
-    """Keeps who received and asks how many people came."""
-    await keep_choice(ctx, "receiver", RECEIVER_LABELS, prompt_receiver, "r.group")
+choose(
+    RECEPTION,
+    "r.kind",
+    N_("reception.ask_kind"),
+    labelled(RECEPTION_KIND_LABELS),
+    keeping("kind", "r.receiver"),
+)
+choose(
+    RECEPTION,
+    "r.receiver",
+    N_("reception.ask_receiver"),
+    labelled(RECEIVER_LABELS),
+    keeping("receiver", "r.group"),
+)
 
 
 async def prompt_group(ctx: Context) -> None:
@@ -183,238 +161,133 @@ async def prompt_group(ctx: Context) -> None:
         ctx.t("reception.ask_group"),
         [ctx.button(count, count) for count in SMALL_VISITS],
         [ctx.button(ctx.t("reception.group.many"), "many")],
-        nav_row(ctx),
+        nav_buttons(ctx),
     )
 
 
-@question("r.group", prompt_group)
+@RECEPTION.step("r.group", prompt_group)
 async def answer_group(ctx: Context) -> None:
     """Keeps the number of people; five or more is a group (đoàn đông người)."""
     if ctx.choice == "many":
-        ctx.reply(ctx.t("reception.group.type_count"), nav_row(ctx))
+        ctx.reply(ctx.t("reception.group.type_count"), nav_buttons(ctx))
         return
     count = typed_text(ctx) if ctx.choice is None else ctx.choice
     if not _COUNT.fullmatch(count) or not 1 <= int(count) <= MAX_GROUP_SIZE:
-        ctx.reply(ctx.t("reception.group.invalid", limit=MAX_GROUP_SIZE))
-        await prompt_group(ctx)
+        ctx.aside(ctx.t("reception.group.invalid", limit=MAX_GROUP_SIZE))
         return
-    visit_of(ctx)["group_size"] = int(count)
-    await forward(ctx, "r.field")
+    RECEPTION.draft(ctx).group_size = int(count)
+    await RECEPTION.forward(ctx, "r.field")
 
 
-async def prompt_field(ctx: Context) -> None:
-    """Asks what the matter is about, two fields a row."""
-    buttons = [ctx.button(ctx.t(item.label), item.code) for item in ctx.env.org.fields]
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    ctx.reply(ctx.t("reception.ask_field"), *rows, nav_row(ctx))
+choose(
+    RECEPTION,
+    "r.field",
+    N_("reception.ask_field"),
+    field_options,
+    keeping("field", "r.name"),
+    per_row=2,
+)
 
 
-@question("r.field", prompt_field)
-async def answer_field(ctx: Context) -> None:
-    """Keeps the field and asks the visitor's name."""
-    fields = {item.code for item in ctx.env.org.fields}
-    await keep_choice(ctx, "field", fields, prompt_field, "r.name")
+async def keep_name(ctx: Context, name: str) -> None:
+    """The visitor's name, or none («skip»)."""
+    RECEPTION.draft(ctx).name = name or None
+    await RECEPTION.forward(ctx, "r.phone")
 
 
-def skip_row(ctx: Context) -> list[Button]:
-    """A Skip button, for what a visitor may keep to themselves."""
-    return [ctx.button(ctx.t("reception.skip"), "skip")]
+write(
+    RECEPTION,
+    "r.name",
+    N_("reception.ask_name"),
+    keep_name,
+    check=within(2, MAX_NAME_CHARS, digits=False),
+    invalid=lambda ctx: ctx.t("reception.name.invalid", limit=MAX_NAME_CHARS),
+    skip=N_("reception.skip"),
+)
 
 
-async def prompt_name(ctx: Context) -> None:
-    """Asks the visitor's name, which they need not give."""
-    ctx.reply(ctx.t("reception.ask_name"), skip_row(ctx), nav_row(ctx))
+async def keep_phone(ctx: Context, typed: str) -> None:
+    """A Vietnamese phone number to tell the visitor the result, or none («skip»)."""
+    RECEPTION.draft(ctx).phone = normalise_phone(typed) if typed else None
+    await RECEPTION.forward(ctx, "r.content")
 
 
-@question("r.name", prompt_name)
-async def answer_name(ctx: Context) -> None:
-    """Keeps the name (or none) and asks the phone."""
-    if ctx.choice == "skip":
-        visit_of(ctx)["name"] = None
-        await forward(ctx, "r.phone")
-    elif kept_name(ctx):
-        await forward(ctx, "r.phone")
+write(
+    RECEPTION,
+    "r.phone",
+    N_("reception.ask_phone"),
+    keep_phone,
+    check=lambda typed: normalise_phone(typed) is not None,
+    invalid=N_("reception.phone.invalid"),
+    skip=N_("reception.skip"),
+)
+write(
+    RECEPTION,
+    "r.content",
+    lambda ctx: ctx.t("reception.ask_content", min=MIN_SUMMARY_CHARS, max=MAX_SUMMARY_CHARS),
+    keeping("content", "r.outcome"),
+    check=within(MIN_SUMMARY_CHARS, MAX_SUMMARY_CHARS),
+    invalid=lambda ctx: ctx.t(
+        "reception.content.invalid", min=MIN_SUMMARY_CHARS, max=MAX_SUMMARY_CHARS
+    ),
+)
 
 
-def kept_name(ctx: Context) -> bool:
-    """Keep a plausible full name; otherwise say what is expected."""
-    name = typed_text(ctx)
-    if not 2 <= len(name) <= MAX_NAME_CHARS or any(ch.isdigit() for ch in name):
-        ctx.reply(ctx.t("reception.name.invalid", limit=MAX_NAME_CHARS))
-        return False
-    visit_of(ctx)["name"] = name
-    return True
+async def keep_outcome(ctx: Context, outcome: str) -> None:
+    """A petition needs its kind next; the rest go to the review."""
+    RECEPTION.draft(ctx).outcome = outcome
+    await RECEPTION.forward(ctx, FILER.kind if outcome == ReceptionOutcome.PETITION else "r.review")
 
 
-async def prompt_phone(ctx: Context) -> None:
-    """Asks the visitor's phone, to tell them the result; optional."""
-    ctx.reply(ctx.t("reception.ask_phone"), skip_row(ctx), nav_row(ctx))
-
-
-@question("r.phone", prompt_phone)
-async def answer_phone(ctx: Context) -> None:
-    """Keeps a Vietnamese phone number (or none) and asks what the visitor said."""
-    phone = None if ctx.choice == "skip" else normalise_phone(typed_text(ctx))
-    if ctx.choice != "skip" and phone is None:
-        ctx.reply(ctx.t("reception.phone.invalid"))
-        return
-    visit_of(ctx)["phone"] = phone
-    await forward(ctx, "r.content")
-
-
-async def prompt_content(ctx: Context) -> None:
-    """Asks for the matter in the officer's words."""
-    ctx.reply(
-        ctx.t("reception.ask_content", min=MIN_SUMMARY_CHARS, max=MAX_SUMMARY_CHARS),
-        nav_row(ctx),
-    )
-
-
-@question("r.content", prompt_content)
-async def answer_content(ctx: Context) -> None:
-    """Keeps the summary and asks how the visit ended."""
-    content = (ctx.incoming.text or "").strip() if ctx.incoming.kind is Kind.TEXT else ""
-    if not MIN_SUMMARY_CHARS <= len(content) <= MAX_SUMMARY_CHARS:
-        ctx.reply(ctx.t("reception.content.invalid", min=MIN_SUMMARY_CHARS, max=MAX_SUMMARY_CHARS))
-        return
-    visit_of(ctx)["content"] = content
-    await forward(ctx, "r.outcome")
-
-
-async def prompt_outcome(ctx: Context) -> None:
-    """Asks how the visit ended."""
-    rows = [[ctx.button(ctx.t(label), code)] for code, label in OUTCOME_LABELS.items()]
-    ctx.reply(ctx.t("reception.ask_outcome"), *rows, nav_row(ctx))
-
-
-@question("r.outcome", prompt_outcome)
-async def answer_outcome(ctx: Context) -> None:
-    """Keeps the outcome; a petition needs its kind next, the rest go to the review."""
-    next_state = "r.petition" if ctx.choice == ReceptionOutcome.PETITION else "r.review"
-    await keep_choice(ctx, "outcome", OUTCOME_LABELS, prompt_outcome, next_state)
-
-
-async def prompt_petition_kind(ctx: Context) -> None:
-    """Asks which kind of petition to write down."""
-    rows = [[ctx.button(kind_label(ctx.t, kind), kind)] for kind in KIND_EXPLANATIONS]
-    ctx.reply(ctx.t("reception.ask_petition_kind"), *rows, nav_row(ctx))
-
-
-@question("r.petition", prompt_petition_kind)
-async def answer_petition_kind(ctx: Context) -> None:
-    """Keeps the kind; a denunciation asks whom it is about, so it never reaches them."""
-    if ctx.choice not in KIND_EXPLANATIONS:
-        await not_a_choice(ctx, prompt_petition_kind)
-        return
-    visit_of(ctx)["petition_kind"] = ctx.choice
-    if ctx.choice == PetitionKind.DENUNCIATION:
-        await forward(ctx, "r.accused")
-    else:
-        await ask_what_the_petition_needs(ctx)
-
-
-async def prompt_accused(ctx: Context) -> None:
-    """Asks whom the denunciation is about."""
-    rows = [[ctx.button(ctx.t(label), code)] for code, label in ACCUSED_LABELS.items()]
-    ctx.reply(ctx.t("filing.ask_accused"), *rows, nav_row(ctx))
-
-
-@question("r.accused", prompt_accused)
-async def answer_accused(ctx: Context) -> None:
-    """Keeps who is denounced, then asks what the petition still needs."""
-    if ctx.choice not in ACCUSED_LEVELS:
-        await not_a_choice(ctx, prompt_accused)
-        return
-    visit_of(ctx)["accused"] = ctx.choice
-    await ask_what_the_petition_needs(ctx)
-
-
-async def ask_what_the_petition_needs(ctx: Context) -> None:
-    """A petition carries its filer's name, and an address where the kind needs one."""
-    visit = visit_of(ctx)
-    needs = IDENTITY_NEEDS[PetitionKind(visit["petition_kind"])]
-    if not visit.get("name"):
-        await forward(ctx, "r.filer")
-    elif needs.address_required and not visit.get("address"):
-        await forward(ctx, "r.address")
-    else:
-        await forward(ctx, "r.review")
-
-
-async def prompt_filer(ctx: Context) -> None:
-    """Asks the name the petition is filed under; here it cannot be skipped."""
-    ctx.reply(ctx.t("reception.ask_filer"), nav_row(ctx))
-
-
-@question("r.filer", prompt_filer)
-async def answer_filer(ctx: Context) -> None:
-    """Keeps the filer's name and asks what else the petition needs."""
-    if kept_name(ctx):
-        await ask_what_the_petition_needs(ctx)
-
-
-async def prompt_address(ctx: Context) -> None:
-    """Asks the visitor's address, which a complaint or denunciation must carry."""
-    ctx.reply(ctx.t("reception.ask_address"), nav_row(ctx))
-
-
-@question("r.address", prompt_address)
-async def answer_address(ctx: Context) -> None:
-    """Keeps the address and shows the review."""
-    address = typed_text(ctx)
-    if not 3 <= len(address) <= MAX_ADDRESS_CHARS:
-        ctx.reply(ctx.t("reception.address.invalid", limit=MAX_ADDRESS_CHARS))
-        return
-    visit_of(ctx)["address"] = address
-    await forward(ctx, "r.review")
+choose(RECEPTION, "r.outcome", N_("reception.ask_outcome"), labelled(OUTCOME_LABELS), keep_outcome)
 
 
 async def prompt_review(ctx: Context) -> None:
     """Shows the visit once more before it is recorded."""
     ctx.reply(
-        review_text(ctx, visit_of(ctx)),
+        review_text(ctx, RECEPTION.draft(ctx)),
         [ctx.button(ctx.t("reception.confirm"), "confirm")],
-        nav_row(ctx),
+        nav_buttons(ctx),
     )
 
 
-def review_text(ctx: Context, visit: dict[str, Any]) -> str:
+def review_text(ctx: Context, visit: VisitNotes) -> str:
     """The visit as it will be recorded; a petition adds its kind and the filer's address."""
     t = ctx.t
-    kind, receiver = RECEPTION_KIND_LABELS[visit["kind"]], RECEIVER_LABELS[visit["receiver"]]
-    count = visit["group_size"]
+    kind = RECEPTION_KIND_LABELS[ReceptionKind(visit.kind)]
+    receiver = RECEIVER_LABELS[visit.receiver]
+    count = visit.group_size
     people = N_("reception.people.group") if is_group(count) else N_("reception.people")
-    field = ctx.env.org.field(visit["field"])
-    outcome_label = OUTCOME_LABELS[visit["outcome"]]
-    outcome, visitor = [t(outcome_label)], [visit.get("name"), visit.get("phone")]
-    if visit["outcome"] == ReceptionOutcome.PETITION:
-        outcome.append(kind_label(t, visit["petition_kind"]))
-        visitor.append(visit.get("address"))
+    field = ctx.env.org.field(visit.field)
+    outcome, visitor = (
+        [t(OUTCOME_LABELS[ReceptionOutcome(visit.outcome)])],
+        [visit.name, visit.phone],
+    )
+    if visit.outcome == ReceptionOutcome.PETITION:
+        outcome.append(kind_label(t, visit.petition_kind or ""))
+        visitor.append(visit.address)
     return t(
         "reception.review",
         kind=t(kind),
         receiver=t(receiver),
         people=t(people, count=count),
-        field=t(field.label) if field else visit["field"],
+        field=t(field.label) if field else visit.field,
         visitor=" · ".join(part for part in visitor if part) or t("reception.visitor.unnamed"),
-        content=visit["content"],
+        content=visit.content,
         outcome=" · ".join(outcome),
     )
 
 
-@question("r.review", prompt_review)
+@RECEPTION.step("r.review", prompt_review)
 async def answer_review(ctx: Context) -> None:
     """Records the visit, files its petition when asked, and tells the petition's officer."""
-    if ctx.choice != "confirm":
-        await not_a_choice(ctx, prompt_review)
+    if not await pressed(ctx, "confirm", N_("reception.confirm"), prompt_review):
         return
-    officer = await receiving_officer(
-        ctx, NOT_RECEIVING
-    )  # checked already; the service needs who it is
+    officer = await receiving_officer(ctx, NOT_RECEIVING)  # checked; the service needs who
     if officer is None:
         return
-    visit = to_visit(visit_of(ctx))
-    ctx.conv.data.pop("reception", None)
+    visit = to_visit(RECEPTION.draft(ctx))
+    RECEPTION.drop(ctx)
     try:
         recorded = await record_reception(ctx.store, ctx.env, officer, visit, ctx.now)
     except NotAllowed:
@@ -429,21 +302,21 @@ async def answer_review(ctx: Context) -> None:
         await tell_assignee(ctx, recorded.petition.filed, recorded.petition.draft)
 
 
-def to_visit(visit: dict[str, Any]) -> Visit:
+def to_visit(visit: VisitNotes) -> Visit:
     """The conversation's record as the reception service takes it."""
-    petition = visit["outcome"] == ReceptionOutcome.PETITION
+    petition = visit.outcome == ReceptionOutcome.PETITION
     return Visit(
-        kind=visit["kind"],
-        head_in_person=visit["receiver"] == "head",
-        group_size=visit["group_size"],
-        field=visit["field"],
-        content=visit["content"],
-        outcome=visit["outcome"],
-        visitor_name=visit.get("name"),
-        visitor_phone=visit.get("phone"),
-        visitor_address=visit.get("address") if petition else None,
-        petition_kind=visit.get("petition_kind") if petition else None,
-        accused=visit.get("accused") if petition else None,
+        kind=visit.kind,
+        head_in_person=visit.receiver == "head",
+        group_size=visit.group_size,
+        field=visit.field,
+        content=visit.content,
+        outcome=visit.outcome,
+        visitor_name=visit.name,
+        visitor_phone=visit.phone,
+        visitor_address=visit.address if petition else None,
+        petition_kind=visit.petition_kind if petition else None,
+        accused=visit.accused if petition else None,
     )
 
 

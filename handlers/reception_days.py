@@ -12,13 +12,13 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from bot.conversation import Context, Handler, Router, ask, number_in
+from bot.conversation import Context, Handler, Router, number_in
 from bot.core import Button, Reply
-from bot.domain.petition import IDENTITY_NEEDS, MAX_ADDRESS_CHARS, MAX_NAME_CHARS, PetitionKind
 from bot.domain.reception import ReceptionOutcome
 from bot.domain.reception_days import (
     MAX_CAPACITY,
@@ -33,9 +33,9 @@ from bot.domain.reception_days import (
     Period,
     parse_hours,
 )
-from bot.domain.routing import ACCUSED_LEVELS
+from bot.flow import Flow, nav_buttons
 from bot.i18n import N_, Translator
-from bot.labels import KIND_EXPLANATIONS, kind_label, rule_label
+from bot.labels import kind_label, rule_label
 from bot.ports import BookingView, CitizenView, OfficerView, ReceptionScheduleView
 from bot.services.reception import peoples_committee
 from bot.services.reception_days import (
@@ -71,9 +71,12 @@ from bot.services.reception_days import (
 )
 from bot.services.workflow import NotAllowed
 from handlers.common import forged_button, require_consent, show_menu
-from handlers.filing import nav_row, not_a_choice, tell_assignee
-from handlers.reception import ACCUSED_LABELS, OUTCOME_LABELS, typed_text
+from handlers.filer import FilerSteps, field_options
+from handlers.filing import tell_assignee
+from handlers.picker import Option, page_rows, picked, typed_text, with_page_hint
+from handlers.reception import OUTCOME_LABELS
 from handlers.staff import current_officer, receiving_officer, refuse
+from handlers.steps import Keep, choose, labelled, listed, pressed, within, write
 
 log = logging.getLogger(__name__)
 
@@ -113,63 +116,115 @@ MAX_HEADS_SHOWN = 30
 _NUMBER = re.compile(r"[0-9]{1,3}")
 
 
-def flow_of(ctx: Context) -> dict[str, Any]:
-    """The booking or setup being prepared, kept in the conversation."""
-    flow: dict[str, Any] = ctx.conv.data.setdefault("reception_day", {"trail": []})
-    return flow
+@dataclass
+class Booking:
+    """A citizen's booking being made."""
+
+    all_places: bool = False  # «another commune» was asked for
+    unit: str = ""
+    schedule: int = 0
+    day: str = ""  # ISO date
+    slot: str = ""  # ISO date and time
+    topic: str = ""
 
 
-def start_flow(ctx: Context, **values: Any) -> None:
-    """Begin a new flow, forgetting any earlier one."""
-    ctx.conv.data["reception_day"] = {"trail": [], **values}
-    ctx.conv.state = ""
+@dataclass
+class ScheduleWork:
+    """A schedule being set up, or one being called off for a day or stopped."""
+
+    head: str = ""
+    weekday: int = 0
+    starts: str = ""
+    ends: str = ""
+    slot_minutes: int = 0
+    capacity: int = 0
+    place: str = ""
+    schedule: int = 0
+    day: str = ""  # ISO date of the day called off
 
 
-async def forward(ctx: Context, state: str) -> None:
-    """Ask the next question, remembering this one for Back."""
-    flow_of(ctx)["trail"].append(ctx.conv.state)
-    await ask(router, ctx, state)
+@dataclass
+class VisitResult:
+    """How a booked visit ended, being recorded (with the petition it left, if any)."""
+
+    booking: int = 0
+    outcome: str = ""
+    field: str = ""
+    petition_kind: str | None = None
+    accused: str | None = None
+    name: str | None = None
+    address: str | None = None
 
 
-async def return_to(ctx: Context, state: str) -> None:
-    """Ask an earlier question again, as if Back had been pressed up to it."""
-    trail = flow_of(ctx)["trail"]
-    if state in trail:
-        del trail[trail.index(state) :]
-    await ask(router, ctx, state)
+async def leave(ctx: Context, text: str | None) -> None:
+    """Back to the menu with a word (nothing is kept until the last confirmation)."""
+    await show_menu(ctx, text or ctx.t("reception_days.cancelled"))
 
 
-async def navigated(ctx: Context) -> bool:
-    """Back goes to the previous question, Cancel drops the flow; True when one was pressed."""
-    if ctx.choice not in {"back", "cancel"}:
-        return False
-    trail = flow_of(ctx)["trail"]
-    previous = trail.pop() if ctx.choice == "back" and trail else ""
-    if previous in router.states:
-        await ask(router, ctx, previous)
-    else:
-        ctx.conv.data.pop("reception_day", None)
-        await show_menu(ctx, ctx.t("reception_days.cancelled"))
-    return True
+async def citizen_may_book(ctx: Context) -> bool:
+    """A citizen books once they have read the privacy notice (shown if not)."""
+    return await booking_citizen(ctx) is not None
 
 
-def question(
-    state: str, prompt: Handler, who: Callable[[Context], Awaitable[object | None]]
-) -> Callable[[Handler], Handler]:
-    """Register a question whose answers first re-check who is acting, then Back and Cancel."""
+async def receiving(ctx: Context) -> bool:
+    """Whether this chat still belongs to an officer who receives citizens (else refused)."""
+    return await staff_here(ctx) is not None
 
-    def register(answer: Handler) -> Handler:
-        @functools.wraps(answer)
-        async def checked(ctx: Context) -> None:
-            if await who(ctx) is None:
-                ctx.conv.data.pop("reception_day", None)
-                ctx.goto("")
-            elif not await navigated(ctx):
-                await answer(ctx)
 
-        return router.state(state, prompt)(checked)
-
-    return register
+BOOKING = Flow(
+    router,
+    "reception_day",
+    Booking,
+    {
+        "rd.place": ("rd.day",),
+        "rd.day": ("rd.slot",),
+        "rd.slot": ("rd.topic", "rd.confirm"),
+        "rd.topic": ("rd.confirm",),
+        "rd.confirm": (),
+    },
+    leave=leave,
+    cancelled=N_("reception_days.cancelled"),
+    allowed=citizen_may_book,
+    title=N_("dialogue.home.reception_days"),
+)
+SCHEDULING = Flow(
+    router,
+    "reception_schedule",
+    ScheduleWork,
+    {
+        "rs.head": ("rs.weekday",),
+        "rs.weekday": ("rs.hours",),
+        "rs.hours": ("rs.slot",),
+        "rs.slot": ("rs.capacity",),
+        "rs.capacity": ("rs.place",),
+        "rs.place": ("rs.review",),
+        "rs.review": (),
+        "rs.off_day": ("rs.off_reason",),
+        "rs.off_reason": (),
+        "rs.stop": (),
+    },
+    leave=leave,
+    cancelled=N_("reception_days.cancelled"),
+    allowed=receiving,
+    title=N_("officer.menu.reception_days"),
+)
+FILER = FilerSteps("rs.kind", "rs.accused", "rs.filer", "rs.address", then="rs.result")
+VISIT_RESULT = Flow(
+    router,
+    "reception_visit",
+    VisitResult,
+    {
+        "rs.outcome": ("rs.field",),
+        "rs.field": (FILER.kind, "rs.result"),
+        **FILER.graph(),
+        "rs.result": (),
+    },
+    leave=leave,
+    cancelled=N_("reception_days.cancelled"),
+    allowed=receiving,
+    title=N_("officer.menu.reception_days"),
+)
+FILER.register(VISIT_RESULT)
 
 
 async def booking_citizen(ctx: Context) -> CitizenView | None:
@@ -239,46 +294,52 @@ async def begin_booking(ctx: Context) -> None:
     if not own and not others:
         await show_menu(ctx, ctx.t("reception_days.none"))
         return
-    start_flow(ctx, all_places=not own)
+    booking = Booking(all_places=not own)
     if len(own + others) == 1:
-        flow_of(ctx)["unit"] = (own + others)[0]
-        await forward(ctx, "rd.day")
-    else:
-        await forward(ctx, "rd.place")
+        booking.unit = (own + others)[0]
+    await BOOKING.start(ctx, booking, "rd.day" if booking.unit else "rd.place")
 
 
 async def offered_places(ctx: Context) -> tuple[list[str], bool]:
     """The places to offer now, and whether more are behind «another commune»."""
     citizen = await booking_citizen(ctx)
     own, others = await places_for(ctx.store, ctx.env, citizen.id) if citizen else ([], [])
-    if flow_of(ctx).get("all_places") or not own:
+    if BOOKING.draft(ctx).all_places or not own:
         return own + others, False
     return own, bool(others)
 
 
-async def prompt_place(ctx: Context) -> None:
-    """Asks whose reception days to look at: the commune's or the province's."""
+async def place_options(ctx: Context) -> list[Option]:
+    """The places offered now, and «another commune» when more are behind it."""
     places, more = await offered_places(ctx)
-    rows = [[ctx.button(unit_name(ctx, code), code)] for code in places]
-    if more:
-        rows.append([ctx.button(ctx.t("reception_days.place.other"), "other")])
-    rows.append([Button(ctx.t("reception_days.mine.button"), "rd:mine")])
-    ctx.reply(ctx.t("reception_days.ask_place"), *rows, nav_row(ctx))
+    options = [Option(code, unit_name(ctx, code)) for code in places]
+    return [*options, Option("other", ctx.t("reception_days.place.other"))] if more else options
 
 
-@question("rd.place", prompt_place, booking_citizen)
-async def answer_place(ctx: Context) -> None:
+async def keep_place(ctx: Context, unit: str) -> None:
     """Keeps the place and lists its reception days; «another» shows every place."""
-    if ctx.choice == "other":
-        flow_of(ctx)["all_places"] = True
+    booking = BOOKING.draft(ctx)
+    if unit == "other":
+        booking.all_places = True
         await prompt_place(ctx)
         return
-    places, _ = await offered_places(ctx)
-    if ctx.choice not in places:
-        await not_a_choice(ctx, prompt_place)
-        return
-    flow_of(ctx)["unit"] = ctx.choice
-    await forward(ctx, "rd.day")
+    booking.unit = unit
+    await BOOKING.forward(ctx, "rd.day")
+
+
+def my_bookings_row(ctx: Context) -> list[list[Button]]:
+    """«My bookings», under the places."""
+    return [[Button(ctx.t("reception_days.mine.button"), "rd:mine")]]
+
+
+prompt_place = choose(
+    BOOKING,
+    "rd.place",
+    N_("reception_days.ask_place"),
+    place_options,
+    keep_place,
+    extra=my_bookings_row,
+)
 
 
 def day_token(day: ReceptionDay) -> str:
@@ -288,60 +349,73 @@ def day_token(day: ReceptionDay) -> str:
 
 async def days_on_offer(ctx: Context) -> list[ReceptionDay]:
     """The chosen place's reception days that still have seats."""
-    found = await open_days(ctx.store, ctx.env, flow_of(ctx)["unit"], ctx.now)
+    found = await open_days(ctx.store, ctx.env, BOOKING.draft(ctx).unit, ctx.now)
     return found[:MAX_DAY_BUTTONS]
+
+
+async def day_options(ctx: Context) -> list[Option]:
+    """The days with seats, each with its head and hours."""
+    t = ctx.t
+    return [
+        Option(
+            day_token(day),
+            t(
+                "reception_days.day.button",
+                day=weekday_text(t, day.day),
+                starts=day.schedule.starts,
+                head=day.head.name,
+            ),
+        )
+        for day in await days_on_offer(ctx)
+    ]
 
 
 async def prompt_day(ctx: Context) -> None:
     """Lists the reception days of the coming weeks, each with its head and hours."""
-    t, unit = ctx.t, flow_of(ctx)["unit"]
-    days = await days_on_offer(ctx)
+    t, unit = ctx.t, BOOKING.draft(ctx).unit
+    days = await day_options(ctx)
     if not days:
-        ctx.reply(t("reception_days.no_days", unit=unit_name(ctx, unit)), nav_row(ctx))
+        ctx.reply(t("reception_days.no_days", unit=unit_name(ctx, unit)), nav_buttons(ctx))
         return
-    rows = [
-        [
-            ctx.button(
-                t(
-                    "reception_days.day.button",
-                    day=weekday_text(t, day.day),
-                    starts=day.schedule.starts,
-                    head=day.head.name,
-                ),
-                day_token(day),
-            )
-        ]
-        for day in days
-    ]
-    ctx.reply(
-        t("reception_days.ask_day", unit=unit_name(ctx, unit), weeks=WEEKS_AHEAD),
-        *rows,
-        nav_row(ctx),
-    )
+    question = t("reception_days.ask_day", unit=unit_name(ctx, unit), weeks=WEEKS_AHEAD)
+    ctx.reply(with_page_hint(ctx, question, len(days)), *page_rows(ctx, days, 1), nav_buttons(ctx))
 
 
-@question("rd.day", prompt_day, booking_citizen)
+@BOOKING.step("rd.day", prompt_day)
 async def answer_day(ctx: Context) -> None:
     """Keeps the day and shows its slots with the seats left."""
-    chosen = next((d for d in await days_on_offer(ctx) if day_token(d) == ctx.choice), None)
-    if chosen is None:
-        await not_a_choice(ctx, prompt_day)
-        return
-    flow_of(ctx).update(schedule=chosen.schedule.id, day=chosen.day.isoformat())
-    await forward(ctx, "rd.slot")
+    token = await picked(ctx, await day_options(ctx), prompt_day)
+    chosen = next((d for d in await days_on_offer(ctx) if day_token(d) == token), None)
+    if chosen is not None:
+        booking = BOOKING.draft(ctx)
+        booking.schedule, booking.day = chosen.schedule.id, chosen.day.isoformat()
+        await BOOKING.forward(ctx, "rd.slot")
 
 
 async def chosen_day(ctx: Context) -> ReceptionDay | None:
     """The day picked, as it stands now (None once it is full or called off)."""
-    flow = flow_of(ctx)
+    booking = BOOKING.draft(ctx)
     return next(
         (
             day
-            for day in await open_days(ctx.store, ctx.env, flow["unit"], ctx.now)
-            if day.schedule.id == flow.get("schedule") and day.day.isoformat() == flow.get("day")
+            for day in await open_days(ctx.store, ctx.env, booking.unit, ctx.now)
+            if day.schedule.id == booking.schedule and day.day.isoformat() == booking.day
         ),
         None,
     )
+
+
+async def slot_options(ctx: Context) -> list[Option]:
+    """The chosen day's slots that still have seats."""
+    day = await chosen_day(ctx)
+    t = ctx.t
+    return [
+        Option(
+            f"{slot.at:%H%M}",
+            t("reception_days.slot.button", time=local_clock(slot.at), seats=slot.seats_left),
+        )
+        for slot in (day.slots if day else ())
+    ]
 
 
 async def prompt_slot(ctx: Context) -> None:
@@ -349,98 +423,94 @@ async def prompt_slot(ctx: Context) -> None:
     t = ctx.t
     day = await chosen_day(ctx)
     if day is None:
-        ctx.reply(t("reception_days.day.gone"), nav_row(ctx))
+        ctx.reply(t("reception_days.day.gone"), nav_buttons(ctx))
         return
-    buttons = [
-        ctx.button(
-            t("reception_days.slot.button", time=local_clock(slot.at), seats=slot.seats_left),
-            f"{slot.at:%H%M}",
-        )
-        for slot in day.slots
-    ]
-    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    slots = await slot_options(ctx)
     text = t(
         "reception_days.ask_slot",
         day=weekday_text(t, day.day),
         head=head_text(day.head),
         place=day.schedule.place,
     )
-    ctx.reply(text, *rows, nav_row(ctx))
+    ctx.reply(with_page_hint(ctx, text, len(slots)), *page_rows(ctx, slots, 3), nav_buttons(ctx))
 
 
-@question("rd.slot", prompt_slot, booking_citizen)
+@BOOKING.step("rd.slot", prompt_slot)
 async def answer_slot(ctx: Context) -> None:
     """Keeps the slot and asks what the citizen comes about (unless they said it already)."""
     day = await chosen_day(ctx)
-    slot = next((s for s in day.slots if f"{s.at:%H%M}" == ctx.choice), None) if day else None
-    if slot is None:
-        await not_a_choice(ctx, prompt_slot)
-        return
-    flow = flow_of(ctx)
-    flow["slot"] = slot.at.isoformat()
-    await forward(ctx, "rd.confirm" if flow.get("topic") else "rd.topic")
+    token = await picked(ctx, await slot_options(ctx), prompt_slot)
+    slot = next((s for s in day.slots if f"{s.at:%H%M}" == token), None) if day else None
+    if slot is not None:
+        booking = BOOKING.draft(ctx)
+        booking.slot = slot.at.isoformat()
+        await BOOKING.forward(ctx, "rd.confirm" if booking.topic else "rd.topic")
 
 
-async def prompt_topic(ctx: Context) -> None:
-    """Asks for the matter in a few words, so the head can prepare."""
-    ctx.reply(
-        ctx.t("reception_days.ask_topic", min=MIN_TOPIC_CHARS, max=MAX_TOPIC_CHARS), nav_row(ctx)
-    )
-
-
-@question("rd.topic", prompt_topic, booking_citizen)
-async def answer_topic(ctx: Context) -> None:
+async def keep_topic(ctx: Context, topic: str) -> None:
     """Keeps the matter and shows the booking once more."""
-    topic = typed_text(ctx)
-    if not MIN_TOPIC_CHARS <= len(topic) <= MAX_TOPIC_CHARS:
-        ctx.reply(ctx.t("reception_days.topic.invalid", min=MIN_TOPIC_CHARS, max=MAX_TOPIC_CHARS))
-        return
-    flow_of(ctx)["topic"] = topic
-    await forward(ctx, "rd.confirm")
+    BOOKING.draft(ctx).topic = topic
+    await BOOKING.forward(ctx, "rd.confirm")
+
+
+write(
+    BOOKING,
+    "rd.topic",
+    lambda ctx: ctx.t("reception_days.ask_topic", min=MIN_TOPIC_CHARS, max=MAX_TOPIC_CHARS),
+    keep_topic,
+    check=within(MIN_TOPIC_CHARS, MAX_TOPIC_CHARS),
+    invalid=lambda ctx: ctx.t(
+        "reception_days.topic.invalid", min=MIN_TOPIC_CHARS, max=MAX_TOPIC_CHARS
+    ),
+)
 
 
 async def prompt_confirm(ctx: Context) -> None:
     """Shows the booking before it is made."""
-    t, flow = ctx.t, flow_of(ctx)
+    t, booking = ctx.t, BOOKING.draft(ctx)
     day = await chosen_day(ctx)
     if day is None:
-        ctx.reply(t("reception_days.day.gone"), nav_row(ctx))
+        ctx.reply(t("reception_days.day.gone"), nav_buttons(ctx))
         return
-    slot_at = datetime.fromisoformat(flow["slot"])
+    slot_at = datetime.fromisoformat(booking.slot)
     text = t(
         "reception_days.review",
         day=weekday_text(t, day.day),
         time=local_clock(slot_at),
         head=head_text(day.head),
         place=day.schedule.place,
-        topic=flow["topic"],
+        topic=booking.topic,
     )
-    ctx.reply(text, [ctx.button(t("reception_days.confirm"), "confirm")], nav_row(ctx))
+    ctx.reply(text, [ctx.button(t("reception_days.confirm"), "confirm")], nav_buttons(ctx))
 
 
-@question("rd.confirm", prompt_confirm, booking_citizen)
+async def confirmed(ctx: Context, prompt: Handler) -> bool:
+    """Whether the «confirm» under a review was pressed (or its words typed)."""
+    return await pressed(ctx, "confirm", N_("reception_days.confirm"), prompt)
+
+
+@BOOKING.step("rd.confirm", prompt_confirm)
 async def answer_confirm(ctx: Context) -> None:
     """Books the slot; a slot taken meanwhile shows the seats still free."""
     citizen = await booking_citizen(ctx)
-    if ctx.choice != "confirm" or citizen is None:
-        await not_a_choice(ctx, prompt_confirm)
+    if citizen is None or not await confirmed(ctx, prompt_confirm):
         return
-    flow = flow_of(ctx)
+    booking = BOOKING.draft(ctx)
     try:
         booked = await book(
             ctx.store,
             ctx.env,
             citizen.id,
-            int(flow["schedule"]),
-            datetime.fromisoformat(flow["slot"]),
-            flow["topic"],
+            booking.schedule,
+            datetime.fromisoformat(booking.slot),
+            booking.topic,
             ctx.now,
         )
     except BookingRefused as refused:
         ctx.reply(ctx.t(refused.reason))
-        await return_to(ctx, "rd.slot")
+        await BOOKING.return_to(ctx, "rd.slot")
         return
-    ctx.conv.data.pop("reception_day", None)
+    BOOKING.drop(ctx)
     log.info("booking %s made on schedule %s", booked.booking.id, booked.schedule.id)
     await show_menu(ctx, ctx.t("reception_days.booked", **booking_facts(ctx.t, booked)))
 
@@ -547,71 +617,71 @@ async def begin_setup(ctx: Context) -> None:
     if not heads:
         refuse(ctx, officer, "no head to set reception days for", NO_HEAD)
         return
-    start_flow(ctx)
-    if len(heads) == 1:
-        flow_of(ctx)["head"] = heads[0]
-        await forward(ctx, "rs.weekday")
-    else:
-        await forward(ctx, "rs.head")
+    work = ScheduleWork(head=heads[0] if len(heads) == 1 else "")
+    await SCHEDULING.start(ctx, work, "rs.weekday" if work.head else "rs.head")
 
 
-async def prompt_head(ctx: Context) -> None:
-    """Asks which head receives on this schedule."""
+async def head_options(ctx: Context) -> list[Option]:
+    """The heads this officer may set reception days for."""
     officer = await staff_here(ctx)
     handles = await heads_to_schedule(ctx.store, ctx.env.org, officer) if officer else []
-    rows = []
+    options = []
     for handle in handles:
         head = await ctx.store.officer_by_handle(handle)
         if head is not None:
-            rows.append([ctx.button(head_text(head), handle)])
-    ctx.reply(ctx.t("reception_days.setup.ask_head"), *rows, nav_row(ctx))
+            options.append(Option(handle, head_text(head)))
+    return options
 
 
-@question("rs.head", prompt_head, staff_here)
-async def answer_head(ctx: Context) -> None:
-    """Keeps the head and asks the weekday."""
-    officer = await staff_here(ctx)
-    handles = await heads_to_schedule(ctx.store, ctx.env.org, officer) if officer else []
-    if ctx.choice not in handles:
-        await not_a_choice(ctx, prompt_head)
-        return
-    flow_of(ctx)["head"] = ctx.choice
-    await forward(ctx, "rs.weekday")
+def keeping(attribute: str, then: str, convert: Callable[[str], Any] = str) -> Keep:
+    """Keep the answer as the schedule's `attribute` and ask `then`."""
+
+    async def keep(ctx: Context, value: str) -> None:
+        setattr(SCHEDULING.draft(ctx), attribute, convert(value))
+        await SCHEDULING.forward(ctx, then)
+
+    return keep
 
 
-async def prompt_weekday(ctx: Context) -> None:
-    """Asks which day of the week, Monday to Saturday, two a row."""
-    buttons = [ctx.button(ctx.t(WEEKDAY_LABELS[day]), str(day)) for day in OFFICE_WEEKDAYS]
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    ctx.reply(ctx.t("reception_days.setup.ask_weekday"), *rows, nav_row(ctx))
+def weekday_options(ctx: Context) -> list[Option]:
+    """Monday to Saturday."""
+    return [Option(str(day), ctx.t(WEEKDAY_LABELS[day])) for day in OFFICE_WEEKDAYS]
 
 
-@question("rs.weekday", prompt_weekday, staff_here)
-async def answer_weekday(ctx: Context) -> None:
-    """Keeps the weekday and asks the hours."""
-    if ctx.choice not in {str(day) for day in OFFICE_WEEKDAYS}:
-        await not_a_choice(ctx, prompt_weekday)
-        return
-    flow_of(ctx)["weekday"] = int(ctx.choice)
-    await forward(ctx, "rs.hours")
+choose(
+    SCHEDULING,
+    "rs.head",
+    N_("reception_days.setup.ask_head"),
+    head_options,
+    keeping("head", "rs.weekday"),
+)
+choose(
+    SCHEDULING,
+    "rs.weekday",
+    N_("reception_days.setup.ask_weekday"),
+    weekday_options,
+    keeping("weekday", "rs.hours", int),
+    per_row=2,
+)
 
 
 async def prompt_hours(ctx: Context) -> None:
     """Asks the hours: a morning or an afternoon, or typed."""
     rows = [[ctx.button(ctx.t(label), token)] for token, (label, _) in HOURS_PRESETS.items()]
-    ctx.reply(ctx.t("reception_days.setup.ask_hours"), *rows, nav_row(ctx))
+    ctx.reply(ctx.t("reception_days.setup.ask_hours"), *rows, nav_buttons(ctx))
 
 
-@question("rs.hours", prompt_hours, staff_here)
+@SCHEDULING.step("rs.hours", prompt_hours)
 async def answer_hours(ctx: Context) -> None:
     """Keeps the hours and asks how long each citizen is given."""
     preset = HOURS_PRESETS.get(ctx.choice or "")
     hours = parse_hours(preset[1] if preset else typed_text(ctx))
     if hours is None:
-        ctx.reply(ctx.t("reception_days.setup.hours_invalid"))
+        ctx.aside(ctx.t("reception_days.setup.hours_invalid"))
         return
-    flow_of(ctx).update(starts=f"{hours[0]:%H:%M}", ends=f"{hours[1]:%H:%M}")
-    await forward(ctx, "rs.slot")
+    work = SCHEDULING.draft(ctx)
+    work.starts, work.ends = f"{hours[0]:%H:%M}", f"{hours[1]:%H:%M}"
+    await SCHEDULING.forward(ctx, "rs.slot")
 
 
 async def prompt_slot_length(ctx: Context) -> None:
@@ -619,26 +689,26 @@ async def prompt_slot_length(ctx: Context) -> None:
     buttons = [
         ctx.button(ctx.t("reception_days.setup.minutes", minutes=m), m) for m in SLOT_PRESETS
     ]
-    ctx.reply(ctx.t("reception_days.setup.ask_slot"), buttons, nav_row(ctx))
+    ctx.reply(ctx.t("reception_days.setup.ask_slot"), buttons, nav_buttons(ctx))
 
 
-@question("rs.slot", prompt_slot_length, staff_here)
+@SCHEDULING.step("rs.slot", prompt_slot_length)
 async def answer_slot_length(ctx: Context) -> None:
     """Keeps the slot length, if at least one slot fits the hours, and asks the capacity."""
     minutes = number_answer(ctx, MAX_SLOT_MINUTES)
-    flow = flow_of(ctx)
-    if minutes is None or minutes < MIN_SLOT_MINUTES or not setup_hours(flow, minutes):
-        ctx.reply(
+    work = SCHEDULING.draft(ctx)
+    if minutes is None or minutes < MIN_SLOT_MINUTES or not setup_hours(work, minutes):
+        ctx.aside(
             ctx.t("reception_days.setup.slot_invalid", min=MIN_SLOT_MINUTES, max=MAX_SLOT_MINUTES)
         )
         return
-    flow["slot_minutes"] = minutes
-    await forward(ctx, "rs.capacity")
+    work.slot_minutes = minutes
+    await SCHEDULING.forward(ctx, "rs.capacity")
 
 
-def setup_hours(flow: dict[str, Any], minutes: int) -> Hours | None:
+def setup_hours(work: ScheduleWork, minutes: int) -> Hours | None:
     """The hours chosen, cut into slots of `minutes`; None when not one slot fits."""
-    hours = parse_hours(f"{flow['starts']}-{flow['ends']}")
+    hours = parse_hours(f"{work.starts}-{work.ends}")
     if hours is None:
         return None
     plan = Hours(hours[0], hours[1], minutes)
@@ -648,23 +718,23 @@ def setup_hours(flow: dict[str, Any], minutes: int) -> Hours | None:
 async def prompt_capacity(ctx: Context) -> None:
     """Asks how many citizens may book each slot."""
     buttons = [ctx.button(count, count) for count in CAPACITY_PRESETS]
-    ctx.reply(ctx.t("reception_days.setup.ask_capacity"), buttons, nav_row(ctx))
+    ctx.reply(ctx.t("reception_days.setup.ask_capacity"), buttons, nav_buttons(ctx))
 
 
-@question("rs.capacity", prompt_capacity, staff_here)
+@SCHEDULING.step("rs.capacity", prompt_capacity)
 async def answer_capacity(ctx: Context) -> None:
     """Keeps the capacity and asks the place."""
     capacity = number_answer(ctx, MAX_CAPACITY)
     if capacity is None:
-        ctx.reply(ctx.t("reception_days.setup.capacity_invalid", max=MAX_CAPACITY))
+        ctx.aside(ctx.t("reception_days.setup.capacity_invalid", max=MAX_CAPACITY))
         return
-    flow_of(ctx)["capacity"] = capacity
-    await forward(ctx, "rs.place")
+    SCHEDULING.draft(ctx).capacity = capacity
+    await SCHEDULING.forward(ctx, "rs.place")
 
 
 async def setup_committee(ctx: Context) -> str:
     """The People's Committee whose office the chosen head receives at."""
-    head = await ctx.store.officer_by_handle(flow_of(ctx).get("head", ""))
+    head = await ctx.store.officer_by_handle(SCHEDULING.draft(ctx).head)
     committee = peoples_committee(ctx.env.org, head.unit) if head else None
     return committee or ""
 
@@ -673,10 +743,12 @@ async def prompt_place_of_schedule(ctx: Context) -> None:
     """Asks where citizens are received: the office, or typed."""
     committee = await setup_committee(ctx)
     office = ctx.t("reception_days.place.office", unit=unit_name(ctx, committee))
-    ctx.reply(ctx.t("reception_days.setup.ask_place"), [ctx.button(office, "office")], nav_row(ctx))
+    ctx.reply(
+        ctx.t("reception_days.setup.ask_place"), [ctx.button(office, "office")], nav_buttons(ctx)
+    )
 
 
-@question("rs.place", prompt_place_of_schedule, staff_here)
+@SCHEDULING.step("rs.place", prompt_place_of_schedule)
 async def answer_place_of_schedule(ctx: Context) -> None:
     """Keeps the place and shows the schedule once more."""
     if ctx.choice == "office":
@@ -685,61 +757,62 @@ async def answer_place_of_schedule(ctx: Context) -> None:
     else:
         place = typed_text(ctx)
     if not MIN_PLACE_CHARS <= len(place) <= MAX_PLACE_CHARS:
-        ctx.reply(
+        ctx.aside(
             ctx.t("reception_days.setup.place_invalid", min=MIN_PLACE_CHARS, max=MAX_PLACE_CHARS)
         )
         return
-    flow_of(ctx)["place"] = place
-    await forward(ctx, "rs.review")
+    SCHEDULING.draft(ctx).place = place
+    await SCHEDULING.forward(ctx, "rs.review")
 
 
 async def prompt_setup_review(ctx: Context) -> None:
     """Shows the schedule before it is kept."""
-    flow = flow_of(ctx)
-    head = await ctx.store.officer_by_handle(flow.get("head", ""))
+    work = SCHEDULING.draft(ctx)
+    head = await ctx.store.officer_by_handle(work.head)
     if head is None:
         ctx.reply(ctx.t("reception_days.staff_only"))
         return
-    text = ctx.t("reception_days.setup.review", schedule=schedule_text(ctx.t, draft(flow), head))
-    ctx.reply(text, [ctx.button(ctx.t("reception_days.confirm"), "confirm")], nav_row(ctx))
+    text = ctx.t("reception_days.setup.review", schedule=schedule_text(ctx.t, draft(work), head))
+    ctx.reply(text, [ctx.button(ctx.t("reception_days.confirm"), "confirm")], nav_buttons(ctx))
 
 
-def draft(flow: dict[str, Any]) -> ReceptionScheduleView:
+def draft(work: ScheduleWork) -> ReceptionScheduleView:
     """The schedule being set up, shown like a stored one."""
     return ReceptionScheduleView(
         0,
         "",
         0,
-        flow["weekday"],
-        flow["starts"],
-        flow["ends"],
-        flow["slot_minutes"],
-        flow["capacity"],
-        flow["place"],
+        work.weekday,
+        work.starts,
+        work.ends,
+        work.slot_minutes,
+        work.capacity,
+        work.place,
         True,
     )
 
 
-@question("rs.review", prompt_setup_review, staff_here)
+@SCHEDULING.step("rs.review", prompt_setup_review)
 async def answer_setup_review(ctx: Context) -> None:
     """Keeps the schedule; citizens can book its days from now on."""
     officer = await staff_here(ctx)
-    flow = flow_of(ctx)
-    head = await ctx.store.officer_by_handle(flow.get("head", ""))
-    hours = setup_hours(flow, int(flow.get("slot_minutes", 0)))
-    if ctx.choice != "confirm" or officer is None or head is None or hours is None:
-        await not_a_choice(ctx, prompt_setup_review)
+    work = SCHEDULING.draft(ctx)
+    head = await ctx.store.officer_by_handle(work.head)
+    hours = setup_hours(work, work.slot_minutes)
+    if officer is None or head is None or hours is None:
+        return
+    if not await confirmed(ctx, prompt_setup_review):
         return
     plan = SchedulePlan(
         head.id,
-        flow["weekday"],
+        work.weekday,
         hours.starts,
         hours.ends,
         hours.slot_minutes,
-        flow["capacity"],
-        flow["place"],
+        work.capacity,
+        work.place,
     )
-    ctx.conv.data.pop("reception_day", None)
+    SCHEDULING.drop(ctx)
     try:
         created = await create_schedule(ctx.store, ctx.env, officer, plan, ctx.now)
     except NotAllowed:
@@ -770,62 +843,53 @@ async def begin_calling_off(ctx: Context, schedule_id: int) -> None:
     """Asks which of the schedule's coming days is called off."""
     if await schedule_in_hand(ctx, schedule_id) is None:
         return
-    start_flow(ctx, schedule=schedule_id)
-    await forward(ctx, "rs.off_day")
+    await SCHEDULING.start(ctx, ScheduleWork(schedule=schedule_id), "rs.off_day")
 
 
-async def prompt_off_day(ctx: Context) -> None:
-    """Lists the schedule's coming days."""
-    schedule = await schedule_in_hand(ctx, int(flow_of(ctx).get("schedule", 0)))
-    if schedule is None:
-        return
-    days = await upcoming_dates(ctx.store, ctx.env, schedule, ctx.now)
-    rows = [[ctx.button(weekday_text(ctx.t, day), f"{day:%Y%m%d}")] for day in days]
-    ctx.reply(ctx.t("reception_days.off.ask_day"), *rows, nav_row(ctx))
-
-
-@question("rs.off_day", prompt_off_day, staff_here)
-async def answer_off_day(ctx: Context) -> None:
-    """Keeps the day and asks the reason the booked citizens will read."""
-    schedule = await schedule_in_hand(ctx, int(flow_of(ctx).get("schedule", 0)))
+async def off_day_options(ctx: Context) -> list[Option]:
+    """The schedule's coming days."""
+    schedule = await schedule_in_hand(ctx, SCHEDULING.draft(ctx).schedule)
     days = await upcoming_dates(ctx.store, ctx.env, schedule, ctx.now) if schedule else []
-    day = next((d for d in days if f"{d:%Y%m%d}" == ctx.choice), None)
-    if day is None:
-        await not_a_choice(ctx, prompt_off_day)
-        return
-    flow_of(ctx)["day"] = day.isoformat()
-    await forward(ctx, "rs.off_reason")
+    return [Option(day.isoformat(), weekday_text(ctx.t, day)) for day in days]
+
+
+async def keep_off_day(ctx: Context, day: str) -> None:
+    """Keeps the day and asks the reason the booked citizens will read."""
+    SCHEDULING.draft(ctx).day = day
+    await SCHEDULING.forward(ctx, "rs.off_reason")
+
+
+choose(SCHEDULING, "rs.off_day", N_("reception_days.off.ask_day"), off_day_options, keep_off_day)
 
 
 async def prompt_off_reason(ctx: Context) -> None:
     """Asks why, in a few words for the citizens."""
-    ctx.reply(ctx.t("reception_days.off.ask_reason", max=MAX_PLACE_CHARS), nav_row(ctx))
+    ctx.reply(ctx.t("reception_days.off.ask_reason", max=MAX_PLACE_CHARS), nav_buttons(ctx))
 
 
-@question("rs.off_reason", prompt_off_reason, staff_here)
+@SCHEDULING.step("rs.off_reason", prompt_off_reason)
 async def answer_off_reason(ctx: Context) -> None:
     """Calls the day off and tells every citizen booked on it."""
     officer = await staff_here(ctx)
     reason = typed_text(ctx)
     if officer is None or not MIN_PLACE_CHARS <= len(reason) <= MAX_PLACE_CHARS:
-        ctx.reply(ctx.t("reception_days.off.reason_invalid", max=MAX_PLACE_CHARS))
+        ctx.aside(ctx.t("reception_days.off.reason_invalid", max=MAX_PLACE_CHARS))
         return
-    flow = ctx.conv.data.pop("reception_day", {})
-    day = date.fromisoformat(flow["day"])
+    work = SCHEDULING.draft(ctx)
+    SCHEDULING.drop(ctx)
+    day = date.fromisoformat(work.day)
     try:
         cancelled = await call_off_day(
-            ctx.store, ctx.env, officer, int(flow["schedule"]), day, reason, ctx.now
+            ctx.store, ctx.env, officer, work.schedule, day, reason, ctx.now
         )
     except NotAllowed:
-        refuse(ctx, officer, f"calling off schedule {flow['schedule']}", NOT_YOURS)
+        refuse(ctx, officer, f"calling off schedule {work.schedule}", NOT_YOURS)
         await show_menu(ctx)
         return
     except BookingRefused as refused:
         await show_menu(ctx, ctx.t(refused.reason))
         return
-    log.info(
-        "reception day %s of schedule %s called off by %s", day, flow["schedule"], officer.handle
-    )
+    log.info("reception day %s of schedule %s called off by %s", day, work.schedule, officer.handle)
     await tell_called_off(ctx, cancelled, N_("reception_days.off.told"), reason)
     done = ctx.t("reception_days.off.done", day=weekday_text(ctx.t, day), count=len(cancelled))
     await show_menu(ctx, done)
@@ -863,38 +927,37 @@ async def begin_stopping(ctx: Context, schedule_id: int) -> None:
     """Asks to confirm stopping a schedule."""
     if await schedule_in_hand(ctx, schedule_id) is None:
         return
-    start_flow(ctx, schedule=schedule_id)
-    await forward(ctx, "rs.stop")
+    await SCHEDULING.start(ctx, ScheduleWork(schedule=schedule_id), "rs.stop")
 
 
 async def prompt_stop(ctx: Context) -> None:
     """Shows the schedule to be stopped and what happens to its bookings."""
-    schedule = await schedule_in_hand(ctx, int(flow_of(ctx).get("schedule", 0)))
+    schedule = await schedule_in_hand(ctx, SCHEDULING.draft(ctx).schedule)
     head = await ctx.store.officer_by_id(schedule.officer_id) if schedule else None
     if schedule is None or head is None:
         return
     ctx.reply(
         ctx.t("reception_days.stop.ask", schedule=schedule_text(ctx.t, schedule, head)),
         [ctx.button(ctx.t("reception_days.confirm"), "confirm")],
-        nav_row(ctx),
+        nav_buttons(ctx),
     )
 
 
-@question("rs.stop", prompt_stop, staff_here)
+@SCHEDULING.step("rs.stop", prompt_stop)
 async def answer_stop(ctx: Context) -> None:
     """Stops the schedule and tells the citizens booked on it."""
     officer = await staff_here(ctx)
-    if ctx.choice != "confirm" or officer is None:
-        await not_a_choice(ctx, prompt_stop)
+    if officer is None or not await confirmed(ctx, prompt_stop):
         return
-    flow = ctx.conv.data.pop("reception_day", {})
+    schedule_id = SCHEDULING.draft(ctx).schedule
+    SCHEDULING.drop(ctx)
     try:
-        cancelled = await stop_schedule(ctx.store, ctx.env, officer, int(flow["schedule"]), ctx.now)
+        cancelled = await stop_schedule(ctx.store, ctx.env, officer, schedule_id, ctx.now)
     except NotAllowed:
-        refuse(ctx, officer, f"stopping schedule {flow['schedule']}", NOT_YOURS)
+        refuse(ctx, officer, f"stopping schedule {schedule_id}", NOT_YOURS)
         await show_menu(ctx)
         return
-    log.info("reception schedule %s stopped by %s", flow["schedule"], officer.handle)
+    log.info("reception schedule %s stopped by %s", schedule_id, officer.handle)
     await tell_called_off(ctx, cancelled, N_("reception_days.stop.told"), "")
     await show_menu(ctx, ctx.t("reception_days.stop.done", count=len(cancelled)))
 
@@ -969,8 +1032,9 @@ async def begin_outcome(ctx: Context, booking_id: int) -> None:
     booked = await booking_in_hand(ctx, booking_id)
     if booked is None:
         return
-    start_flow(ctx, booking=booking_id, name=booked.booking.citizen_name)
-    await forward(ctx, "rs.outcome")
+    await VISIT_RESULT.start(
+        ctx, VisitResult(booking=booking_id, name=booked.booking.citizen_name), "rs.outcome"
+    )
 
 
 OUTCOME_CHOICES: dict[str, str] = {
@@ -981,152 +1045,63 @@ OUTCOME_CHOICES: dict[str, str] = {
 
 async def prompt_outcome(ctx: Context) -> None:
     """Shows the booking and asks how it ended: guided, explained, a petition, or no-show."""
-    booked = await booking_in_hand(ctx, int(flow_of(ctx).get("booking", 0)))
+    booked = await booking_in_hand(ctx, VISIT_RESULT.draft(ctx).booking)
     if booked is None:
         return
     rows = [[ctx.button(ctx.t(label), code)] for code, label in OUTCOME_CHOICES.items()]
     text = ctx.t("reception_days.outcome.ask", booking=booking_line(ctx.t, booked))
-    ctx.reply(text, *rows, nav_row(ctx))
+    ctx.reply(text, *rows, nav_buttons(ctx))
 
 
-@question("rs.outcome", prompt_outcome, staff_here)
+@VISIT_RESULT.step("rs.outcome", prompt_outcome)
 async def answer_outcome(ctx: Context) -> None:
     """A no-show is recorded at once; a visit asks its field next."""
-    if ctx.choice not in OUTCOME_CHOICES:
-        await not_a_choice(ctx, prompt_outcome)
+    outcome = await picked(ctx, await listed(ctx, labelled(OUTCOME_CHOICES)), prompt_outcome)
+    if outcome is None:
         return
-    flow_of(ctx)["outcome"] = ctx.choice
-    if ctx.choice == NO_SHOW:
+    VISIT_RESULT.draft(ctx).outcome = outcome
+    if outcome == NO_SHOW:
         await finish_outcome(ctx)
     else:
-        await forward(ctx, "rs.field")
+        await VISIT_RESULT.forward(ctx, "rs.field")
 
 
-async def prompt_field(ctx: Context) -> None:
-    """Asks what the matter is about, two fields a row."""
-    buttons = [ctx.button(ctx.t(item.label), item.code) for item in ctx.env.org.fields]
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    ctx.reply(ctx.t("reception.ask_field"), *rows, nav_row(ctx))
-
-
-@question("rs.field", prompt_field, staff_here)
-async def answer_field(ctx: Context) -> None:
+async def keep_field(ctx: Context, field: str) -> None:
     """Keeps the field; a petition asks its kind, the rest go to the review."""
-    if ctx.choice not in {item.code for item in ctx.env.org.fields}:
-        await not_a_choice(ctx, prompt_field)
-        return
-    flow = flow_of(ctx)
-    flow["field"] = ctx.choice
-    await forward(ctx, "rs.kind" if flow["outcome"] == ReceptionOutcome.PETITION else "rs.result")
+    result = VISIT_RESULT.draft(ctx)
+    result.field = field
+    petition = result.outcome == ReceptionOutcome.PETITION
+    await VISIT_RESULT.forward(ctx, FILER.kind if petition else "rs.result")
 
 
-async def prompt_petition_kind(ctx: Context) -> None:
-    """Asks which kind of petition to write down."""
-    rows = [[ctx.button(kind_label(ctx.t, kind), kind)] for kind in KIND_EXPLANATIONS]
-    ctx.reply(ctx.t("reception.ask_petition_kind"), *rows, nav_row(ctx))
-
-
-@question("rs.kind", prompt_petition_kind, staff_here)
-async def answer_petition_kind(ctx: Context) -> None:
-    """Keeps the kind; a denunciation asks whom it is about, so it never reaches them."""
-    if ctx.choice not in KIND_EXPLANATIONS:
-        await not_a_choice(ctx, prompt_petition_kind)
-        return
-    flow_of(ctx)["petition_kind"] = ctx.choice
-    if ctx.choice == PetitionKind.DENUNCIATION:
-        await forward(ctx, "rs.accused")
-    else:
-        await ask_what_the_petition_needs(ctx)
-
-
-async def prompt_accused(ctx: Context) -> None:
-    """Asks whom the denunciation is about."""
-    rows = [[ctx.button(ctx.t(label), code)] for code, label in ACCUSED_LABELS.items()]
-    ctx.reply(ctx.t("filing.ask_accused"), *rows, nav_row(ctx))
-
-
-@question("rs.accused", prompt_accused, staff_here)
-async def answer_accused(ctx: Context) -> None:
-    """Keeps who is denounced, then asks what the petition still needs."""
-    if ctx.choice not in ACCUSED_LEVELS:
-        await not_a_choice(ctx, prompt_accused)
-        return
-    flow_of(ctx)["accused"] = ctx.choice
-    await ask_what_the_petition_needs(ctx)
-
-
-async def ask_what_the_petition_needs(ctx: Context) -> None:
-    """A petition carries its filer's name, and an address where the kind needs one."""
-    flow = flow_of(ctx)
-    needs = IDENTITY_NEEDS[PetitionKind(flow["petition_kind"])]
-    if not flow.get("name"):
-        await forward(ctx, "rs.filer")
-    elif needs.address_required and not flow.get("address"):
-        await forward(ctx, "rs.address")
-    else:
-        await forward(ctx, "rs.result")
-
-
-async def prompt_filer(ctx: Context) -> None:
-    """Asks the name the petition is filed under: the citizen never gave it in chat."""
-    ctx.reply(ctx.t("reception.ask_filer"), nav_row(ctx))
-
-
-@question("rs.filer", prompt_filer, staff_here)
-async def answer_filer(ctx: Context) -> None:
-    """Keeps the filer's name and asks what else the petition needs."""
-    name = typed_text(ctx)
-    if not 2 <= len(name) <= MAX_NAME_CHARS or any(ch.isdigit() for ch in name):
-        ctx.reply(ctx.t("reception.name.invalid", limit=MAX_NAME_CHARS))
-        return
-    flow_of(ctx)["name"] = name
-    await ask_what_the_petition_needs(ctx)
-
-
-async def prompt_address(ctx: Context) -> None:
-    """Asks the citizen's address, which a complaint or denunciation must carry."""
-    ctx.reply(ctx.t("reception.ask_address"), nav_row(ctx))
-
-
-@question("rs.address", prompt_address, staff_here)
-async def answer_address(ctx: Context) -> None:
-    """Keeps the address and shows the review."""
-    address = typed_text(ctx)
-    if not 3 <= len(address) <= MAX_ADDRESS_CHARS:
-        ctx.reply(ctx.t("reception.address.invalid", limit=MAX_ADDRESS_CHARS))
-        return
-    flow_of(ctx)["address"] = address
-    await forward(ctx, "rs.result")
+choose(VISIT_RESULT, "rs.field", N_("reception.ask_field"), field_options, keep_field, per_row=2)
 
 
 async def prompt_result(ctx: Context) -> None:
     """Shows the outcome once more before it is recorded."""
-    t, flow = ctx.t, flow_of(ctx)
-    booked = await booking_in_hand(ctx, int(flow.get("booking", 0)))
+    t, result = ctx.t, VISIT_RESULT.draft(ctx)
+    booked = await booking_in_hand(ctx, result.booking)
     if booked is None:
         return
-    field = ctx.env.org.field(flow["field"])
-    label = OUTCOME_CHOICES[flow["outcome"]]
-    outcome = [t(label)]
-    if flow["outcome"] == ReceptionOutcome.PETITION:
-        outcome += [kind_label(t, flow["petition_kind"]), flow.get("name") or ""]
-        outcome.append(flow.get("address") or "")
+    field = ctx.env.org.field(result.field)
+    outcome = [t(OUTCOME_CHOICES[result.outcome])]
+    if result.outcome == ReceptionOutcome.PETITION:
+        outcome += [kind_label(t, result.petition_kind or ""), result.name or ""]
+        outcome.append(result.address or "")
     text = t(
         "reception_days.outcome.review",
         booking=booking_line(t, booked),
-        field=t(field.label) if field else flow["field"],
+        field=t(field.label) if field else result.field,
         outcome=" · ".join(part for part in outcome if part),
     )
-    ctx.reply(text, [ctx.button(t("reception_days.confirm"), "confirm")], nav_row(ctx))
+    ctx.reply(text, [ctx.button(t("reception_days.confirm"), "confirm")], nav_buttons(ctx))
 
 
-@question("rs.result", prompt_result, staff_here)
+@VISIT_RESULT.step("rs.result", prompt_result)
 async def answer_result(ctx: Context) -> None:
     """Records the visit."""
-    if ctx.choice != "confirm":
-        await not_a_choice(ctx, prompt_result)
-        return
-    await finish_outcome(ctx)
+    if await confirmed(ctx, prompt_result):
+        await finish_outcome(ctx)
 
 
 async def finish_outcome(ctx: Context) -> None:
@@ -1134,28 +1109,27 @@ async def finish_outcome(ctx: Context) -> None:
     officer = await staff_here(ctx)
     if officer is None:
         return
-    flow = ctx.conv.data.pop("reception_day", {})
+    result = VISIT_RESULT.draft(ctx)
+    VISIT_RESULT.drop(ctx)
     outcome = Outcome(
-        outcome=flow["outcome"],
-        field=flow.get("field"),
-        visitor_name=flow.get("name"),
-        visitor_address=flow.get("address"),
-        petition_kind=flow.get("petition_kind"),
-        accused=flow.get("accused"),
+        outcome=result.outcome,
+        field=result.field or None,
+        visitor_name=result.name,
+        visitor_address=result.address,
+        petition_kind=result.petition_kind,
+        accused=result.accused,
     )
     try:
-        done = await record_outcome(
-            ctx.store, ctx.env, officer, int(flow["booking"]), outcome, ctx.now
-        )
+        done = await record_outcome(ctx.store, ctx.env, officer, result.booking, outcome, ctx.now)
     except NotAllowed:
-        refuse(ctx, officer, f"outcome of booking {flow['booking']}", NOT_YOURS)
+        refuse(ctx, officer, f"outcome of booking {result.booking}", NOT_YOURS)
         await show_menu(ctx)
         return
     except BookingRefused as refused:
         await show_menu(ctx, ctx.t(refused.reason))
         return
     log.info(
-        "outcome %s of booking %s recorded by %s", outcome.outcome, flow["booking"], officer.handle
+        "outcome %s of booking %s recorded by %s", outcome.outcome, result.booking, officer.handle
     )
     await show_menu(ctx, outcome_text(ctx, done))
     await tell_petition(ctx, done)

@@ -8,7 +8,10 @@ sent to that chat: from memory (remembered on send) or, after a restart, by `Cha
 reading the last sent outbox rows. A notice that reaches the person unasked (a reminder; a new
 petition for an officer half way through an answer) must not take over the numbers of the
 question they are answering: its choices are numbered after the pending ones. At a menu, a
-notice's own choices take the numbers from 1.
+notice's own choices take the numbers from 1. Back and Cancel are under almost every question:
+they are not listed (26 characters a message); the one "type a number" hint a chat gets says to
+type «quay lại» or «hủy», and their words are understood wherever they are offered. A line of
+the text that explains a choice («• Tố cáo: …») becomes that choice's numbered line.
 
 An answer that names a button becomes a `Kind.CALLBACK` with that button's data (handlers never
 trust it, as on Telegram); one that names a plain key becomes that key's text. Anything else
@@ -81,10 +84,12 @@ class ChatMemory:
 
 @dataclass(frozen=True)
 class Choice:
-    """One numbered option: a button's data, or (for a plain key) the text it stands for."""
+    """One option: a button's data, or (for a plain key) the text it stands for. `listed`: it
+    has a number; Back and Cancel are not listed, and are typed in words."""
 
     label: str
     data: str | None
+    listed: bool = True
 
 
 def typed(text: str) -> dict[str, Any]:
@@ -95,18 +100,27 @@ def typed(text: str) -> dict[str, Any]:
     return {"kind": Kind.TEXT, "text": text}
 
 
-def choices_of(reply: Reply) -> list[Choice]:
-    """The numbered options a reply offers: its buttons row by row, then its plain keys."""
-    choices = [Choice(b.text, b.data) for row in reply.buttons for b in row]
-    return choices + [Choice(key, None) for key in reply.keys]
+def choices_of(reply: Reply, unlisted: frozenset[str] = frozenset()) -> list[Choice]:
+    """The options a reply offers: its buttons row by row, then its plain keys; those labelled
+    as in `unlisted` (Back, Cancel) without a number."""
+    labels: list[tuple[str, str | None]] = [(b.text, b.data) for row in reply.buttons for b in row]
+    labels += [(key, None) for key in reply.keys]
+    return [Choice(label, data, label not in unlisted) for label, data in labels]
 
 
-def choices_after(earlier: list[Choice], reply: Reply, answering: bool) -> list[Choice]:
+def listed(choices: Sequence[Choice]) -> list[Choice]:
+    """The choices with a number, in the order of their numbers."""
+    return [choice for choice in choices if choice.listed]
+
+
+def choices_after(
+    earlier: list[Choice], reply: Reply, answering: bool, unlisted: frozenset[str] = frozenset()
+) -> list[Choice]:
     """The chat's choices once `reply` is sent. An aside keeps them. An answer brings its own.
     A notice to someone
     half way through a question adds its choices after the pending ones; to someone at a menu it
     brings its own, if it has any."""
-    own = choices_of(reply)
+    own = choices_of(reply, unlisted)
     if reply.keeps_choices:
         return earlier
     if not reply.unprompted:
@@ -116,20 +130,44 @@ def choices_after(earlier: list[Choice], reply: Reply, answering: bool) -> list[
     return own or earlier
 
 
-def render(reply: Reply, t: Translator, first: int = 1, hint: bool = True) -> str:
-    """The whole reply as text: what it says, its numbered choices (from `first`), and what to
-    type (`hint`: how to choose by number, said to a chat once)."""
-    lines = [reply.text]
-    choices = choices_of(reply)
+def render(
+    reply: Reply,
+    t: Translator,
+    first: int = 1,
+    hint: bool = True,
+    unlisted: frozenset[str] = frozenset(),
+) -> str:
+    """The whole reply as text: what it says with what to type under it (a phone number, a
+    place), its numbered choices (from `first`; not those labelled as in `unlisted`; each with
+    its explanation when the text has one), and how to choose by number (`hint`: said to a chat
+    once)."""
+    choices = listed(choices_of(reply, unlisted))
+    text, explained = explanations(reply.text, [choice.label for choice in choices])
+    how = ""
+    if reply.ask_contact:
+        how = t("zalo.type_phone")
+    elif reply.ask_location:
+        how = t("zalo.type_place")
+    lines = ["\n".join(line for line in (text, how) if line)]
     if choices:
-        lines.append("\n".join(f"{n}. {c.label}" for n, c in enumerate(choices, start=first)))
+        numbered = enumerate(choices, start=first)
+        lines.append("\n".join(f"{n}. {explained.get(c.label, c.label)}" for n, c in numbered))
         if hint:
             lines.append(t("zalo.choose_by_number"))
-    if reply.ask_contact:
-        lines.append(t("zalo.type_phone"))
-    elif reply.ask_location:
-        lines.append(t("zalo.type_place"))
     return "\n\n".join(line for line in lines if line)
+
+
+def explanations(text: str, labels: Sequence[str]) -> tuple[str, dict[str, str]]:
+    """The text without its lines «• Label: what it means» that explain a choice, and those
+    lines by label («Label: what it means»): the choice's numbered line says it, once."""
+    kept, explained = [], {}
+    for line in text.split("\n"):
+        label, colon, _ = line.removeprefix("• ").partition(": ")
+        if line.startswith("• ") and colon and label in labels and label not in explained:
+            explained[label] = line.removeprefix("• ")
+        else:
+            kept.append(line)
+    return "\n".join(kept), explained
 
 
 _BREAKS = ("\n\n", "\n", ". ", "? ", "! ", "; ", " ")
@@ -165,7 +203,8 @@ def _pick(text: str, choices: Sequence[Choice]) -> Choice | None:
     its label without diacritics, «xã» or «UBND» when only one fits."""
     number = number_typed(text)
     if number is not None:
-        return choices[number - 1] if 0 < number <= len(choices) else None
+        numbered = listed(choices)
+        return numbered[number - 1] if 0 < number <= len(numbered) else None
     wanted = _words(text)
     named = [choice for choice in choices if _words(choice.label) == wanted]
     if len(named) == 1 and wanted:
@@ -230,6 +269,7 @@ class NumberedChannel(ABC):
         self._files = files
         self._clock = clock
         self._choices: dict[str, list[Choice]] = {}
+        self._unlisted = frozenset({tr("nav.back"), tr("nav.cancel")})
         # Chats told how to choose by number: once is enough (each message carried it, 84
         # characters of 13 messages of a filing); a refusal says it again in its own words.
         self._hinted: set[str] = set()
@@ -257,15 +297,15 @@ class NumberedChannel(ABC):
         if reply.unprompted or reply.keeps_choices:
             earlier = await self._known_choices(chat_id)
             answering = await self._memory.is_answering(chat_id)
-        first = len(earlier) + 1 if answering else 1
+        first = len(listed(earlier)) + 1 if answering else 1
         if photo is not None:
             message_id = await self._send_photo(chat_id, photo)
         hint = chat_id not in self._hinted
-        for part in split_text(render(reply, self._tr, first, hint)):
+        for part in split_text(render(reply, self._tr, first, hint, self._unlisted)):
             if part.strip():  # a photo alone (a chart) has no text to send
                 message_id = await self._send_text(chat_id, part)
-        self._choices[chat_id] = choices_after(earlier, reply, answering)
-        if choices_of(reply):
+        self._choices[chat_id] = choices_after(earlier, reply, answering, self._unlisted)
+        if listed(choices_of(reply, self._unlisted)):
             self._remember_hinted(chat_id)
         return SendResult(message_id)
 
@@ -305,6 +345,6 @@ class NumberedChannel(ABC):
             answering = len(recent) > 1 and await self._memory.is_answering(chat_id)
             choices: list[Choice] = []
             for reply in recent:
-                choices = choices_after(choices, reply, answering)
+                choices = choices_after(choices, reply, answering, self._unlisted)
             self._choices[chat_id] = choices
         return self._choices[chat_id]

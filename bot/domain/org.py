@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 ROLES = frozenset({"reception", "handler", "head", "inspector", "admin"})
+Point = tuple[float, float]  # latitude, longitude in degrees
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class Unit:
     petition_prefix: str | None = None
     answer_approval: bool = False  # answers drafted here are sent only once a head approves
     report_due_day: int | None = None  # the day of the month its periodic reports are due
+    centre: Point | None = None  # where it is (latitude, longitude), to tell it from a location
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class Area:
     code: str
     unit: str
     name: str
+    centre: Point | None = None  # where it is (latitude, longitude), to tell it from a location
 
 
 @dataclass(frozen=True)
@@ -129,7 +132,7 @@ def parse_organisation(data: Mapping[str, Any]) -> Organisation:
     """Build and check an organisation from the parsed TOML document."""
     units = {item["code"]: _unit(item) for item in _list(data, "units")}
     areas = {
-        item["code"]: Area(item["code"], item["unit"], item["name"])
+        item["code"]: Area(item["code"], item["unit"], item["name"], _centre(item))
         for item in _list(data, "areas")
     }
     fields = tuple(FieldOfLaw(item["code"], item["label"]) for item in _list(data, "fields"))
@@ -156,7 +159,23 @@ def _unit(item: Mapping[str, Any]) -> Unit:
         item.get("prefix"),
         bool(item.get("answer_approval", False)),
         item.get("report_due_day"),
+        _centre(item),
     )
+
+
+def _centre(item: Mapping[str, Any]) -> Point | None:
+    """`lat` and `lon` of a unit or village, when the file gives both."""
+    latitude, longitude = item.get("lat"), item.get("lon")
+    if latitude is None and longitude is None:
+        return None
+    if (
+        isinstance(latitude, int | float)
+        and isinstance(longitude, int | float)
+        and -90 <= latitude <= 90
+        and -180 <= longitude <= 180
+    ):
+        return float(latitude), float(longitude)
+    raise OrganisationError(f"{item.get('code')}: lat and lon must be degrees, both given")
 
 
 def _officer(item: Mapping[str, Any]) -> OfficerRecord:
