@@ -6,6 +6,7 @@ The only module (with `bot.__main__`) that knows every part.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import time
@@ -13,35 +14,35 @@ import tomllib
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 from sqlalchemy import func, select
 
 from bot.attachments import AttachmentFetcher
+from bot.channels import Channel, CredentialsRefused, Webhook
 from bot.channels.numbered import ChatMemory
 from bot.channels.sandbox import SandboxChannel, officer_chat
 from bot.channels.telegram import TelegramChannel, make_bot
-from bot.channels.zalo import ZaloBadToken, ZaloChannel, ZaloClient
+from bot.channels.zalo import ZaloChannel, ZaloClient
 from bot.channels.zalo_oa import CHANNEL as ZALO_OA
-from bot.channels.zalo_oa import WEBHOOK_PATH as ZALO_OA_WEBHOOK_PATH
 from bot.channels.zalo_oa import ZaloOaChannel, ZaloOaClient
-from bot.channels.zalo_oa_tokens import OaTokens, ZaloOaAuthRefused
+from bot.channels.zalo_oa_tokens import OaTokens
 from bot.config import Settings
-from bot.conversation import Environment, Limits
-from bot.core import Incoming, Messenger, Reply, RetryLater
+from bot.core import Incoming, Messenger, Reply
 from bot.dispatch import Dispatcher
 from bot.domain.org import Organisation, parse_organisation
+from bot.environment import Environment, Limits
 from bot.files import LocalFiles, link_secret
 from bot.i18n import Catalogues
-from bot.loops import Stopping
+from bot.loops import Stopping, finish
 from bot.metrics import Metrics
 from bot.outbox import OutboxSender, QueuedMessage, RateLimits
 from bot.pace import Pacing
 from bot.rulebook import load_calendar, load_rulebook
 from bot.scheduler import Scheduler
 from bot.services.reports import ensure_report_reminders
-from bot.web.app import WebhookHandler, create_app
+from bot.web.app import create_app
 from handlers import handle
 from storage import models as m
 from storage import queues, retention
@@ -55,10 +56,11 @@ DEMO_ORG_FILE = Path(__file__).parent / "data" / "demo_org.toml"
 CALENDAR_YEARS_BACK = 2
 CALENDAR_YEARS_AHEAD = 3
 HOUSEKEEPING_SECONDS = 6 * 3600
-STOP_GRACE_SECONDS = 5.0
 BUSY_NOTICE_SECONDS = 300.0  # a person is told the bot is busy at most this often
 RECENT_REPLIES = 20  # Zalo: how far back the pending choices are looked for after a restart
 ZALO_OA_SECRETS = ("zalo_oa_secret_key", "zalo_oa_app_secret")
+
+SomeChannel = TypeVar("SomeChannel", bound=Channel)
 
 
 def utc_now() -> datetime:
@@ -91,41 +93,93 @@ async def prepare_database(settings: Settings, org: Organisation) -> Database:
     """Migrate, connect, and bring the organisation tables in line with the file."""
     await asyncio.to_thread(migrate, settings.database_url)
     db = Database(settings.database_url, settings.worker_name)
-    async with db.transaction() as session:
-        await sync_organisation(session, org)
+    try:
+        async with db.transaction() as session:
+            await sync_organisation(session, org)
+    except BaseException:
+        await db.close()
+        raise
     return db
 
 
 class Application:
-    """The running bot: start everything, stop everything, in order."""
+    """The running bot: start everything, stop everything, in order.
+
+    `start` opens each resource with its close on one stack (`_open`), so a start that fails half
+    way closes what it had opened, last first, and `stop` closes the same stack."""
 
     def __init__(self, settings: Settings, clock: Callable[[], datetime] = utc_now) -> None:
         self.settings = settings
         self.clock = clock
-        self.tasks: list[asyncio.Task[None]] = []
-        self.runner: web.AppRunner | None = None
-        self.telegram: TelegramChannel | None = None
-        self.zalo: ZaloChannel | None = None
-        self.zalo_oa: ZaloOaChannel | None = None
-        self.sandbox: SandboxChannel | None = None
+        self.tasks: list[asyncio.Task[None]] = []  # the background loops
+        self.channels: list[Channel] = []
         self.port: int | None = None
         self._storing: set[asyncio.Future[Any]] = set()  # work a shutdown waits for
-        self.listener: Listener | None = None
         self.messengers: dict[str, Messenger] = {}
         self._told_busy: dict[tuple[str, str], float] = {}
         self.stopping = Stopping()
         self.metrics = Metrics()
+        self._opened = contextlib.AsyncExitStack()
+
+    @property
+    def sandbox(self) -> SandboxChannel | None:
+        """The sandbox chat, when it runs."""
+        return self._channel(SandboxChannel)
+
+    @property
+    def zalo(self) -> ZaloChannel | None:
+        """The Zalo Bot Platform channel, when it is on."""
+        return self._channel(ZaloChannel)
+
+    @property
+    def zalo_oa(self) -> ZaloOaChannel | None:
+        """The Zalo OA channel, when it is on."""
+        return self._channel(ZaloOaChannel)
+
+    def _channel(self, kind: type[SomeChannel]) -> SomeChannel | None:
+        return next((c for c in self.channels if isinstance(c, kind)), None)
 
     async def start(self) -> None:
-        """Bring the bot up; unhandled updates from before a crash are handled first."""
+        """Bring the bot up; unhandled updates from before a crash are handled first. A start
+        that fails closes what it had opened and says why, once."""
+        try:
+            async with contextlib.AsyncExitStack() as opening:
+                await self._open(opening)
+                self._opened = opening.pop_all()
+        except (Exception, SystemExit) as error:
+            log.error("the bot did not start (%s: %s)", type(error).__name__, error)
+            raise
+
+    async def stop(self) -> None:
+        """Stop receiving, finish handling, flush what can be sent, close: what `start` opened,
+        last first."""
+        await self._opened.aclose()
+
+    async def _open(self, stack: contextlib.AsyncExitStack) -> None:
+        """Open everything in order, each resource's close on `stack` as soon as it is open:
+        storage, channels, the background loops, handling, the web server, then receiving."""
+        await self._open_storage(stack)
+        await self._open_channels(stack)
+        self._build_workers()
+        self.db.when_gone(self._database_gone)
+        self._run_loops(stack)
+        await self._listen(stack)
+        stack.push_async_callback(self._finish_handling)
+        await self.dispatcher.recover()  # before anything new can arrive
+        await self._serve(stack)
+        for channel in self.channels:  # the web server is up: the platforms may post to it
+            await stack.enter_async_context(channel.running(self._accept_polled, self.clock))
+
+    async def _open_storage(self, stack: contextlib.AsyncExitStack) -> None:
+        """The organisation, the law and the words; the database, migrated; the files."""
         settings = self.settings
         self.org = load_organisation(settings.org_file)
         self.env = build_environment(settings, self.org, self.clock())
         self.db = await prepare_database(settings, self.org)
+        stack.push_async_callback(self.db.close)
         async with self.db.transaction() as session:
             await ensure_report_reminders(SqlStore(session), self.clock())
-        messengers = self.messengers  # filled below; the fetcher reads it as it goes
-        self.fetcher = AttachmentFetcher(self.db, messengers, settings.files_dir)
+        self.fetcher = AttachmentFetcher(self.db, self.messengers, settings.files_dir)
         self.files = LocalFiles(
             self.db,
             self.fetcher,
@@ -133,34 +187,101 @@ class Application:
             link_secret(settings.file_link_secret, settings.data_dir),
             timedelta(days=settings.file_link_days),
         )
+
+    async def _open_channels(self, stack: contextlib.AsyncExitStack) -> None:
+        """Open each channel the settings turn on; a platform refusing the bot's credentials
+        stops the start with its message."""
+        for channel in self._configured_channels():
+            stack.push_async_callback(channel.close)
+            try:
+                await channel.open()
+            except CredentialsRefused as refused:
+                raise SystemExit(str(refused)) from refused
+            self.channels.append(channel)
+            self.messengers[channel.channel] = channel
+        if self.sandbox is not None and not self.settings.has_messenger:
+            # Only a pure demo gives every officer a sandbox chat: with a real bot, real
+            # petitions must not appear on a page anyone on this machine can open.
+            await self._bind_sandbox_officers()
+
+    def _configured_channels(self) -> list[Channel]:
+        """The channels the settings turn on, built but not opened."""
+        settings = self.settings
+        channels: list[Channel] = []
+        if settings.telegram_bot_token:
+            bot = make_bot(settings.telegram_bot_token, settings.telegram_api_url)
+            webhook = self._webhook(settings.telegram_webhook_secret, "TELEGRAM_WEBHOOK_SECRET")
+            channels.append(TelegramChannel(bot, webhook))
+        if settings.zalo_bot_token:
+            channels.append(self._zalo_channel())
+        if settings.zalo_oa_app_id:
+            channels.append(self._zalo_oa_channel())
+        if settings.sandbox_enabled:
+            channels.append(SandboxChannel(settings.files_dir))
+        return channels
+
+    def _webhook(self, secret: str, secret_name: str) -> Webhook | None:
+        """In webhook mode, where a platform posts and with which secret; one is required."""
+        if not self.settings.webhook_mode:
+            return None
+        if not secret:
+            raise SystemExit(f"{secret_name} must be set when WEBHOOK_BASE_URL is set")
+        return Webhook(self.settings.webhook_base_url, secret)
+
+    def _zalo_channel(self) -> ZaloChannel:
+        settings = self.settings
+        return ZaloChannel(
+            ZaloClient(settings.zalo_bot_token, settings.zalo_api_url),
+            self._chat_memory("zalo"),
+            self.env.catalogues.get(None),
+            self.files,
+            self.clock,
+            self._webhook(settings.zalo_webhook_secret, "ZALO_WEBHOOK_SECRET"),
+        )
+
+    def _zalo_oa_channel(self) -> ZaloOaChannel:
+        """The OA channel; both its secrets are required."""
+        settings = self.settings
+        missing = [name.upper() for name in ZALO_OA_SECRETS if not getattr(settings, name)]
+        if missing:
+            raise SystemExit(f"{' and '.join(missing)} must be set when ZALO_OA_APP_ID is set")
+        client = ZaloOaClient(
+            settings.zalo_oa_api_url,
+            settings.zalo_oauth_url,
+            settings.zalo_oa_app_id,
+            settings.zalo_oa_app_secret,
+        )
+        tokens = OaTokens(
+            self.db,
+            client.refresh,
+            settings.zalo_oa_app_id,
+            settings.zalo_oa_refresh_token,
+            self.clock,
+        )
+        return ZaloOaChannel(
+            client,
+            tokens,
+            self._last_oa_message_at,
+            self._chat_memory(ZALO_OA),
+            self.env.catalogues.get(None),
+            self.files,
+            self.clock,
+            app_id=settings.zalo_oa_app_id,
+            secret_key=settings.zalo_oa_secret_key,
+        )
+
+    def _build_workers(self) -> None:
+        """The outbox, the scheduler and the dispatcher (none runs yet)."""
+        settings = self.settings
         limits = RateLimits(
             settings.outbox_global_rate,  # several workers share it (bot.outbox.SharedRate)
             settings.outbox_per_chat_rate,
             settings.outbox_per_chat_burst,
             settings.outbox_max_in_flight,
         )
-        if settings.telegram_bot_token:
-            self.telegram = TelegramChannel(
-                make_bot(settings.telegram_bot_token, settings.telegram_api_url)
-            )
-            await self.telegram.bot.initialize()
-            messengers["telegram"] = self.telegram
-        if settings.zalo_bot_token:
-            self.zalo = await self._connect_zalo()
-            messengers["zalo"] = self.zalo
-        if settings.zalo_oa_app_id:
-            self.zalo_oa = await self._connect_zalo_oa()
-            messengers[ZALO_OA] = self.zalo_oa
-        if settings.sandbox_enabled:
-            self.sandbox = SandboxChannel(settings.files_dir)
-            messengers["sandbox"] = self.sandbox
-            if not settings.has_messenger:
-                # Only a pure demo gives every officer a sandbox chat: with a real bot, real
-                # petitions must not appear on a page anyone on this machine can open.
-                await self._bind_sandbox_officers()
         self.outbox = OutboxSender(
             self.db,
-            messengers,
+            self.messengers,
             {
                 "telegram": limits,
                 "zalo": limits,
@@ -183,77 +304,40 @@ class Application:
             marks=self.outbox,
             metrics=self.metrics,
             jobs_due=self.scheduler.wake,
-            pacing=Pacing(burst=self.settings.flood_burst),
+            pacing=Pacing(burst=settings.flood_burst),
         )
-        self.db.when_gone(self._database_gone)
-        await self.dispatcher.recover()  # before anything new can arrive
-        await self._start_web()
-        self._spawn(self.outbox.run(), "outbox")
-        if not self.db.is_sqlite:  # another worker may hand this one messages to send
-            self.listener = Listener(settings.database_url, self.db.worker, self.outbox.wake)
-            await self.listener.start()
-        self._spawn(self.fetcher.run(self.stopping), "attachments")
-        self._spawn(self._housekeeping(), "housekeeping")
-        self._spawn(self.scheduler.run(self.stopping), "scheduler")
+
+    def _run_loops(self, stack: contextlib.AsyncExitStack) -> None:
+        """The background loops. At the end the outbox records its last sends first, then every
+        loop finishes its round (a late one is cancelled)."""
+        loops = {
+            "outbox": self.outbox.run(),
+            "attachments": self.fetcher.run(self.stopping),
+            "housekeeping": self._housekeeping(),
+            "scheduler": self.scheduler.run(self.stopping),
+        }
         if not self.db.is_sqlite:  # several workers may share the inbox
-            self._spawn(self.dispatcher.adopt_orphans(self.stopping), "adopt-orphans")
-        if self.telegram is not None:
-            await self._start_telegram()
-        if self.zalo is not None:
-            await self._start_zalo()
-        if self.zalo_oa is not None:
-            self._spawn(self.zalo_oa.tokens.keep_fresh(self.stopping), "zalo-oa-tokens")
-            log.info("zalo_oa webhook at %s", ZALO_OA_WEBHOOK_PATH)
+            loops["adopt-orphans"] = self.dispatcher.adopt_orphans(self.stopping)
+        self.tasks = [asyncio.create_task(loop, name=name) for name, loop in loops.items()]
+        stack.push_async_callback(self._finish_loops)
+        stack.push_async_callback(self.outbox.stop)  # closed before `_finish_loops`
 
-    async def _connect_zalo(self) -> ZaloChannel:
-        """Open the Zalo client and check the token now, not at the first message."""
-        client = ZaloClient(self.settings.zalo_bot_token, self.settings.zalo_api_url)
-        await client.start()
-        try:
-            await client.get_me()
-        except ZaloBadToken as error:
-            await client.close()
-            raise SystemExit(str(error)) from error
-        memory = self._chat_memory("zalo")
-        return ZaloChannel(client, memory, self.env.catalogues.get(None), self.files, self.clock)
+    async def _finish_loops(self) -> None:
+        self.stopping.set()  # the loops finish their round and return; laggards are cancelled
+        await finish(self.tasks)
 
-    async def _connect_zalo_oa(self) -> ZaloOaChannel:
-        """Open the OA client and make sure a token can be had now, not at the first message:
-        a refused refresh token or app secret stops the start; an unreachable Zalo does not."""
-        settings = self.settings
-        missing = [name.upper() for name in ZALO_OA_SECRETS if not getattr(settings, name)]
-        if missing:
-            raise SystemExit(f"{' and '.join(missing)} must be set when ZALO_OA_APP_ID is set")
-        client = ZaloOaClient(
-            settings.zalo_oa_api_url,
-            settings.zalo_oauth_url,
-            settings.zalo_oa_app_id,
-            settings.zalo_oa_app_secret,
-        )
-        await client.start()
-        tokens = OaTokens(
-            self.db,
-            client.refresh,
-            settings.zalo_oa_app_id,
-            settings.zalo_oa_refresh_token,
-            self.clock,
-        )
-        try:
-            await tokens.current()
-        except ZaloOaAuthRefused as error:
-            await client.close()
-            raise SystemExit(str(error)) from error
-        except RetryLater as error:
-            log.warning("zalo_oa token not checked at start (%s); sends will try", error)
-        return ZaloOaChannel(
-            client,
-            tokens,
-            self._last_oa_message_at,
-            self._chat_memory(ZALO_OA),
-            self.env.catalogues.get(None),
-            self.files,
-            self.clock,
-        )
+    async def _listen(self, stack: contextlib.AsyncExitStack) -> None:
+        """PostgreSQL: another worker may hand this one messages to send, and says so."""
+        if self.db.is_sqlite:
+            return
+        listener = Listener(self.settings.database_url, self.db.worker, self.outbox.wake)
+        stack.push_async_callback(listener.close)
+        await listener.start()
+
+    async def _finish_handling(self) -> None:
+        """Let what is being stored land, then finish handling what is in hand."""
+        await asyncio.gather(*self._storing, return_exceptions=True)
+        await self.dispatcher.close()
 
     def _chat_memory(self, channel: str) -> ChatMemory:
         """What a channel of numbered choices reads back about a chat after a restart."""
@@ -354,74 +438,30 @@ class Application:
             self._storing.add(task)
             task.add_done_callback(self._storing.discard)
 
-    async def _start_web(self) -> None:
+    async def _serve(self, stack: contextlib.AsyncExitStack) -> None:
+        """The web server: health, metrics, file links, the sandbox and the channels' webhooks."""
         settings = self.settings
-        webhook = None
-        if self.telegram is not None and settings.webhook_mode:
-            if not settings.telegram_webhook_secret:
-                raise SystemExit("TELEGRAM_WEBHOOK_SECRET must be set when WEBHOOK_BASE_URL is set")
-            webhook = self.telegram.webhook_handler(
-                settings.telegram_webhook_secret, self.accept, self.clock
-            )
         app = create_app(
             self.db,
             sandbox=self.sandbox,
             org=self.org,
             accept=self.accept,
             clock=self.clock,
-            telegram_webhook=webhook,
-            zalo_webhook=self._zalo_webhook(),
             files=self.files,
             metrics=self.metrics,
             host=settings.http_host,
         )
-        if self.zalo_oa is not None:  # always: the OA API has no long polling
-            receive = self.zalo_oa.webhook_handler(
-                settings.zalo_oa_app_id, settings.zalo_oa_secret_key, self.accept, self.clock
-            )
-            app.router.add_post(ZALO_OA_WEBHOOK_PATH, receive)
-        self.runner = web.AppRunner(app, access_log=None)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, settings.http_host, settings.http_port)
-        await site.start()
-        self.port = int(self.runner.addresses[0][1])
+        for channel in self.channels:
+            for path, receive in channel.routes(self.accept, self.clock).items():
+                app.router.add_post(path, receive)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        stack.push_async_callback(runner.cleanup)
+        await web.TCPSite(runner, settings.http_host, settings.http_port).start()
+        self.port = int(runner.addresses[0][1])
         public = settings.webhook_base_url.rstrip("/")
         self.files.base_url = public or f"http://{settings.http_host}:{self.port}"
         log.info("web server on http://%s:%s", settings.http_host, self.port)
-
-    def _zalo_webhook(self) -> WebhookHandler | None:
-        """The Zalo webhook route, in webhook mode only; a secret is then required."""
-        if self.zalo is None or not self.settings.webhook_mode:
-            return None
-        if not self.settings.zalo_webhook_secret:
-            raise SystemExit("ZALO_WEBHOOK_SECRET must be set when WEBHOOK_BASE_URL is set")
-        return self.zalo.webhook_handler(self.settings.zalo_webhook_secret, self.accept, self.clock)
-
-    async def _start_zalo(self) -> None:
-        assert self.zalo is not None
-        settings = self.settings
-        if settings.webhook_mode:
-            url = settings.webhook_base_url.rstrip("/") + "/zalo/webhook"
-            await self.zalo.client.set_webhook(url, settings.zalo_webhook_secret)
-            log.info("zalo webhook set")
-        else:
-            self._spawn(self.zalo.poll(self._accept_polled, self.clock), "zalo-poll")
-            log.info("zalo long polling started")
-
-    async def _start_telegram(self) -> None:
-        assert self.telegram is not None
-        settings = self.settings
-        if settings.webhook_mode:
-            url = settings.webhook_base_url.rstrip("/") + "/telegram/webhook"
-            await self.telegram.bot.set_webhook(
-                url,
-                secret_token=settings.telegram_webhook_secret,
-                allowed_updates=["message", "callback_query"],
-            )
-            log.info("telegram webhook set")
-        else:
-            self._spawn(self.telegram.poll(self._accept_polled, self.clock), "telegram-poll")
-            log.info("telegram long polling started")
 
     async def _housekeeping(self) -> None:
         """A few times a day: delete generated documents whose links have expired, and forget
@@ -476,37 +516,6 @@ class Application:
                             bound_at=self.clock(),
                         )
                     )
-
-    def _spawn(self, coroutine: object, name: str) -> None:
-        self.tasks.append(asyncio.create_task(coroutine, name=name))  # type: ignore[arg-type]
-
-    async def stop(self) -> None:
-        """Stop receiving, finish handling, flush what can be sent, close."""
-        for task in self.tasks:
-            if task.get_name() in {"telegram-poll", "zalo-poll"}:
-                task.cancel()
-        await asyncio.gather(*self._storing, return_exceptions=True)
-        await self.dispatcher.close()
-        if self.listener is not None:
-            await self.listener.close()
-        await self.outbox.stop()
-        self.stopping.set()  # the loops finish their round and return; laggards are cancelled
-        _done, late = await asyncio.wait(self.tasks, timeout=STOP_GRACE_SECONDS)
-        for task in late:
-            task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
-        if self.sandbox is not None:
-            await self.sandbox.close()
-        if self.runner is not None:
-            await self.runner.cleanup()
-        if self.telegram is not None:
-            await self.telegram.bot.shutdown()
-        if self.zalo is not None:
-            await self.zalo.client.close()
-        if self.zalo_oa is not None:
-            await self.zalo_oa.tokens.close()
-            await self.zalo_oa.client.close()
-        await self.db.close()
 
 
 async def _send_quietly(messenger: Messenger, chat_id: str, reply: Reply) -> None:

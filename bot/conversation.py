@@ -18,15 +18,12 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from bot.core import TYPED_CHANNELS, Button, Incoming, Kind, Outgoing, Recipient, Reply
-from bot.domain.calendar import WorkingCalendar
-from bot.domain.deadlines import RuleBook
-from bot.domain.dialogues import DEFAULT_REMINDERS
-from bot.domain.org import Organisation
-from bot.i18n import Catalogues, Translator
+from bot.environment import Environment
+from bot.i18n import Translator
 from bot.ports import Store
 
 log = logging.getLogger(__name__)
@@ -66,28 +63,6 @@ class Conversation:
             if isinstance(self.data.get(key), dict):
                 self.data[key].update(dataclasses.asdict(draft))
         self.typed.clear()
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Bounds on what a citizen may send."""
-
-    max_file_bytes: int = 20 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class Environment:
-    """What every handler may consult: the organisation, the law and the words."""
-
-    org: Organisation
-    rulebook: RuleBook
-    calendar: WorkingCalendar
-    catalogues: Catalogues
-    limits: Limits = Limits()
-    # Before a dialogue session: when its registrants are reminded.
-    session_reminders: tuple[timedelta, ...] = DEFAULT_REMINDERS
-    report_cutoff_day: int = 15  # periods run from this day of the month (LEGAL §6)
-    drafts_days: int = 30  # an unsent draft is forgotten after this many days (storage.retention)
 
 
 class Context:

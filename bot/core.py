@@ -148,6 +148,8 @@ _REPLY_FIELDS = tuple(item.name for item in dataclasses.fields(Reply))
 
 # Messengers without buttons: every choice is typed, as a number or words (bot.channels.numbered).
 TYPED_CHANNELS = frozenset({"zalo", "zalo_oa"})
+# Messengers whose people cannot share a location: the Zalo Bot Platform has no such message.
+NO_LOCATION_CHANNELS = frozenset({"zalo"})
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,9 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.conversation import Context, Conversation, Environment
+from bot.conversation import Context, Conversation
 from bot.core import Incoming, Recipient, Reply, notice
+from bot.environment import Environment
 from bot.loops import Stopping
 from bot.metrics import Metrics
 from bot.outbox import QueuedMessage

@@ -23,9 +23,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Generic, TypeVar
 
 from bot.conversation import Context, Handler, Router, ask
-from bot.core import Kind
+from bot.core import Button, Kind
 from bot.domain.words import matching
-from bot.i18n import N_
 
 Draft = TypeVar("Draft")
 Guard = Callable[[Context], Awaitable[bool]]
@@ -36,7 +35,6 @@ BACK, CANCEL = "back", "cancel"
 # what was asked for when an unfinished draft was found (to start it instead).
 TRAIL, RESUME_FROM, ASKED = "trail", "resume_from", "asked"
 CONTINUE, RESTART = "continue", "restart"
-RESUME_WORDS = (N_("flow.resume"), N_("flow.resume.continue"), N_("flow.resume.restart"))
 
 
 FLOWS: dict[str, Flow[Any]] = {}  # every declared flow, by the key of its draft
@@ -218,13 +216,17 @@ class Flow(Generic[Draft]):
         self.begin(ctx, draft)
         await self.forward(ctx, first)
 
-    async def offer(self, ctx: Context) -> None:
-        """/start found the chat midway: keep its place and ask whether to go on."""
+    async def offer(self, ctx: Context) -> bool:
+        """/start found the chat midway: keep its place and ask whether to go on; False when
+        there is nothing to go on with (nothing was answered yet)."""
         if self.offer_resume is not None:
             await self.offer_resume(ctx)
-        elif self.title is not None:
-            self.pause(ctx)
-            await ask(self.router, ctx, self.resume_step)
+            return True
+        self.pause(ctx)
+        if self.title is None or self.paused_at(ctx) is None:
+            return False
+        await ask(self.router, ctx, self.resume_step)
+        return True
 
     async def _prompt_resume(self, ctx: Context) -> None:
         t = ctx.t
@@ -284,6 +286,6 @@ def flow_at(state: str) -> Flow[Any] | None:
     return next((flow for flow in FLOWS.values() if flow.owns(state)), None)
 
 
-def nav_buttons(ctx: Context) -> list[Any]:
+def nav_buttons(ctx: Context) -> list[Button]:
     """Back and Cancel, under every question of a flow."""
     return [ctx.button(ctx.t("nav.back"), BACK), ctx.button(ctx.t("nav.cancel"), CANCEL)]

@@ -5,9 +5,11 @@ out), then runs each in its own transaction that marks it done only if this work
 it and queues its messages in the same commit. So a reminder survives restarts, fires at most one
 tick late after downtime, and is sent once even with two bot processes on one database.
 
-A job with long reading to do (a report) is prepared first on a read snapshot, outside that
-transaction (`bot.services.reminders.prepare_job`). A job due at once (a report asked for in
-chat) wakes the scheduler instead of waiting for the next tick.
+What a job sends is said by its kind, declared where the feature lives (`bot.jobs`); a job of a
+kind nobody declares is logged and set aside (marked done, unrun), not retried for ever. A kind
+with long reading to do (a report) has it done first on a read snapshot, outside that
+transaction. A job due at once (a report asked for in chat) wakes the scheduler instead of
+waiting for the next tick.
 """
 
 from __future__ import annotations
@@ -17,17 +19,12 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from bot.conversation import Environment
-from bot.core import notice
+from bot.core import Outgoing, notice
+from bot.environment import Environment
+from bot.jobs import PREPARE_FAILED, DueJob, JobKinds, Prepare
 from bot.loops import Stopping
 from bot.outbox import QueuedMessage
-from bot.services.reminders import (
-    PREPARE_FAILED,
-    PREPARE_TRIES,
-    PREPARED_JOBS,
-    prepare_job,
-    run_job,
-)
+from bot.services import dialogues, reminders
 from storage import queues
 from storage.db import Database
 from storage.repository import SqlStore
@@ -37,6 +34,8 @@ log = logging.getLogger(__name__)
 TICK_SECONDS = 30.0
 LEASE_SECONDS = 300.0
 CLAIM_LIMIT = 200
+PREPARE_TRIES = 3  # a try per lease (5 minutes)
+JOB_KINDS = JobKinds[Environment]().include(reminders.jobs, dialogues.jobs)
 
 
 class Scheduler:
@@ -104,7 +103,7 @@ class Scheduler:
         """Run jobs in one transaction: each is done, with its messages, or none is."""
         now = self.clock()
         prepared = await self._prepare(jobs, now)
-        jobs = [job for job in jobs if job.id in prepared or job.kind not in PREPARED_JOBS]
+        jobs = [job for job in jobs if job.id in prepared or _preparation(job) is None]
         done = 0
         async with self.db.transaction() as session:
             store = SqlStore(session)
@@ -112,15 +111,12 @@ class Scheduler:
             for job in jobs:
                 if not await queues.finish_job(session, job.id, self.worker, now):
                     continue  # another worker took it over: it is theirs to send
-                outgoing = await run_job(
-                    store,
-                    self.env,
-                    job.kind,
-                    job.payload,
-                    job.petition_id,
-                    now,
-                    prepared.get(job.id),
+                due = DueJob(
+                    store, self.env, job.payload, job.petition_id, now, prepared.get(job.id)
                 )
+                outgoing = await _outgoing(job, due)
+                if outgoing is None:
+                    continue
                 messages += [(out.recipient, notice(out.reply)) for out in outgoing]
                 done += 1
             stored = await queues.enqueue(session, messages, now)
@@ -136,13 +132,12 @@ class Scheduler:
         for ever."""
         prepared: dict[int, object] = {}
         for job in jobs:
-            if job.kind not in PREPARED_JOBS:
+            prepare = _preparation(job)
+            if prepare is None:
                 continue
             try:
                 async with self.db.snapshot() as session:
-                    prepared[job.id] = await prepare_job(
-                        SqlStore(session), self.env, job.kind, job.payload, now
-                    )
+                    prepared[job.id] = await prepare(SqlStore(session), self.env, job.payload, now)
             except Exception:
                 last = job.attempts >= PREPARE_TRIES
                 log.exception(
@@ -152,3 +147,19 @@ class Scheduler:
                 if last:
                     prepared[job.id] = PREPARE_FAILED
         return prepared
+
+
+async def _outgoing(job: queues.ClaimedJob, due: DueJob[Environment]) -> list[Outgoing] | None:
+    """What the job sends, as its kind says; None for a kind nobody declares, which is logged
+    (the job is done without running: a retry would not find the kind either)."""
+    kind = JOB_KINDS.get(job.kind)
+    if kind is None:
+        log.error("job %s is of unknown kind %r: marked done without running", job.id, job.kind)
+        return None
+    return await kind.run(due)
+
+
+def _preparation(job: queues.ClaimedJob) -> Prepare[Environment] | None:
+    """The long reading a job's kind does before it runs, if any."""
+    kind = JOB_KINDS.get(job.kind)
+    return kind.prepare if kind is not None else None

@@ -9,7 +9,6 @@ from __future__ import annotations
 from bot.conversation import Context, Fallbacks, Router, route
 from handlers import (
     answers,
-    casework,
     common,
     dialogue_staff,
     dialogues,
@@ -19,16 +18,13 @@ from handlers import (
     reception,
     reception_days,
     reports,
-    staff,
 )
 
-# The officer features (officer, casework) share the staff router: one asks the other's questions.
-assert officer.router is casework.router is staff.router
 ROOT = Router().include(
     common.router,
     filing.router,
     mine.router,
-    staff.router,
+    officer.router,
     answers.router,
     reception.router,
     dialogues.router,

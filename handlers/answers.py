@@ -7,10 +7,14 @@ Every button names a petition; the server checks it is the pressing citizen's ow
 
 from __future__ import annotations
 
-from bot.conversation import Context, Router, ask, number_in
+from dataclasses import dataclass
+
+from bot.buttons import AnswerQuestion, Appeal, OpenPetition, Rate, Reopen
+from bot.conversation import Context, Router, ask
 from bot.core import Button, Kind, Reply
 from bot.domain.petition import PetitionState
 from bot.domain.workflow import TransitionRefused
+from bot.flow import Flow
 from bot.i18n import N_
 from bot.ports import CitizenView, PetitionDetail
 from bot.services.answers import (
@@ -25,16 +29,18 @@ from bot.services.workflow import (
     rate_answer,
     record_citizen_answer,
 )
+from handlers.callbacks import on
 from handlers.common import require_consent, show_menu
 from handlers.compose import Composer
 from handlers.filing import receipt_text, tell_assignee
-from handlers.steps import says
+from handlers.steps import choose, labelled, says, within, write
 
 router = Router()
 
 ANSWER = Composer("answer", N_("answer.send"), N_("answer.noted"))
 APPEAL = Composer("appeal", N_("appeal.send"), N_("appeal.noted"))
 MAX_REASON_CHARS = 1000
+SKIP = "skip"
 MAX_WAITING = 50  # a citizen's latest petitions looked through for one waiting for an answer
 
 RATING_LABELS = {
@@ -47,11 +53,10 @@ RATING_LABELS = {
 }
 
 
-async def own_petition(ctx: Context) -> tuple[CitizenView, PetitionDetail] | None:
+async def own_petition(ctx: Context, petition_id: int) -> tuple[CitizenView, PetitionDetail] | None:
     """The citizen and the petition the button names, if it is theirs; else a polite refusal."""
     citizen = await ctx.store.citizen(ctx.incoming.channel, ctx.incoming.chat_id)
-    petition_id = number_in((ctx.choice or "").partition(".")[0])
-    petition = await ctx.store.petition(petition_id) if petition_id is not None else None
+    petition = await ctx.store.petition(petition_id)
     if petition is None or citizen is None or petition.citizen_id != citizen.id:
         ctx.reply(ctx.t("mine.not_yours"))
         return None
@@ -61,12 +66,12 @@ async def own_petition(ctx: Context) -> tuple[CitizenView, PetitionDetail] | Non
 # --- answering an officer's question ------------------------------------------------------------
 
 
-@router.global_button("ca")
-async def start_answer(ctx: Context) -> None:
+@on(router, AnswerQuestion)
+async def start_answer(ctx: Context, data: AnswerQuestion) -> None:
     """«Trả lời» under an officer's question: only the petition's own filer may answer."""
     if not await require_consent(ctx):
         return
-    owned = await own_petition(ctx)
+    owned = await own_petition(ctx, data.petition)
     if owned is None:
         return
     petition = owned[1]
@@ -146,7 +151,7 @@ async def take_answer(ctx: Context) -> None:
             answered.assignee.id,
             lambda t: Reply(
                 t("officer.answer_received", code=code, text=written.text or "—", files=files),
-                ((Button(t("officer.open"), f"op:{petition_id}"),),),
+                ((Button(t("officer.open"), OpenPetition(petition_id).pack()),),),
             ),
         )
 
@@ -154,13 +159,12 @@ async def take_answer(ctx: Context) -> None:
 # --- rating the answer --------------------------------------------------------------------------
 
 
-@router.global_button("cr")
-async def rate(ctx: Context) -> None:
+@on(router, Rate)
+async def rate(ctx: Context, data: Rate) -> None:
     """The citizen rates the answer (1-5), once, on their own petition; then says why."""
     citizen = await ctx.store.citizen(ctx.incoming.channel, ctx.incoming.chat_id)
-    petition, _, stars = (ctx.choice or "").partition(".")
-    petition_id, score = number_in(petition), number_in(stars)
-    if citizen is None or petition_id is None or score is None:
+    petition_id, score = data.petition, data.score
+    if citizen is None:
         ctx.reply(ctx.t("input.unknown_button"))
         return
     try:
@@ -168,100 +172,117 @@ async def rate(ctx: Context) -> None:
     except NotAllowed:
         ctx.reply(ctx.t("rating.refused"))
         return
-    ctx.conv.data["rating"] = {"petition": petition_id}
-    await ask(router, ctx, "c.rating.reason")
+    await RATING.start(ctx, RatingNotes(petition=petition_id), "c.rating.reason")
 
 
-async def prompt_rating_reason(ctx: Context) -> None:
-    rows = [[ctx.button(ctx.t(label), code)] for code, label in RATING_LABELS.items()]
-    ctx.reply(ctx.t("rating.ask_reason"), *rows, [ctx.button(ctx.t("rating.skip"), "skip")])
+@dataclass
+class RatingNotes:
+    """Why the citizen rated as they did, being asked after the stars."""
+
+    petition: int = 0
+    reason: str = ""
 
 
-@router.state("c.rating.reason", prompt_rating_reason)
-async def take_rating_reason(ctx: Context) -> None:
+async def after_rating(ctx: Context, text: str | None) -> None:
+    """The stars are kept whatever happens here: thank the citizen."""
+    await show_menu(ctx, text or ctx.t("rating.thanks"))
+
+
+RATING = Flow(
+    router,
+    "rating",
+    RatingNotes,
+    {"c.rating.reason": ("c.rating.comment",), "c.rating.comment": ()},
+    leave=after_rating,
+    cancelled=N_("rating.thanks"),
+)
+
+
+async def keep_rating_reason(ctx: Context, reason: str) -> None:
     """A reason from the short list, then an optional comment in the citizen's words."""
-    if ctx.choice == "skip":
-        ctx.conv.data.pop("rating", None)
-        await show_menu(ctx, ctx.t("rating.thanks"))
+    if reason == SKIP:
+        await RATING.end(ctx, None)
         return
-    if ctx.choice not in RATING_LABELS:
-        ctx.reply(ctx.t("input.press_a_button"))
-        await prompt_rating_reason(ctx)
-        return
-    ctx.conv.data.setdefault("rating", {})["reason"] = ctx.choice
-    await ask(router, ctx, "c.rating.comment")
+    RATING.draft(ctx).reason = reason
+    await RATING.forward(ctx, "c.rating.comment")
 
 
-async def prompt_rating_comment(ctx: Context) -> None:
-    ctx.reply(ctx.t("rating.ask_comment"), [ctx.button(ctx.t("rating.skip"), "skip")])
-
-
-@router.state("c.rating.comment", prompt_rating_comment)
-async def take_rating_comment(ctx: Context) -> None:
+async def keep_rating_comment(ctx: Context, comment: str) -> None:
     """Stores the reason and the comment with the rating."""
-    comment = None
-    if ctx.choice != "skip":
-        comment = " ".join((ctx.incoming.text or "").split())
-        if ctx.incoming.kind is not Kind.TEXT or not 1 <= len(comment) <= MAX_REASON_CHARS:
-            ctx.reply(ctx.t("rating.comment_invalid", limit=MAX_REASON_CHARS))
-            return
-    rating = ctx.conv.data.pop("rating", {})
+    rating = RATING.draft(ctx)
     citizen = await ctx.store.citizen(ctx.incoming.channel, ctx.incoming.chat_id)
     try:
         await explain_rating(
-            ctx.store,
-            int(rating.get("petition", 0)),
-            citizen.id if citizen else 0,
-            str(rating.get("reason", "")),
-            comment,
+            ctx.store, rating.petition, citizen.id if citizen else 0, rating.reason, comment or None
         )
     except NotAllowed:
-        await show_menu(ctx, ctx.t("rating.refused"))
+        await RATING.end(ctx, ctx.t("rating.refused"))
         return
-    await show_menu(ctx, ctx.t("rating.thanks"))
+    await RATING.end(ctx, None)
+
+
+choose(
+    RATING,
+    "c.rating.reason",
+    N_("rating.ask_reason"),
+    labelled({**RATING_LABELS, SKIP: N_("rating.skip")}),
+    keep_rating_reason,
+)
+write(
+    RATING,
+    "c.rating.comment",
+    N_("rating.ask_comment"),
+    keep_rating_comment,
+    check=within(1, MAX_REASON_CHARS),
+    invalid=lambda ctx: ctx.t("rating.comment_invalid", limit=MAX_REASON_CHARS),
+    skip=N_("rating.skip"),
+)
 
 
 # --- «not resolved»: a petition or feedback reopens ---------------------------------------------
 
 
-@router.global_button("cn")
-async def start_reopen(ctx: Context) -> None:
+@dataclass
+class Reopening:
+    """The petition the citizen says is not resolved."""
+
+    petition: int = 0
+
+
+async def after_reopening(ctx: Context, text: str | None) -> None:
+    await show_menu(ctx, text)
+
+
+REOPEN = Flow(
+    router,
+    "reopen",
+    Reopening,
+    {"c.reopen": ()},
+    leave=after_reopening,
+    cancelled=N_("reopen.cancelled"),
+)
+
+
+@on(router, Reopen)
+async def start_reopen(ctx: Context, data: Reopen) -> None:
     """«Chưa được giải quyết» under an answer: asks what is still wrong."""
-    owned = await own_petition(ctx)
+    owned = await own_petition(ctx, data.petition)
     if owned is None:
         return
     if owned[1].summary.state not in {PetitionState.ANSWERED, PetitionState.CLOSED}:
         ctx.reply(ctx.t("reopen.not_possible"))
         return
-    ctx.conv.data["reopen"] = {"petition": owned[1].summary.id}
-    await ask(router, ctx, "c.reopen")
+    await REOPEN.start(ctx, Reopening(petition=owned[1].summary.id), "c.reopen")
 
 
-async def prompt_reopen(ctx: Context) -> None:
-    ctx.reply(ctx.t("reopen.ask"), [ctx.button(ctx.t("nav.cancel"), "cancel")])
-
-
-@router.state("c.reopen", prompt_reopen)
-async def take_reopen(ctx: Context) -> None:
+async def reopen(ctx: Context, reason: str) -> None:
     """Reopens the petition; its officer and the heads above are told, with the reason."""
-    if ctx.choice == "cancel":
-        ctx.conv.data.pop("reopen", None)
-        await show_menu(ctx, ctx.t("reopen.cancelled"))
-        return
-    reason = " ".join((ctx.incoming.text or "").split())
-    if ctx.incoming.kind is not Kind.TEXT or not 5 <= len(reason) <= MAX_REASON_CHARS:
-        ctx.reply(ctx.t("reopen.invalid", limit=MAX_REASON_CHARS))
-        return
-    job = ctx.conv.data.pop("reopen", {})
+    petition_id = REOPEN.draft(ctx).petition
+    REOPEN.drop(ctx)
     citizen = await ctx.store.citizen(ctx.incoming.channel, ctx.incoming.chat_id)
     try:
         reopened = await reopen_by_citizen(
-            ctx.store,
-            ctx.env,
-            int(job.get("petition", 0)),
-            citizen.id if citizen else 0,
-            reason,
-            ctx.now,
+            ctx.store, ctx.env, petition_id, citizen.id if citizen else 0, reason, ctx.now
         )
     except (NotAllowed, TransitionRefused):
         await show_menu(ctx, ctx.t("reopen.not_possible"))
@@ -275,20 +296,30 @@ async def take_reopen(ctx: Context) -> None:
             officer.id,
             lambda t: Reply(
                 t("officer.reopened", code=code, reason=reason),
-                ((Button(t("officer.open"), f"op:{petition_id}"),),),
+                ((Button(t("officer.open"), OpenPetition(petition_id).pack()),),),
             ),
         )
+
+
+write(
+    REOPEN,
+    "c.reopen",
+    N_("reopen.ask"),
+    reopen,
+    check=within(5, MAX_REASON_CHARS),
+    invalid=lambda ctx: ctx.t("reopen.invalid", limit=MAX_REASON_CHARS),
+)
 
 
 # --- a second complaint (khiếu nại lần hai) -----------------------------------------------------
 
 
-@router.global_button("ap")
-async def start_appeal(ctx: Context) -> None:
+@on(router, Appeal)
+async def start_appeal(ctx: Context, data: Appeal) -> None:
     """«Khiếu nại lần hai» under a first decision: explains where it goes, asks why."""
     if not await require_consent(ctx):
         return
-    owned = await own_petition(ctx)
+    owned = await own_petition(ctx, data.petition)
     if owned is None:
         return
     petition = owned[1]

@@ -88,8 +88,7 @@ async def start(ctx: Context) -> None:
     if not await require_consent(ctx):
         return
     flow = flow_at(ctx.conv.state)
-    if flow is not None and flow.has_draft(ctx):
-        await flow.offer(ctx)
+    if flow is not None and flow.has_draft(ctx) and await flow.offer(ctx):
         return
     await show_menu(ctx, ctx.t("menu.welcome"))
 
@@ -221,9 +220,12 @@ async def idle(ctx: Context) -> None:
     if not await require_consent(ctx):
         return
     from handlers.answers import typed_answer
+    from handlers.offers import took_offer
 
     kind = ctx.incoming.kind
-    if await typed_answer(ctx) or (kind is Kind.TEXT and await typed_menu_entry(ctx)):
+    if await took_offer(ctx) or await typed_answer(ctx):
+        return
+    if kind is Kind.TEXT and await typed_menu_entry(ctx):
         return
     if kind is Kind.FILE:
         ctx.reply(ctx.t("input.file_outside_filing"))

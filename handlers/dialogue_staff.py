@@ -20,9 +20,11 @@ from dataclasses import field as dataclass_field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from bot.conversation import Context, Environment, ReplyFactory, Router, ask, number_in
+from bot.buttons import ModerateQuestion
+from bot.conversation import Context, Handler, ReplyFactory, Router, ask, number_in
 from bot.core import Button, Kind, Reply
 from bot.domain.dialogues import DialogueState, QuestionStatus, audience_of
+from bot.environment import Environment
 from bot.flow import Flow, nav_buttons
 from bot.i18n import N_, Translator
 from bot.labels import rule_label
@@ -45,11 +47,11 @@ from bot.services.dialogues import (
 )
 from bot.services.filing import Filed
 from bot.services.workflow import NotAllowed
-from handlers.casework import parse_local_datetime
+from handlers.callbacks import on
 from handlers.common import forged_button, show_menu
 from handlers.filing import tell_assignee
 from handlers.picker import Option, page_rows, picked, typed_text, with_page_hint
-from handlers.staff import cancel_row, current_officer, refuse
+from handlers.staff import cancel_row, current_officer, parse_local_datetime, refuse
 from handlers.steps import choose, choose_many, labelled, pressed, within, write
 
 log = logging.getLogger(__name__)
@@ -428,13 +430,19 @@ def future_time(ctx: Context) -> datetime | None:
     return when
 
 
-@ORGANISING.step("s.when", prompt_time)
-async def answer_time(ctx: Context) -> None:
-    """Keeps the time and asks where."""
-    when = future_time(ctx)
-    if when is not None:
-        work_of(ctx).starts_at = when.isoformat()
-        await ORGANISING.forward(ctx, "s.place")
+def keeping_time(then: str) -> Handler:
+    """An answer that keeps a time still ahead (the session's, or its new one) and asks `then`."""
+
+    async def answer(ctx: Context) -> None:
+        when = future_time(ctx)
+        if when is not None:
+            work_of(ctx).starts_at = when.isoformat()
+            await ORGANISING.forward(ctx, then)
+
+    return answer
+
+
+ORGANISING.step("s.when", prompt_time)(keeping_time("s.place"))
 
 
 async def prompt_place(ctx: Context) -> None:
@@ -605,13 +613,7 @@ async def prompt_new_time(ctx: Context) -> None:
     ctx.reply(ctx.t("dm.move.ask_time", time=ctx.t.datetime(session.starts_at)), nav_buttons(ctx))
 
 
-@ORGANISING.step("s.move.when", prompt_new_time)
-async def answer_new_time(ctx: Context) -> None:
-    """Keeps the new time and asks the place."""
-    when = future_time(ctx)
-    if when is not None:
-        work_of(ctx).starts_at = when.isoformat()
-        await ORGANISING.forward(ctx, "s.move.place")
+ORGANISING.step("s.move.when", prompt_new_time)(keeping_time("s.move.place"))
 
 
 async def prompt_new_place(ctx: Context) -> None:
@@ -732,23 +734,22 @@ def moderation_buttons(ctx: Context, item: QuestionView) -> list[list[Button]]:
     """Accept (choose the unit), merge into a similar one, reject with a reason."""
     t = ctx.t
     return [
-        [Button(t("dm.q.accept"), f"dq:{item.id}.acc")],
+        [Button(t("dm.q.accept"), ModerateQuestion(item.id, "acc").pack())],
         [
-            Button(t("dm.q.merge"), f"dq:{item.id}.merge"),
-            Button(t("dm.q.reject"), f"dq:{item.id}.rej"),
+            Button(t("dm.q.merge"), ModerateQuestion(item.id, "merge").pack()),
+            Button(t("dm.q.reject"), ModerateQuestion(item.id, "rej").pack()),
         ],
     ]
 
 
-@router.global_button("dq")
-async def question_button(ctx: Context) -> None:
+@on(router, ModerateQuestion)
+async def question_button(ctx: Context, data: ModerateQuestion) -> None:
     """A moderation button: checked against the session's organiser before anything is asked."""
-    question, _, action = (ctx.choice or "").partition(".")
-    question_id, first = number_in(question), MODERATION_QUESTIONS.get(action)
-    if question_id is None or first is None:
+    first = MODERATION_QUESTIONS.get(data.action)
+    if first is None:
         await forged_button(ctx)
         return
-    item = await moderable_question(ctx, question_id)
+    item = await moderable_question(ctx, data.question)
     if item is not None:
         await ORGANISING.start(ctx, SessionWork(question=item.id, dialogue=item.dialogue_id), first)
 

@@ -8,10 +8,12 @@ citizen's seat on the server.
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 
-from bot.conversation import Context, Router, ask, number_in
-from bot.core import Button, Kind, Reply
+from bot.conversation import Context, Router, number_in
+from bot.core import Button, Reply
 from bot.domain.dialogues import DialogueState, Seat, places_that_hear
+from bot.flow import Flow
 from bot.i18n import N_
 from bot.ports import CitizenView, DialogueView
 from bot.services.dialogues import (
@@ -25,6 +27,7 @@ from bot.services.dialogues import (
 )
 from handlers.common import require_consent, show_menu
 from handlers.picker import PAGE_SIZE, page_turns
+from handlers.steps import write
 
 router = Router()
 
@@ -168,8 +171,7 @@ async def start_question(ctx: Context, citizen: CitizenView, session: DialogueVi
     """Ask for the question, if this citizen may send one."""
     if not await may_ask(ctx.store, ctx.env, session, citizen.id):
         raise DialogueRefused(N_("dialogue.refused.not_registered"))
-    ctx.conv.data["question"] = {"dialogue": session.id}
-    await ask(router, ctx, "d.question")
+    await QUESTION.start(ctx, Asking(dialogue=session.id), "d.question")
 
 
 async def send_calendar(ctx: Context, citizen: CitizenView, session: DialogueView) -> None:
@@ -182,6 +184,27 @@ async def send_calendar(ctx: Context, citizen: CitizenView, session: DialogueVie
     )
 
 
+@dataclass
+class Asking:
+    """The session a citizen is writing a question for."""
+
+    dialogue: int = 0
+
+
+async def after_asking(ctx: Context, text: str | None) -> None:
+    await show_menu(ctx, text)
+
+
+QUESTION = Flow(
+    router,
+    "question",
+    Asking,
+    {"d.question": ()},
+    leave=after_asking,
+    cancelled=N_("dialogue.question.cancelled"),
+)
+
+
 ACTIONS = {
     "view": view_session,
     "reg": take_seat,
@@ -191,34 +214,33 @@ ACTIONS = {
 }
 
 
-async def prompt_question(ctx: Context) -> None:
-    ctx.reply(ctx.t("dialogue.question.ask"), [ctx.button(ctx.t("nav.cancel"), "cancel")])
-
-
-@router.state("d.question", prompt_question)
-async def take_question(ctx: Context) -> None:
+async def send_question(ctx: Context, text: str) -> None:
     """Keeps the question for the staff to moderate."""
-    if ctx.choice == "cancel":
-        ctx.conv.data.pop("question", None)
-        await show_menu(ctx, ctx.t("dialogue.question.cancelled"))
-        return
-    text = " ".join((ctx.incoming.text or "").split())
     citizen = await ctx.store.citizen(ctx.incoming.channel, ctx.incoming.chat_id)
-    if ctx.incoming.kind is not Kind.TEXT or citizen is None:
-        ctx.reply(ctx.t("dialogue.refused.question"))
+    if citizen is None:
+        ctx.aside(ctx.t("dialogue.refused.question"))
         return
-    session_id = int(ctx.conv.data.get("question", {}).get("dialogue", 0))
     try:
-        await ask_question(ctx.store, ctx.env, session_id, citizen.id, text, ctx.now)
+        await ask_question(
+            ctx.store, ctx.env, QUESTION.draft(ctx).dialogue, citizen.id, text, ctx.now
+        )
     except DialogueRefused as refused:
         if refused.reason == "dialogue.refused.question":
-            ctx.reply(ctx.t(refused.reason))
-            return
-        ctx.conv.data.pop("question", None)
-        await show_menu(ctx, ctx.t(refused.reason))
+            ctx.aside(ctx.t(refused.reason))
+        else:
+            await QUESTION.end(ctx, ctx.t(refused.reason))
         return
-    ctx.conv.data.pop("question", None)
-    await show_menu(ctx, ctx.t("dialogue.question.sent"))
+    await QUESTION.end(ctx, ctx.t("dialogue.question.sent"))
+
+
+write(
+    QUESTION,
+    "d.question",
+    N_("dialogue.question.ask"),
+    send_question,
+    check=bool,  # its length is the service's to check (`dialogue.refused.question`)
+    invalid=N_("dialogue.refused.question"),
+)
 
 
 # --- the places a citizen follows ---------------------------------------------------------------

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any
 
+from bot.buttons import OpenPetition
 from bot.conversation import Context, Router, ask
-from bot.core import Button, FileRef, Kind, Reply
+from bot.core import NO_LOCATION_CHANNELS, Button, FileRef, Kind, Reply
 from bot.domain.org import Point
 from bot.domain.petition import (
     IDENTITY_NEEDS,
@@ -227,7 +228,7 @@ async def prompt_commune(ctx: Context) -> None:
     organisation file knows where its places are) the person's location."""
     communes = commune_options(ctx)
     rows = page_rows(ctx, communes, per_row=1)
-    if located(ctx.env.org):
+    if located(ctx.env.org) and may_share_location(ctx):
         rows.append([ctx.button(ctx.t("filing.place.locate"), "locate")])
     question = with_page_hint(ctx, ctx.t("filing.ask_commune"), len(communes))
     ctx.reply(question, *rows, nav_buttons(ctx))
@@ -242,6 +243,11 @@ async def answer_commune(ctx: Context) -> None:
         await place_from_location(ctx)
     elif (commune := await picked(ctx, commune_options(ctx), prompt_commune)) is not None:
         await keep_commune(ctx, commune)
+
+
+def may_share_location(ctx: Context) -> bool:
+    """Whether this chat's messenger can send a location at all (a dead end otherwise)."""
+    return ctx.incoming.channel not in NO_LOCATION_CHANNELS
 
 
 def ask_for_location(ctx: Context) -> None:
@@ -291,7 +297,8 @@ async def prompt_place(ctx: Context) -> None:
     """Asks for the village, a shared location, or a few words about the place."""
     villages = village_options(ctx)
     rows = page_rows(ctx, villages)
-    rows.append([ctx.button(ctx.t("filing.place.locate"), "locate")])
+    if may_share_location(ctx):
+        rows.append([ctx.button(ctx.t("filing.place.locate"), "locate")])
     rows.append([ctx.button(ctx.t("filing.place.unsure"), "none")])
     question = with_page_hint(ctx, ctx.t("filing.ask_place"), len(villages))
     ctx.reply(question, *rows, nav_buttons(ctx))
@@ -755,7 +762,7 @@ async def tell_assignee(ctx: Context, filed: Filed, draft: Draft) -> None:
             filer=filer,
             deadlines=deadlines,
         )
-        return Reply(text, ((Button(t("officer.open"), f"op:{filed.petition_id}"),),))
+        return Reply(text, ((Button(t("officer.open"), OpenPetition(filed.petition_id).pack()),),))
 
     for chat in await ctx.store.officer_chats(officer.id):
         await ctx.notify(chat, notice)

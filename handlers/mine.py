@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from bot.conversation import Context, Router, number_in
+from bot.buttons import MyPetition
+from bot.conversation import Context, Router
 from bot.core import Button
 from bot.labels import event_label, kind_label, rule_label, state_label
+from handlers.callbacks import on
 from handlers.common import show_menu
+from handlers.offers import offers_on
 
 router = Router()
 
@@ -48,17 +51,18 @@ async def show_my_petitions(ctx: Context) -> None:
         blocks.append("\n".join(lines))
     # One message: on Zalo a typed number answers the last message, so the timelines and the
     # menu must be choices of the same one.
-    timelines = [[Button(t("mine.timeline", code=p.code), f"mp:{p.id}")] for p in petitions]
+    timelines = [
+        [Button(t("mine.timeline", code=p.code), MyPetition(p.id).pack())] for p in petitions
+    ]
     await show_menu(ctx, "\n\n".join(blocks), timelines)
 
 
-@router.global_button("mp")
-async def show_timeline(ctx: Context) -> None:
+@on(router, MyPetition)
+async def show_timeline(ctx: Context, data: MyPetition) -> None:
     """What happened to one of the citizen's own petitions, step by step."""
     t = ctx.t
     citizen = await ctx.store.citizen(ctx.incoming.channel, ctx.incoming.chat_id)
-    petition_id = number_in(ctx.choice)
-    petition = await ctx.store.petition(petition_id) if petition_id is not None else None
+    petition = await ctx.store.petition(data.petition)
     if petition is None or citizen is None or petition.citizen_id != citizen.id:
         ctx.reply(t("mine.not_yours"))
         return
@@ -75,7 +79,9 @@ async def show_timeline(ctx: Context) -> None:
         for d in petition.summary.deadlines
         if d.status == "open"
     ]
-    ctx.reply("\n".join(lines))
+    # What its notices offered and is still open: answer, rate, a second complaint, reopen.
+    offers = await offers_on(ctx, petition)
+    ctx.reply("\n".join(lines), *offers.rows(t))
 
 
 @router.command("mine")

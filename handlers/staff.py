@@ -1,26 +1,17 @@
-"""What every officer conversation shares: who is acting, the action being prepared, Cancel.
-
-The officer features register their questions on one router, so that an action button of one
-feature can ask a question of another.
-"""
+"""What every officer conversation shares: who is acting, a polite no, Cancel, a typed time."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from datetime import datetime
 
-from bot.conversation import Context, Router
+from bot.conversation import Context
 from bot.core import Button
-from bot.i18n import N_
+from bot.i18n import LOCAL_TZ, N_
 from bot.ports import OfficerView
 from bot.services.reception import may_record
-from handlers.common import show_menu
 
 log = logging.getLogger(__name__)
-
-router = Router()
-
-MAX_NOTE_CHARS = 1000
 
 
 async def current_officer(ctx: Context) -> OfficerView | None:
@@ -51,26 +42,14 @@ async def receiving_officer(ctx: Context, refusal: str) -> OfficerView | None:
     return officer
 
 
-def pending(ctx: Context) -> dict[str, Any]:
-    """The action being prepared in this officer's chat."""
-    value: dict[str, Any] = ctx.conv.data.setdefault("pending", {})
-    return value
-
-
-def pending_petition(ctx: Context) -> int:
-    """The petition the action being prepared is about."""
-    return int(pending(ctx).get("petition", 0))
-
-
-async def pending_cancelled(ctx: Context) -> bool:
-    """Cancel leaves the petition as it was; True when it was pressed."""
-    if ctx.choice != "cancel":
-        return False
-    ctx.conv.data.pop("pending", None)
-    await show_menu(ctx, ctx.t("officer.pending.cancelled"))
-    return True
-
-
 def cancel_row(ctx: Context) -> list[Button]:
     """The Cancel button under an officer's question."""
     return [ctx.button(ctx.t("nav.cancel"), "cancel")]
+
+
+def parse_local_datetime(text: str) -> datetime | None:
+    """«25/03/2026 14:00» as a moment in Asia/Ho_Chi_Minh, or None."""
+    try:
+        return datetime.strptime(" ".join(text.split()), "%d/%m/%Y %H:%M").replace(tzinfo=LOCAL_TZ)
+    except ValueError:
+        return None

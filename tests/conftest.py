@@ -23,6 +23,8 @@ from bot.config import Settings
 from bot.domain.org import Organisation
 from storage import models as m
 from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram
+from tests.fake_zalo import FakeZalo
+from tests.fake_zalo_oa import FakeZaloOa
 from tests.postgres import PostgresServer
 
 TEST_DATABASE = os.environ.get("TEST_DATABASE", "sqlite")
@@ -123,6 +125,20 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
 @pytest.fixture
 async def telegram() -> AsyncIterator[FakeTelegram]:
     async with FakeTelegram() as server:
+        yield server
+
+
+@pytest.fixture
+async def zalo() -> AsyncIterator[FakeZalo]:
+    """The fake Zalo Bot Platform."""
+    async with FakeZalo() as server:
+        yield server
+
+
+@pytest.fixture
+async def oa(clock: FakeClock) -> AsyncIterator[FakeZaloOa]:
+    """The fake Zalo Official Account API, on the test's clock."""
+    async with FakeZaloOa(clock=clock) as server:
         yield server
 
 

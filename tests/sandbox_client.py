@@ -75,5 +75,10 @@ class SandboxPerson:
         raise AssertionError(f"no button {label!r}; offered: {offered}")
 
 
+def labels(lines: list[dict[str, Any]]) -> list[str]:
+    """The buttons under the bot's last message."""
+    return [button["text"] for row in lines[-1]["buttons"] for button in row]
+
+
 def texts(lines: list[dict[str, Any]]) -> str:
     return "\n".join(line["text"] for line in lines)

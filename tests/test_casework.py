@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.app import Application
 from bot.services.workflow import NotAllowed, answer_petition
-from handlers.officer import ACTION_LABELS, IDENTITY_ACTION
+from handlers.officer import ACTIONS
 from storage import models as m
 from storage.repository import SqlStore
 from tests.conftest import FakeClock
@@ -393,7 +393,7 @@ async def test_a_head_lets_one_officer_know_the_denouncer_and_each_view_is_logge
 # --- authorisation: every officer action, by everyone who may not take it -----------------------
 
 EVERY_OFFICER_BUTTON = [
-    *(f"pa:1.{action}" for action in [*ACTION_LABELS, IDENTITY_ACTION]),
+    *(f"pa:1.{action}" for action in ACTIONS),
     "xa:1.complex.yes",
     "ad:1.1.yes",
     "op:1",

@@ -15,7 +15,7 @@ from bot.services.dialogues import SessionPlan, ask_question, create_session, mo
 from storage import models as m
 from storage.repository import SqlStore
 from tests.conftest import FakeClock, run_due_jobs
-from tests.sandbox_client import SandboxPerson, texts
+from tests.sandbox_client import SandboxPerson, labels, texts
 from tests.test_filing_sandbox import consent
 
 TOPIC = "Giải phóng mặt bằng đường tránh xóm Na Mao"
@@ -101,11 +101,6 @@ async def question_rows(app: Application) -> dict[int, m.DialogueQuestion]:
 async def press_data(person: SandboxPerson, data: str) -> list[dict[str, Any]]:
     """Press a button by its data, as a forged or an old message's button would be."""
     return await person.act({"kind": "callback", "data": data})
-
-
-def labels(lines: list[dict[str, Any]]) -> list[str]:
-    """The buttons under the last message."""
-    return [button["text"] for row in lines[-1]["buttons"] for button in row]
 
 
 def officer(app: Application, http: aiohttp.ClientSession, handle: str) -> SandboxPerson:

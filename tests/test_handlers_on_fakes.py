@@ -18,9 +18,10 @@ from typing import Any
 import pytest
 
 from bot.app import DEMO_ORG_FILE, load_organisation
-from bot.conversation import Context, Conversation, Environment
+from bot.conversation import Context, Conversation
 from bot.core import Button, FileRef, Incoming, Kind, Outgoing, Recipient, Reply
 from bot.domain.petition import PetitionKind, PetitionState
+from bot.environment import Environment
 from bot.i18n import Catalogues, Translator
 from bot.ports import NewPetition, OfficerView
 from bot.rulebook import load_calendar, load_rulebook

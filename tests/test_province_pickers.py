@@ -102,12 +102,6 @@ async def only_petition(app: Application) -> m.Petition:
 
 
 @pytest.fixture
-async def zalo() -> AsyncIterator[FakeZalo]:
-    async with FakeZalo() as server:
-        yield server
-
-
-@pytest.fixture
 async def hcm_zalo_app(
     tmp_path: Path, zalo: FakeZalo, clock: FakeClock, hcm_file: Path
 ) -> AsyncIterator[Application]:

@@ -30,7 +30,7 @@ from bot.services.workflow import NotAllowed
 from storage import models as m
 from storage.repository import SqlStore
 from tests.conftest import FakeClock, make_settings
-from tests.sandbox_client import SandboxPerson, texts
+from tests.sandbox_client import SandboxPerson, labels, texts
 from tests.test_filing_sandbox import consent, file_complaint
 
 PLACE = "Phòng tiếp công dân, UBND xã Sơn Phú"
@@ -107,11 +107,6 @@ async def citizen(app: Application, http: aiohttp.ClientSession, number: int) ->
     person = SandboxPerson(app, http, f"citizen-{number}")
     await consent(person)
     return person
-
-
-def labels(lines: list[dict[str, Any]]) -> list[str]:
-    """The buttons under the bot's last message."""
-    return [button["text"] for row in lines[-1]["buttons"] for button in row]
 
 
 async def press_data(person: SandboxPerson, data: str) -> list[dict[str, Any]]:

@@ -31,12 +31,6 @@ PDF = b"%PDF-1.4 quyet dinh 12"
 
 
 @pytest.fixture
-async def zalo() -> AsyncIterator[FakeZalo]:
-    async with FakeZalo() as server:
-        yield server
-
-
-@pytest.fixture
 async def zalo_cdn() -> AsyncIterator[str]:
     """Where Zalo keeps the photos users send (their URL is the file's id)."""
     photos = {"ranh-gioi.jpg": tiny_png(4, 3)}

@@ -35,12 +35,6 @@ STORY = "Hàng xóm lấn chiếm lối đi chung, xã đã hòa giải nhưng k
 
 
 @pytest.fixture
-async def zalo() -> AsyncIterator[FakeZalo]:
-    async with FakeZalo() as server:
-        yield server
-
-
-@pytest.fixture
 async def app(tmp_path: Path, zalo: FakeZalo, clock: FakeClock) -> AsyncIterator[Application]:
     application = Application(zalo_settings(tmp_path, zalo), clock=clock)
     await application.start()

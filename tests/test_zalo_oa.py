@@ -77,12 +77,6 @@ async def running(
 
 
 @pytest.fixture
-async def oa(clock: FakeClock) -> AsyncIterator[FakeZaloOa]:
-    async with FakeZaloOa(clock=clock) as server:
-        yield server
-
-
-@pytest.fixture
 async def bot(tmp_path: Path, oa: FakeZaloOa, clock: FakeClock) -> AsyncIterator[Application]:
     async with running(oa_settings(tmp_path, oa), oa, clock) as app:
         yield app

@@ -8,23 +8,23 @@ Telegram, so the sandbox shows the real behaviour.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import re
 import shutil
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bot.channels import Accept, WebhookHandler
 from bot.core import FileRef, Incoming, Kind, Reply, SendResult, Undeliverable
 
 CHANNEL = "sandbox"
 UPLOAD_ID = re.compile(r"[0-9a-f]{32}")  # uuid4().hex, as save_upload names them
 HISTORY_LIMIT = 500
-
-Accept = Callable[[Sequence[Incoming]], Awaitable[list[Incoming]]]
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,10 @@ def officer_chat(handle: str) -> str:
 
 
 class SandboxChannel:
-    """Implements `bot.core.Messenger` for the browser page, and turns page actions into updates."""
+    """The browser page's messenger (a `bot.channels.Channel`); turns page actions into updates.
+
+    The page and its API are routes of the web app itself (`bot.web.app.SandboxRoutes`), not
+    webhooks: nothing to open, route or close here but the page's waiting long polls."""
 
     channel = CHANNEL
 
@@ -77,8 +80,24 @@ class SandboxChannel:
                 return []
         return self.transcript(chat_id, after)
 
+    async def open(self) -> None:
+        """Nothing to connect to: the page comes to the bot's web server."""
+
+    def routes(self, accept: Accept, clock: Callable[[], datetime]) -> dict[str, WebhookHandler]:
+        """None of its own (see the class docstring)."""
+        return {}
+
+    @contextlib.asynccontextmanager
+    async def running(self, accept: Accept, clock: Callable[[], datetime]) -> AsyncIterator[None]:
+        """The page's actions come in while inside; at the end, its waiting long polls end, so
+        that the web server, stopped next, does not wait for them."""
+        try:
+            yield
+        finally:
+            await self.close()
+
     async def close(self) -> None:
-        """End every waiting long poll, so that the web server can stop at once."""
+        """End every waiting long poll, and answer the later ones at once."""
         self._closing = True
         async with self._changed:
             self._changed.notify_all()

@@ -31,6 +31,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
+from bot.channels import Accept, PolledOrPosted, Webhook
 from bot.channels.webhooks import Refused, read_json, refused_without_secret, string_or_none
 from bot.core import FileRef, Incoming, Kind, Reply, RetryLater, SendResult, Undeliverable
 from bot.files import is_image
@@ -43,8 +44,7 @@ CAPTION_LIMIT = 1024
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "callback_query"]
 POLL_TIMEOUT_SECONDS = 25
-
-Accept = Callable[[Sequence[Incoming]], Awaitable[list[Incoming]]]
+WEBHOOK_PATH = "/telegram/webhook"
 
 
 def make_bot(token: str, api_url: str, pool_size: int = 16) -> Bot:
@@ -231,14 +231,28 @@ def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     return parts
 
 
-class TelegramChannel:
-    """The Telegram messenger: implements `bot.core.Messenger`, and receives updates."""
+class TelegramChannel(PolledOrPosted):
+    """The Telegram messenger: a `bot.channels.Channel`, by long polling or by `webhook`."""
 
     channel = CHANNEL
+    webhook_path = WEBHOOK_PATH
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, webhook: Webhook | None = None) -> None:
         self.bot = bot
+        self.webhook = webhook
         self._background: set[asyncio.Task[None]] = set()
+
+    async def open(self) -> None:
+        """Open the HTTP client and check the token (python-telegram-bot asks getMe)."""
+        await self.bot.initialize()
+
+    async def register_webhook(self, url: str, secret: str) -> None:
+        """Tell Telegram where to post, with which secret and which updates."""
+        await self.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
+
+    async def close(self) -> None:
+        """Close the HTTP client that `open` opened."""
+        await self.bot.shutdown()
 
     def _in_background(self, coroutine: Coroutine[Any, Any, None]) -> None:
         """Run a side task (button acknowledgements) without losing its reference."""

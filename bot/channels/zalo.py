@@ -32,6 +32,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from bot.channels import Accept, CredentialsRefused, PolledOrPosted, Webhook
 from bot.channels.numbered import (
     NETWORK_RETRY_SECONDS,
     ChatMemory,
@@ -58,8 +59,7 @@ CHANNEL = "zalo"
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
 POLL_TIMEOUT_SECONDS = 25
 EMPTY_POLL = 408
-
-Accept = Callable[[Sequence[Incoming]], Awaitable[list[Incoming]]]
+WEBHOOK_PATH = "/zalo/webhook"
 
 
 class ZaloBadToken(RuntimeError):
@@ -206,10 +206,11 @@ def _event_fields(event: str, message: dict[str, Any]) -> dict[str, Any]:
     return {"kind": Kind.UNSUPPORTED}
 
 
-class ZaloChannel(NumberedChannel):
-    """The Zalo Bot Platform messenger: implements `bot.core.Messenger`, and receives updates."""
+class ZaloChannel(NumberedChannel, PolledOrPosted):
+    """The Zalo Bot Platform messenger: a `bot.channels.Channel`, by long polling or `webhook`."""
 
     channel = CHANNEL
+    webhook_path = WEBHOOK_PATH
 
     def __init__(
         self,
@@ -218,9 +219,27 @@ class ZaloChannel(NumberedChannel):
         tr: Translator,
         files: LocalFiles,
         clock: Callable[[], datetime],
+        webhook: Webhook | None = None,
     ) -> None:
         super().__init__(memory, tr, files, clock)
         self.client = client
+        self.webhook = webhook
+
+    async def open(self) -> None:
+        """Open the HTTP client and check the token now, not at the first message."""
+        await self.client.start()
+        try:
+            await self.client.get_me()
+        except ZaloBadToken as error:
+            raise CredentialsRefused(str(error)) from error
+
+    async def register_webhook(self, url: str, secret: str) -> None:
+        """Tell Zalo where to post, and with which secret."""
+        await self.client.set_webhook(url, secret)
+
+    async def close(self) -> None:
+        """Close the HTTP client that `open` opened."""
+        await self.client.close()
 
     async def _send_photo(self, chat_id: str, url: str) -> str | None:
         return message_id_in(await self.client.send_photo(chat_id, url))

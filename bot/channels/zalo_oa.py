@@ -45,18 +45,20 @@ The contract, from Zalo's public docs (assumptions to verify on the live platfor
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import logging
 import math
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 
+from bot.channels import Accept, CredentialsRefused, WebhookHandler
 from bot.channels.numbered import (
     NETWORK_RETRY_SECONDS,
     ChatMemory,
@@ -77,6 +79,7 @@ from bot.channels.zalo_oa_tokens import Grant, OaTokens, ZaloOaAuthRefused
 from bot.core import FileRef, Incoming, Kind, Reply, RetryLater, SendResult, Undeliverable
 from bot.files import LocalFiles
 from bot.i18n import Translator
+from bot.loops import looping
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +117,6 @@ USER_EVENTS = frozenset(
     }
 )
 
-Accept = Callable[[Sequence[Incoming]], Awaitable[list[Incoming]]]
 LastMessageAt = Callable[[str], Awaitable[datetime | None]]
 
 
@@ -316,7 +318,7 @@ def signed_timestamp(app_id: str, body: bytes, secret_key: str, given: str) -> s
 
 
 class ZaloOaChannel(NumberedChannel):
-    """The Zalo OA messenger: implements `bot.core.Messenger`, and receives events."""
+    """The Zalo OA messenger: a `bot.channels.Channel` that Zalo always posts to (no polling)."""
 
     channel = CHANNEL
 
@@ -329,11 +331,44 @@ class ZaloOaChannel(NumberedChannel):
         tr: Translator,
         files: LocalFiles,
         clock: Callable[[], datetime],
+        *,
+        app_id: str,
+        secret_key: str,
     ) -> None:
         super().__init__(memory, tr, files, clock)
         self.client = client
         self.tokens = tokens
         self._last_message_at = last_message_at
+        self._app_id = app_id
+        self._secret_key = secret_key  # the OA's, which signs the events Zalo posts
+
+    async def open(self) -> None:
+        """Open the HTTP client and make sure a token can be had now, not at the first message:
+        a refused refresh token or app secret stops the start; an unreachable Zalo does not."""
+        await self.client.start()
+        try:
+            await self.tokens.current()
+        except ZaloOaAuthRefused as error:
+            raise CredentialsRefused(str(error)) from error
+        except RetryLater as error:
+            log.warning("zalo_oa token not checked at start (%s); sends will try", error)
+
+    def routes(self, accept: Accept, clock: Callable[[], datetime]) -> dict[str, WebhookHandler]:
+        """The webhook's route, always: the OA API has no long polling."""
+        return {WEBHOOK_PATH: self.webhook_handler(self._app_id, self._secret_key, accept, clock)}
+
+    @contextlib.asynccontextmanager
+    async def running(self, accept: Accept, clock: Callable[[], datetime]) -> AsyncIterator[None]:
+        """Zalo posts to the webhook set in the OA's settings; meanwhile the token is renewed
+        before it expires, even when nothing is sent."""
+        log.info("zalo_oa webhook at %s", WEBHOOK_PATH)
+        async with looping(self.tokens.keep_fresh, "zalo-oa-tokens"):
+            yield
+
+    async def close(self) -> None:
+        """Let a token refresh in flight store its new refresh token, then close the client."""
+        await self.tokens.close()
+        await self.client.close()
 
     async def send(self, chat_id: str, reply: Reply) -> SendResult:
         """Send within the reply window; outside it, refuse for good (see the module docstring)."""

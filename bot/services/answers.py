@@ -12,10 +12,10 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.conversation import Environment
 from bot.core import FileRef
 from bot.domain.petition import PetitionKind, PetitionState, outcomes_for
 from bot.domain.workflow import Action, next_state
+from bot.environment import Environment
 from bot.i18n import LOCAL_TZ, N_
 from bot.ports import OfficerView, PetitionDetail, Store
 from bot.services.access import unit_chain

@@ -10,11 +10,11 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.conversation import Environment
 from bot.core import FileRef, Recipient
 from bot.domain.deadlines import TooManyExtensions
 from bot.domain.petition import IDENTITY_NEEDS, Case, PetitionKind, PetitionState
 from bot.domain.workflow import Action, next_state
+from bot.environment import Environment
 from bot.i18n import LOCAL_TZ, N_
 from bot.ports import DeadlineView, OfficerView, PetitionDetail, Store
 from bot.services.access import may_act, units_under

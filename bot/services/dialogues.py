@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.conversation import Environment
 from bot.core import Button, Outgoing, Reply
 from bot.domain.dialogues import (
     CalendarEntry,
@@ -27,7 +26,9 @@ from bot.domain.dialogues import (
 )
 from bot.domain.org import Organisation
 from bot.domain.petition import PetitionKind
-from bot.i18n import DEFAULT_LOCALE, LOCALES, N_, Catalogues, Translator
+from bot.environment import Environment
+from bot.i18n import DEFAULT_LOCALE, LOCALES, N_, Translator
+from bot.jobs import DueJob, JobKinds
 from bot.ports import DialogueView, NewDialogue, OfficerView, QuestionView, Store
 from bot.services.filing import Draft, Filed, file_petition
 from bot.services.reception import may_record, peoples_committee
@@ -383,42 +384,47 @@ FAN_OUT_MESSAGES = {
 }
 
 
-async def session_job(
-    store: Store,
-    org: Organisation,
-    catalogues: Catalogues,
-    kind: str,
-    payload: dict[str, str],
-    now: datetime,
-) -> list[Outgoing]:
-    """An announcement, a cancellation or the minutes fan out; a reminder goes to registrants."""
-    session = await store.dialogue(int(payload.get("dialogue", 0)))
-    if session is None:
-        return []
-    leader = await store.officer_by_id(session.leader_id)
-    if kind == ANNOUNCE:
-        what = payload.get("what", "announce")
-        if session.state != FAN_OUT_STATES[what]:
-            return []  # e.g. cancelled before its announcement went out: nothing to announce
-        replies = {
-            locale: session_message(catalogues.get(locale), org, session, leader, what)
-            for locale in LOCALES
-        }
-        places = places_that_hear(org, session.audience)
-        registrants = session.id if what != "announce" else None
-        await store.fan_out(places, registrants, replies, DEFAULT_LOCALE, now)
-        return []
+jobs: JobKinds[Environment] = JobKinds()
+
+
+@jobs.kind(ANNOUNCE)
+async def fan_out(job: DueJob[Environment]) -> list[Outgoing]:
+    """An announcement, a cancellation or the minutes fan out to the places that hear of the
+    session (and, but for an announcement, to its registrants), in one statement."""
+    org, what = job.env.org, job.payload.get("what", "announce")
+    session = await job.store.dialogue(int(job.payload.get("dialogue", 0)))
+    if session is None or session.state != FAN_OUT_STATES[what]:
+        return []  # e.g. cancelled before its announcement went out: nothing to announce
+    leader = await job.store.officer_by_id(session.leader_id)
+    replies = {
+        locale: session_message(job.env.catalogues.get(locale), org, session, leader, what)
+        for locale in LOCALES
+    }
+    places = places_that_hear(org, session.audience)
+    registrants = session.id if what != "announce" else None
+    await job.store.fan_out(places, registrants, replies, DEFAULT_LOCALE, job.now)
+    return []
+
+
+@jobs.kind(REMIND)
+async def remind_registrants(job: DueJob[Environment]) -> list[Outgoing]:
+    """Before a session: those registered for it, unless it was cancelled or moved since (the
+    new time has its own reminders)."""
+    session = await job.store.dialogue(int(job.payload.get("dialogue", 0)))
     if (
-        session.state != DialogueState.ANNOUNCED
-        or datetime.fromisoformat(payload["starts_at"]) != session.starts_at
+        session is None
+        or session.state != DialogueState.ANNOUNCED
+        or datetime.fromisoformat(job.payload["starts_at"]) != session.starts_at
     ):
-        return []  # cancelled, or moved since: the new time has its own reminders
+        return []
+    leader = await job.store.officer_by_id(session.leader_id)
     outgoing = []
-    for citizen_id in await store.seat_holders(session.id, {Seat.REGISTERED}):
-        chat = await store.citizen_chat(citizen_id)
+    for citizen_id in await job.store.seat_holders(session.id, {Seat.REGISTERED}):
+        chat = await job.store.citizen_chat(citizen_id)
         if chat is not None:
-            t = catalogues.get(await store.locale_of(chat))
-            outgoing.append(Outgoing(chat, session_message(t, org, session, leader, "remind")))
+            t = job.env.catalogues.get(await job.store.locale_of(chat))
+            reply = session_message(t, job.env.org, session, leader, "remind")
+            outgoing.append(Outgoing(chat, reply))
     return outgoing
 
 

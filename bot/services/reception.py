@@ -6,7 +6,6 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.conversation import Environment
 from bot.domain.org import Organisation
 from bot.domain.petition import IDENTITY_NEEDS, PetitionKind, normalise_phone
 from bot.domain.reception import (
@@ -16,6 +15,7 @@ from bot.domain.reception import (
     ReceptionKind,
     ReceptionOutcome,
 )
+from bot.environment import Environment
 from bot.ports import NewReception, OfficerView, Store
 from bot.services.access import unit_chain
 from bot.services.filing import Draft, Filed, file_petition

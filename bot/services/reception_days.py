@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from bot.conversation import Environment
 from bot.core import Button, Outgoing, Reply
 from bot.domain.org import Organisation
 from bot.domain.reception import ReceptionKind, ReceptionOutcome
@@ -33,6 +32,7 @@ from bot.domain.reception_days import (
     parse_clock,
     reception_dates,
 )
+from bot.environment import Environment
 from bot.i18n import LOCAL_TZ, N_, Catalogues, Translator
 from bot.ports import (
     BookingView,

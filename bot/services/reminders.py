@@ -3,22 +3,25 @@
 `remind` goes to the assignee; `overdue` to the assignee and the unit's heads; `escalate` to the
 heads of the unit above. A petition no longer open, or a deadline already met, says nothing.
 A denouncer's identity is never part of these messages.
+
+The kinds of other features are declared here too, for modules that do not declare their own
+yet (reports, undelivered notices, reception days, a complaint's dialogue).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
-from bot.conversation import Environment
+from bot.buttons import OpenPetition
 from bot.core import UNDELIVERED_NOTICE_JOB, Button, Outgoing, Reply
 from bot.domain.org import Organisation
 from bot.domain.petition import OPEN_STATES, PetitionState
-from bot.i18n import LOCAL_TZ, N_, Catalogues, Translator
+from bot.environment import Environment
+from bot.i18n import LOCAL_TZ, N_, Translator
+from bot.jobs import PREPARE_FAILED, DueJob, JobKinds
 from bot.labels import kind_label, rule_label
 from bot.ports import DeadlineView, OfficerView, PetitionDetail, Store
-from bot.services.dialogues import ANNOUNCE, REMIND, session_job
 from bot.services.reception_days import RECEPTION_DAY_REMINDER, remind_booking
 from bot.services.reports import (
     REPORT_BUILD_JOB,
@@ -33,75 +36,68 @@ from bot.services.reports import (
 from bot.services.undelivered import undelivered_notice_job
 
 DIALOGUE_REMINDER = "dialogue.remind"
-SESSION_JOBS = frozenset({ANNOUNCE, REMIND})
-
+# The deadline kinds (`bot.services.filing.schedule_reminders` names them from the plan).
+REMIND, OVERDUE, ESCALATE = "deadline.remind", "deadline.overdue", "deadline.escalate"
+# What each deadline kind says, by the point of the period it falls on.
 MESSAGES = {
-    ("deadline.remind", "half"): N_("reminder.half"),
-    ("deadline.remind", "3wd"): N_("reminder.soon"),
-    ("deadline.remind", "due"): N_("reminder.due_today"),
-    ("deadline.overdue", "overdue"): N_("reminder.overdue"),
-    ("deadline.escalate", "escalate"): N_("reminder.escalate"),
+    (REMIND, "half"): N_("reminder.half"),
+    (REMIND, "3wd"): N_("reminder.soon"),
+    (REMIND, "due"): N_("reminder.due_today"),
+    (OVERDUE, "overdue"): N_("reminder.overdue"),
+    (ESCALATE, "escalate"): N_("reminder.escalate"),
 }
 
-
-class PrepareFailed:
-    """A job's long reading failed at its last try: the job runs without what it would have read
-    (a report: the officer is told; a report reminder: it goes without its draft)."""
+jobs: JobKinds[Environment] = JobKinds()
 
 
-PREPARE_FAILED = PrepareFailed()
-PREPARE_TRIES = 3  # a try per lease (5 minutes)
-Prepare = Callable[[Store, Environment, dict[str, str], datetime], Awaitable[Any]]
-# Jobs that read for seconds (reports over the whole archive) do it first, on a read snapshot
-# that never holds the database's writer; the job itself then only queues what was prepared.
-PREPARED_JOBS: dict[str, Prepare] = {
-    REPORT_BUILD_JOB: prepare_report_build,
-    REPORT_DUE_JOB: prepare_report_due,
-}
+@dataclass(frozen=True)
+class DeadlineNotice:
+    """What a deadline job is about, still to be said: its message, petition and deadline."""
+
+    message_id: str
+    petition: PetitionDetail
+    deadline: DeadlineView
 
 
-async def prepare_job(
-    store: Store, env: Environment, kind: str, payload: dict[str, str], now: datetime
-) -> Any:
-    """A job's long reading (a kind of `PREPARED_JOBS`), on a snapshot, before its transaction."""
-    return await PREPARED_JOBS[kind](store, env, payload, now)
+@jobs.kind(REMIND)
+async def remind_assignee(job: DueJob[Environment]) -> list[Outgoing]:
+    """Half the period gone, three working days left, due today: the assignee is reminded."""
+    notice = await _still_to_say(job, REMIND)
+    if notice is None or _moment_passed(job, notice.deadline.due_date):
+        return []
+    assignee = await _assignee(job.store, notice.petition)
+    return await _tell(job, notice, [assignee] if assignee else [])
 
 
-async def run_job(
-    store: Store,
-    env: Environment,
-    kind: str,
-    payload: dict[str, str],
-    petition_id: int | None,
-    now: datetime,
-    prepared: Any = None,
-) -> list[Outgoing]:
-    """The messages one scheduled job sends (with what `prepare_job` gave for it, if anything)."""
-    org, catalogues = env.org, env.catalogues
-    if kind == REPORT_BUILD_JOB:
-        if prepared is PREPARE_FAILED:
-            return await report_build_failed(store, env, payload)
-        files = prepared if isinstance(prepared, ReportFiles) else None
-        return await report_build_job(store, env, payload, now, files)
-    if kind == REPORT_DUE_JOB:
-        drafts = None if prepared is PREPARE_FAILED else prepared
-        return await report_due_job(store, env, payload, now, drafts)
-    if kind == UNDELIVERED_NOTICE_JOB:
-        return await undelivered_notice_job(store, env, payload, petition_id)
-    if kind == DIALOGUE_REMINDER:
-        return await dialogue_reminder(store, catalogues, payload, petition_id)
-    if kind == RECEPTION_DAY_REMINDER:
-        return await remind_booking(store, catalogues, payload, now)
-    if kind in SESSION_JOBS:
-        return await session_job(store, org, catalogues, kind, payload, now)
-    return await deadline_job(store, org, catalogues, kind, payload, petition_id, now)
+@jobs.kind(OVERDUE)
+async def tell_overdue(job: DueJob[Environment]) -> list[Outgoing]:
+    """The due day has passed: the assignee and the unit's heads are told."""
+    notice = await _still_to_say(job, OVERDUE)
+    if notice is None:
+        return []
+    assignee = await _assignee(job.store, notice.petition)
+    heads = await job.store.heads_of(notice.petition.unit)
+    return await _tell(
+        job, notice, ([assignee] if assignee else []) + [h for h in heads if h != assignee]
+    )
 
 
-async def dialogue_reminder(
-    store: Store, catalogues: Catalogues, payload: dict[str, str], petition_id: int | None
-) -> list[Outgoing]:
+@jobs.kind(ESCALATE)
+async def escalate(job: DueJob[Environment]) -> list[Outgoing]:
+    """Still overdue days later: the heads of the unit above (the unit's own, at the top)."""
+    notice = await _still_to_say(job, ESCALATE)
+    if notice is None:
+        return []
+    unit = notice.petition.unit
+    parent = job.env.org.units[unit].parent
+    return await _tell(job, notice, await job.store.heads_of(parent or unit))
+
+
+@jobs.kind(DIALOGUE_REMINDER)
+async def dialogue_reminder(job: DueJob[Environment]) -> list[Outgoing]:
     """The day before a dialogue: the complainant and the officer, unless it was moved or held."""
-    petition = await store.petition(petition_id) if petition_id else None
+    store, payload = job.store, job.payload
+    petition = await store.petition(job.petition_id) if job.petition_id else None
     if petition is None or petition.summary.state != PetitionState.DIALOGUE:
         return []
     latest = await store.last_event(petition.summary.id, {"hold_dialogue"})
@@ -116,74 +112,88 @@ async def dialogue_reminder(
         chats += await store.officer_chats(assignee.id)
     outgoing = []
     for chat in chats:
-        t = catalogues.get(await store.locale_of(chat))
+        t = job.env.catalogues.get(await store.locale_of(chat))
         text = t("dialogue.reminder", code=code, time=t.datetime(at), place=place)
         about = petition.summary.id if chat == filer else None  # the filer must be told
         outgoing.append(Outgoing(chat, Reply(text, about=about)))
     return outgoing
 
 
-async def deadline_job(
-    store: Store,
-    org: Organisation,
-    catalogues: Catalogues,
-    kind: str,
-    payload: dict[str, str],
-    petition_id: int | None,
-    now: datetime,
-) -> list[Outgoing]:
-    """The messages one deadline job sends (none if there is nothing left to say)."""
-    message_id = MESSAGES.get((kind, payload.get("point", "")))
-    petition = await store.petition(petition_id) if petition_id else None
+@jobs.kind(REPORT_BUILD_JOB, prepare=prepare_report_build)
+async def build_report(job: DueJob[Environment]) -> list[Outgoing]:
+    """A report asked for in chat: its files, or word that they could not be made."""
+    if job.prepared is PREPARE_FAILED:
+        return await report_build_failed(job.store, job.env, job.payload)
+    files = job.prepared if isinstance(job.prepared, ReportFiles) else None
+    return await report_build_job(job.store, job.env, job.payload, job.now, files)
+
+
+@jobs.kind(REPORT_DUE_JOB, prepare=prepare_report_due)
+async def reports_coming_due(job: DueJob[Environment]) -> list[Outgoing]:
+    """The daily check of reports coming due, their drafts attached when they could be made."""
+    drafts = None if job.prepared is PREPARE_FAILED else job.prepared
+    return await report_due_job(job.store, job.env, job.payload, job.now, drafts)
+
+
+@jobs.kind(UNDELIVERED_NOTICE_JOB)
+async def undelivered_notice(job: DueJob[Environment]) -> list[Outgoing]:
+    """The citizen could not be told: the petition's officers are."""
+    return await undelivered_notice_job(job.store, job.env, job.payload, job.petition_id)
+
+
+@jobs.kind(RECEPTION_DAY_REMINDER)
+async def reception_day_reminder(job: DueJob[Environment]) -> list[Outgoing]:
+    """Before a booked reception-day slot: the citizen who booked it."""
+    return await remind_booking(job.store, job.env.catalogues, job.payload, job.now)
+
+
+async def _still_to_say(job: DueJob[Environment], kind: str) -> DeadlineNotice | None:
+    """The notice a deadline job gives, if it still has one to give: a point this kind speaks
+    of, a petition still open, its deadline still open and still due on the planned date."""
+    message_id = MESSAGES.get((kind, job.payload.get("point", "")))
+    petition = await job.store.petition(job.petition_id) if job.petition_id else None
     if message_id is None or petition is None:
-        return []
+        return None
+    if PetitionState(petition.summary.state) not in OPEN_STATES:
+        return None
     # A reopened petition has its rule twice, the old period met and the new one open.
     deadline = next(
         (
             d
             for d in petition.summary.deadlines
-            if d.rule_id == payload.get("rule_id") and d.status == "open"
+            if d.rule_id == job.payload.get("rule_id") and d.status == "open"
         ),
         None,
     )
     if deadline is None:
-        return []
-    if PetitionState(petition.summary.state) not in OPEN_STATES:
-        return []
-    if payload.get("due", deadline.due_date.isoformat()) != deadline.due_date.isoformat():
-        return []  # planned for a date an extension has since moved
-    if _superseded(kind, payload.get("point", ""), deadline.due_date, now):
-        return []
+        return None
+    if job.payload.get("due", deadline.due_date.isoformat()) != deadline.due_date.isoformat():
+        return None  # planned for a date an extension has since moved
+    return DeadlineNotice(message_id, petition, deadline)
+
+
+async def _tell(
+    job: DueJob[Environment], notice: DeadlineNotice, officers: list[OfficerView]
+) -> list[Outgoing]:
+    """The notice to every chat of these officers, each in the officer's language."""
     outgoing = []
-    for officer in await _recipients(store, org, kind, petition):
-        for chat in await store.officer_chats(officer.id):
-            t = catalogues.get(await store.locale_of(chat))
-            outgoing.append(Outgoing(chat, _reply(t, message_id, org, petition, deadline, now)))
+    for officer in officers:
+        for chat in await job.store.officer_chats(officer.id):
+            t = job.env.catalogues.get(await job.store.locale_of(chat))
+            reply = _reply(
+                t, notice.message_id, job.env.org, notice.petition, notice.deadline, job.now
+            )
+            outgoing.append(Outgoing(chat, reply))
     return outgoing
 
 
-def _superseded(kind: str, point: str, due: date, now: datetime) -> bool:
+def _moment_passed(job: DueJob[Environment], due: date) -> bool:
     """A reminder caught up late (after downtime) whose moment has passed says nothing.
 
     "Three days left" after the due day would mislead; the overdue notice speaks instead.
     """
-    if kind != "deadline.remind":
-        return False
-    today = now.astimezone(LOCAL_TZ).date()
-    return today > due or (point != "due" and today >= due)
-
-
-async def _recipients(
-    store: Store, org: Organisation, kind: str, petition: PetitionDetail
-) -> list[OfficerView]:
-    assignee = await _assignee(store, petition)
-    if kind == "deadline.remind":
-        return [assignee] if assignee else []
-    if kind == "deadline.overdue":
-        heads = await store.heads_of(petition.unit)
-        return ([assignee] if assignee else []) + [h for h in heads if h != assignee]
-    parent = org.units[petition.unit].parent
-    return await store.heads_of(parent) if parent else await store.heads_of(petition.unit)
+    today = job.now.astimezone(LOCAL_TZ).date()
+    return today > due or (job.payload.get("point") != "due" and today >= due)
 
 
 async def _assignee(store: Store, petition: PetitionDetail) -> OfficerView | None:
@@ -210,4 +220,4 @@ def _reply(
         days=abs((deadline.due_date - today).days),
         unit=org.units[petition.unit].name,
     )
-    return Reply(text, ((Button(t("officer.open"), f"op:{petition.summary.id}"),),))
+    return Reply(text, ((Button(t("officer.open"), OpenPetition(petition.summary.id).pack()),),))

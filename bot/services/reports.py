@@ -19,9 +19,9 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from bot.conversation import Environment
 from bot.core import Outgoing, Recipient, Reply
 from bot.domain.org import Organisation
+from bot.environment import Environment
 from bot.i18n import LOCAL_TZ, Translator
 from bot.labels import KIND_LABELS, kind_label
 from bot.ports import OfficerView, Store

@@ -10,8 +10,9 @@ message: the petition card shows the officer what they may see.
 
 from __future__ import annotations
 
-from bot.conversation import Environment
+from bot.buttons import OpenPetition
 from bot.core import Button, Outgoing, Reply
+from bot.environment import Environment
 from bot.ports import Store
 from bot.reporting.exports import CHANNEL_LABELS
 
@@ -36,6 +37,6 @@ async def undelivered_notice_job(
                 channel=t(CHANNEL_LABELS[channel]) if channel in CHANNEL_LABELS else channel,
                 reason=payload.get("reason", ""),
             )
-            open_it = Button(t("officer.open"), f"op:{petition.summary.id}")
+            open_it = Button(t("officer.open"), OpenPetition(petition.summary.id).pack())
             outgoing.append(Outgoing(chat, Reply(text, ((open_it,),))))
     return outgoing

@@ -6,13 +6,13 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.conversation import Environment
 from bot.core import FileRef, Recipient
 from bot.domain.deadlines import due_date
 from bot.domain.petition import Case, PetitionKind, PetitionState, outcomes_for
 from bot.domain.refusals import RefusalReason, reason
 from bot.domain.routing import pick_officer
 from bot.domain.workflow import Action, next_state
+from bot.environment import Environment
 from bot.i18n import LOCAL_TZ
 from bot.ports import DeadlineView, OfficerView, PetitionDetail, Store
 from bot.services.access import may_act

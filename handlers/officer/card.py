@@ -1,0 +1,175 @@
+"""A petition's card for an officer: the petition as the law lets this officer read it, its files,
+and the buttons of the actions this officer may take on it now (from `ACTIONS`)."""
+
+from __future__ import annotations
+
+from bot.buttons import OpenPetition, PetitionAction, PetitionFiles
+from bot.conversation import Context
+from bot.core import Button
+from bot.domain.petition import Case, mask_phone
+from bot.i18n import LOCAL_TZ, Translator
+from bot.labels import event_label, kind_label, rule_label, state_label
+from bot.ports import DeadlineView, OfficerView, PetitionDetail
+from bot.services.access import may_see, may_see_identity
+from handlers.callbacks import on
+from handlers.officer.actions import ACTIONS
+from handlers.officer.base import COMPLEXITY_LABELS, router
+from handlers.staff import current_officer, refuse
+
+TIMELINE_LIMIT = 8
+
+
+@on(router, OpenPetition)
+async def open_petition(ctx: Context, data: OpenPetition) -> None:
+    """Shows one petition in full to an officer allowed to see it."""
+    officer = await current_officer(ctx)
+    if officer is None:
+        return
+    petition = await ctx.store.petition(data.petition)
+    if petition is None or not may_see(ctx.env.org, officer, petition):
+        refuse(ctx, officer, f"petition {data.petition}")
+        return
+    buttons = action_buttons(ctx, officer, petition)
+    if petition.attachments and may_see_identity(officer, petition):
+        label = ctx.t("officer.files.show", count=petition.attachments)
+        buttons.append(Button(label, PetitionFiles(petition.summary.id).pack()))
+    ctx.reply(await petition_text(ctx, officer, petition), *([button] for button in buttons))
+    if not petition.anonymous and may_see_identity(officer, petition):
+        await ctx.store.audit(
+            f"officer:{officer.handle}",
+            "petition.identity_viewed",
+            petition.summary.code,
+            {},
+            ctx.now,
+        )
+
+
+@on(router, PetitionFiles)
+async def show_files(ctx: Context, data: PetitionFiles) -> None:
+    """The petition's photos and documents, each sent as a file; a denunciation's files only to
+    those who may know the denouncer (a scanned letter carries a name and a signature)."""
+    officer = await current_officer(ctx)
+    if officer is None:
+        return
+    petition = await ctx.store.petition(data.petition)
+    if (
+        petition is None
+        or not may_see(ctx.env.org, officer, petition)
+        or not may_see_identity(officer, petition)
+    ):
+        refuse(ctx, officer, f"files of petition {data.petition}")
+        return
+    files = await ctx.store.petition_files(petition.summary.id)
+    await ctx.store.audit(
+        f"officer:{officer.handle}", "petition.files_viewed", petition.summary.code, {}, ctx.now
+    )
+    for number, file in enumerate(files, start=1):
+        caption = ctx.t("officer.files.caption", code=petition.summary.code, number=number)
+        ctx.reply(f"{caption} {file.name or ''}".strip(), attachment=file)
+    if not files:
+        ctx.reply(ctx.t("officer.files.none"))
+
+
+def action_buttons(ctx: Context, officer: OfficerView, petition: PetitionDetail) -> list[Button]:
+    """What this officer may do to the petition now; someone only shown it may do nothing."""
+    return [
+        Button(ctx.t(action.label), PetitionAction(petition.summary.id, action.name).pack())
+        for action in ACTIONS.offered(ctx.env.org, officer, petition)
+    ]
+
+
+async def petition_text(ctx: Context, officer: OfficerView, petition: PetitionDetail) -> str:
+    """The petition as an officer reads it; the filer's identity only where the law allows."""
+    t = ctx.t
+    org = ctx.env.org
+    summary = petition.summary
+    field = org.field(summary.field)
+    return t(
+        "officer.petition",
+        code=summary.code,
+        kind=kind_label(t, summary.kind),
+        field=t(field.label) if field else summary.field,
+        state=state_label(t, summary.state),
+        received=t.datetime(summary.received_at),
+        unit=org.units[petition.unit].name,
+        place=place_text(ctx, petition) or "—",
+        filer=filer_text(ctx, officer, petition),
+        case=case_text(t, petition.case),
+        content=petition.content,
+        files=petition.attachments,
+        deadlines=deadlines_text(ctx, summary.deadlines),
+        timeline=await timeline_text(ctx, petition),
+    )
+
+
+def filer_text(ctx: Context, officer: OfficerView, petition: PetitionDetail) -> str:
+    """Who filed: hidden for a denunciation unless this officer may know (LEGAL §4)."""
+    t = ctx.t
+    if petition.anonymous:
+        return t("officer.filer.anonymous")
+    if not may_see_identity(officer, petition):
+        return t("officer.filer.protected")
+    phone = (
+        petition.filer_phone
+        if petition.assignee_id == officer.id
+        else mask_phone(petition.filer_phone)
+    )
+    return f"{petition.filer_name} · {phone} · {petition.filer_address or '—'}"
+
+
+def place_text(ctx: Context, petition: PetitionDetail) -> str:
+    """Where it happened: the village, the citizen's words, a shared location."""
+    org = ctx.env.org
+    return ", ".join(
+        part
+        for part in (
+            org.areas[petition.area].name if petition.area and petition.area in org.areas else None,
+            petition.place_note,
+            ctx.t("filing.place.shared_location") if petition.latitude is not None else None,
+        )
+        if part
+    )
+
+
+def case_text(t: Translator, case: Case) -> str:
+    """The classification in one line: instance, remote area, complexity, group."""
+    parts = [t("officer.case.instance", instance=case.instance)]
+    if case.remote_area:
+        parts.append(t("officer.case.remote"))
+    if case.complexity != "normal":
+        parts.append(t(COMPLEXITY_LABELS[case.complexity]))
+    if case.group_size > 1:
+        parts.append(
+            t("officer.case.group", people=case.group_size, representatives=case.representatives)
+        )
+    return " · ".join(parts)
+
+
+def deadlines_text(ctx: Context, deadlines: tuple[DeadlineView, ...]) -> str:
+    """Open deadlines with the days left (or overdue); settled ones plainly."""
+    t = ctx.t
+    today = ctx.now.astimezone(LOCAL_TZ).date()
+    lines = []
+    for deadline in deadlines:
+        if deadline.status != "open":
+            continue
+        days = (deadline.due_date - today).days
+        left = (
+            t("officer.days.overdue", days=-days)
+            if days < 0
+            else t("officer.days.today")
+            if days == 0
+            else t("officer.days.left", days=days)
+        )
+        what = rule_label(t, deadline.rule_id)
+        lines.append(
+            t("officer.deadline.left", what=what, date=t.date(deadline.due_date), left=left)
+        )
+    return "\n".join(lines)
+
+
+async def timeline_text(ctx: Context, petition: PetitionDetail) -> str:
+    """The latest steps, newest last."""
+    t = ctx.t
+    events = (await ctx.store.petition_events(petition.summary.id))[-TIMELINE_LIMIT:]
+    return "\n".join(f"• {t.datetime(e.at)}: {event_label(t, e.action)}" for e in events)

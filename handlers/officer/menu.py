@@ -1,0 +1,117 @@
+"""The officer's menu and lists: their own petitions, a head's unit and its overdue ones, and a
+petition found by its code."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.buttons import OpenPetition
+from bot.conversation import Context
+from bot.core import Button
+from bot.domain.reminders import urgency
+from bot.i18n import LOCAL_TZ, N_
+from bot.labels import kind_label
+from bot.ports import OfficerView
+from bot.services.access import units_under
+from bot.services.reception import may_record
+from handlers.officer.base import router
+from handlers.officer.card import open_petition
+from handlers.staff import current_officer
+
+log = logging.getLogger(__name__)
+
+LIST_LIMIT = 20
+URGENCY_LABELS = {
+    "overdue": N_("officer.urgency.overdue"),
+    "soon": N_("officer.urgency.soon"),
+    "on_track": N_("officer.urgency.on_track"),
+}
+
+
+async def officer_menu(ctx: Context, officer: OfficerView, intro: str | None) -> None:
+    """The officer's menu."""
+    t = ctx.t
+    head_rows = (
+        [
+            [
+                Button(t("officer.menu.unit"), "of:unit"),
+                Button(t("officer.menu.overdue"), "of:overdue"),
+            ]
+        ]
+        if "head" in officer.roles
+        else []
+    )
+    ctx.reply(
+        intro or t("officer.menu", name=officer.name),
+        [Button(t("officer.menu.assigned"), "of:list")],
+        *([[Button(t("officer.menu.reception"), "rc:new")]] if may_record(officer) else []),
+        *head_rows,
+        *(
+            [
+                [
+                    Button(t("officer.menu.dialogues"), "dm:home"),
+                    Button(t("officer.menu.reception_days"), "rs:home"),
+                ]
+            ]
+            if may_record(officer)
+            else []
+        ),
+        *(
+            [
+                [
+                    Button(t("officer.menu.indicators"), "ki:show"),
+                    Button(t("officer.menu.reports"), "rp:home"),
+                ]
+            ]
+            if officer.roles & {"head", "inspector"}
+            else []
+        ),
+        [Button(t("menu.help"), "m:help"), Button(t("menu.language"), "m:lang")],
+        remove_keyboard=True,
+    )
+
+
+@router.global_button("of")
+async def officer_list(ctx: Context) -> None:
+    """Lists the officer's open petitions, soonest deadline first."""
+    officer = await current_officer(ctx)
+    if officer is None:
+        return
+    t = ctx.t
+    today = ctx.now.astimezone(LOCAL_TZ).date()
+    if ctx.choice in {"unit", "overdue"}:
+        if "head" not in officer.roles:
+            log.warning("officer %s asked for a head's list", officer.handle)
+            ctx.reply(t("officer.not_allowed"))
+            return
+        units = units_under(ctx.env.org, officer.unit)
+        overdue_only = today if ctx.choice == "overdue" else None
+        petitions = await ctx.store.petitions_of_units(units, LIST_LIMIT, overdue_only)
+    else:
+        petitions = await ctx.store.petitions_assigned(officer.id, LIST_LIMIT)
+    if not petitions:
+        ctx.reply(t("officer.list.empty"))
+        return
+    rows = []
+    for petition in petitions:
+        due = min((d.due_date for d in petition.deadlines if d.status == "open"), default=None)
+        label = f"{petition.code} · {kind_label(t, petition.kind)}"
+        if due:
+            mark = URGENCY_LABELS[urgency(due, today, ctx.env.calendar)]
+            label = f"{t(mark)} {label} · {t.date(due)}"
+        rows.append([Button(label, OpenPetition(petition.id).pack())])
+    ctx.reply(t("officer.list.title", count=len(petitions)), *rows)
+
+
+@router.command("tim")
+async def find_by_code(ctx: Context) -> None:
+    """/tim SP-2026-000123: open a petition by its code (for those allowed to see it)."""
+    officer = await current_officer(ctx)
+    if officer is None:
+        return
+    petition_id = await ctx.store.petition_id_by_code(ctx.incoming.args.strip().upper())
+    if petition_id is None:
+        ctx.reply(ctx.t("officer.find.none", code=ctx.incoming.args.strip()[:32]))
+        return
+    ctx.choice = str(petition_id)
+    await open_petition(ctx)

@@ -1,0 +1,59 @@
+"""An answer's offers stay open after the notice scrolls away: the stars and the second complaint
+are under the petition in «Đơn của tôi», and typing «4 sao» later still rates it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import aiohttp
+from sqlalchemy import select
+
+from bot.app import Application
+from storage import models as m
+from tests.conftest import FakeClock
+from tests.sandbox_client import SandboxPerson, labels, texts
+from tests.test_casework import answered_complaint
+
+
+async def test_the_rating_and_the_second_complaint_stay_reachable_after_other_messages(
+    sandbox_app: Application, http: aiohttp.ClientSession, clock: FakeClock
+) -> None:
+    citizen, answer = await answered_complaint(sandbox_app, http)
+    assert "⭐⭐⭐⭐" in labels(answer)
+    await citizen.say("cảm ơn cán bộ")  # an unrelated message: the menu
+    menu = await citizen.say("/menu")
+
+    timeline = await citizen.press("Diễn biến", await citizen.press("Đơn của tôi", menu))
+    assert "⭐⭐⭐⭐" in labels(timeline) and "⚖️ Khiếu nại lần hai" in labels(timeline)
+
+    asked = await citizen.say("4 sao")  # typed, long after the notice
+    assert "Điều gì khiến ông/bà đánh giá như vậy?" in texts(asked)
+    async with sandbox_app.db.transaction() as session:
+        rating = await session.scalar(select(m.Rating))
+    assert rating is not None and rating.score == 4
+
+    # Rated: the stars are no longer offered; the second complaint still is, until its window.
+    timeline = await my_timeline(citizen)
+    assert "⭐⭐⭐⭐" not in labels(timeline) and "⚖️ Khiếu nại lần hai" in labels(timeline)
+    clock.now = datetime(2026, 4, 2, 3, 0, tzinfo=UTC)  # the day after its last day, 01/04/2026
+    assert "⚖️ Khiếu nại lần hai" not in labels(await my_timeline(citizen))
+
+
+async def my_timeline(citizen: SandboxPerson) -> list[dict]:
+    """«Đơn của tôi», then the history of the one petition."""
+    mine = await citizen.press("Đơn của tôi", await citizen.say("/menu"))
+    return await citizen.press("Diễn biến", mine)
+
+
+async def test_typed_stars_with_nothing_to_rate_are_not_taken(
+    sandbox_app: Application, http: aiohttp.ClientSession
+) -> None:
+    citizen, _ = await answered_complaint(sandbox_app, http)
+    await citizen.say("5 sao")
+    await citizen.say("/menu")
+    # The one rating is kept; a second «5 sao» has nothing left to rate and shows the menu.
+    lines = await citizen.say("5 sao")
+    assert "Ông/bà cần gì? Chọn một mục bên dưới." in texts(lines)
+    async with sandbox_app.db.transaction() as session:
+        ratings = list(await session.scalars(select(m.Rating)))
+    assert [r.score for r in ratings] == [5]
