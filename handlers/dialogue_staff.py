@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -52,7 +51,7 @@ from handlers.common import forged_button, show_menu
 from handlers.filing import tell_assignee
 from handlers.picker import Option, page_rows, picked, typed_text, with_page_hint
 from handlers.staff import cancel_row, current_officer, parse_local_datetime, refuse
-from handlers.steps import choose, choose_many, labelled, pressed, within, write
+from handlers.steps import choose, choose_many, counted, labelled, pressed, within, write
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +67,6 @@ MAX_MINUTES_CHARS = 3000  # sent to every follower in one message, with the sess
 MAX_REASON_CHARS = 500
 MAX_COMMITMENT_CHARS = 1000
 OPEN_QUESTIONS = frozenset({QuestionStatus.PENDING, QuestionStatus.ACCEPTED})
-_NUMBER = re.compile(r"[0-9]{1,6}")
 Result = TypeVar("Result")
 
 STATE_MARKS = {
@@ -252,12 +250,6 @@ def place_name(env: Environment, code: str, t: Translator) -> str:
     if code in env.org.units:
         return t("dm.audience.commune", unit=env.org.units[code].name)
     return env.org.areas[code].name
-
-
-def typed_number(ctx: Context, low: int, high: int) -> int | None:
-    """A whole number typed within bounds, or None."""
-    text = typed_text(ctx)
-    return int(text) if _NUMBER.fullmatch(text) and low <= int(text) <= high else None
 
 
 async def tell_citizen(ctx: Context, citizen_id: int, make: ReplyFactory) -> None:
@@ -495,20 +487,20 @@ choose_many(
 )
 
 
-async def prompt_capacity(ctx: Context) -> None:
-    """Asks how many seats there are."""
-    ctx.reply(ctx.t("dm.ask_capacity"), nav_buttons(ctx))
-
-
-@ORGANISING.step("s.capacity", prompt_capacity)
-async def answer_capacity(ctx: Context) -> None:
+async def keep_capacity(ctx: Context, seats: str) -> None:
     """Keeps the number of seats and asks when registration closes."""
-    seats = typed_number(ctx, 1, MAX_CAPACITY)
-    if seats is None:
-        ctx.aside(ctx.t("dm.capacity_invalid", limit=MAX_CAPACITY))
-        return
-    work_of(ctx).capacity = seats
+    work_of(ctx).capacity = int(seats)
     await ORGANISING.forward(ctx, "s.closes")
+
+
+write(
+    ORGANISING,
+    "s.capacity",
+    N_("dm.ask_capacity"),
+    keep_capacity,
+    check=counted(1, MAX_CAPACITY),
+    invalid=lambda ctx: ctx.t("dm.capacity_invalid", limit=MAX_CAPACITY),
+)
 
 
 async def prompt_closes(ctx: Context) -> None:
@@ -922,20 +914,20 @@ async def begin_closing(ctx: Context, dialogue_id: int) -> None:
     await ORGANISING.start(ctx, SessionWork(dialogue=dialogue_id), "s.close.attendance")
 
 
-async def prompt_attendance(ctx: Context) -> None:
-    """Asks how many people came."""
-    ctx.reply(ctx.t("dm.close.ask_attendance"), nav_buttons(ctx))
-
-
-@ORGANISING.step("s.close.attendance", prompt_attendance)
-async def answer_attendance(ctx: Context) -> None:
+async def keep_attendance(ctx: Context, count: str) -> None:
     """Keeps the attendance and asks for the minutes."""
-    count = typed_number(ctx, 0, MAX_CAPACITY)
-    if count is None:
-        ctx.aside(ctx.t("dm.close.attendance_invalid"))
-        return
-    work_of(ctx).attendance = count
+    work_of(ctx).attendance = int(count)
     await ORGANISING.forward(ctx, "s.close.minutes")
+
+
+write(
+    ORGANISING,
+    "s.close.attendance",
+    N_("dm.close.ask_attendance"),
+    keep_attendance,
+    check=counted(0, MAX_CAPACITY),
+    invalid=N_("dm.close.attendance_invalid"),
+)
 
 
 async def prompt_minutes(ctx: Context) -> None:
@@ -983,29 +975,26 @@ choose_many(
 )
 
 
-async def prompt_commitment(ctx: Context) -> None:
-    """Asks for a commitment the leader made, or to go on without (more)."""
-    ctx.reply(
-        ctx.t("dm.close.ask_commitment", limit=MAX_COMMITMENT_CHARS),
-        [ctx.button(ctx.t("dm.close.no_more_commitments"), "none")],
-        nav_buttons(ctx),
-    )
-
-
-@ORGANISING.step("s.close.commitment", prompt_commitment)
-async def answer_commitment(ctx: Context) -> None:
-    """Keeps the commitment's words and asks which unit carries it out."""
-    if ctx.choice == "none":
+async def keep_commitment(ctx: Context, text: str) -> None:
+    """Keeps the commitment's words and asks which unit carries it out; none: the review."""
+    if not text:
         await ORGANISING.forward(ctx, "s.close.review")
-        return
-    text = typed_text(ctx)
-    if not MIN_TEXT_CHARS <= len(text) <= MAX_COMMITMENT_CHARS:
-        ctx.aside(
-            ctx.t("dm.close.commitment_invalid", min=MIN_TEXT_CHARS, max=MAX_COMMITMENT_CHARS)
-        )
         return
     work_of(ctx).commitment = text
     await ORGANISING.forward(ctx, "s.close.unit")
+
+
+write(
+    ORGANISING,
+    "s.close.commitment",
+    lambda ctx: ctx.t("dm.close.ask_commitment", limit=MAX_COMMITMENT_CHARS),
+    keep_commitment,
+    check=within(MIN_TEXT_CHARS, MAX_COMMITMENT_CHARS),
+    invalid=lambda ctx: ctx.t(
+        "dm.close.commitment_invalid", min=MIN_TEXT_CHARS, max=MAX_COMMITMENT_CHARS
+    ),
+    skip=N_("dm.close.no_more_commitments"),
+)
 
 
 async def prompt_commitment_unit(ctx: Context) -> None:

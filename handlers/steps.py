@@ -159,3 +159,8 @@ def write(
 def within(low: int, high: int, *, digits: bool = True) -> Check:
     """Text of `low` to `high` characters (and, for a name, `digits=False`, without digits)."""
     return lambda text: low <= len(text) <= high and (digits or not any(c.isdigit() for c in text))
+
+
+def counted(low: int, high: int) -> Check:
+    """A whole number from `low` to `high`, in ASCII digits."""
+    return lambda text: text.isascii() and text.isdigit() and low <= int(text) <= high
