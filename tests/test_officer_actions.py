@@ -145,14 +145,20 @@ async def test_a_head_sees_the_units_queue_and_its_overdue_petitions_others_do_n
     chairman = SandboxPerson(sandbox_app, http, "officer-sp.chutich")  # head of the commune
     queue = await chairman.act({"kind": "callback", "data": "of:unit"})
     assert "SP-2026-000001" in str(queue[-1]["buttons"]), "the office below is in his queue"
+    # Each list says what it is: the unit's queue, not «assigned to you».
+    assert "Đơn đang mở của UBND xã Sơn Phú và các đơn vị trực thuộc (1)" in texts(queue)
+    assert "giao cho đồng chí" not in texts(queue)
     overdue = await chairman.act({"kind": "callback", "data": "of:overdue"})
-    assert "không có đơn" in texts(overdue)
-    clock.now = datetime(2026, 3, 13, 3, 0, tzinfo=UTC)
+    assert "UBND xã Sơn Phú và các đơn vị trực thuộc không có đơn nào quá hạn" in texts(overdue)
+    assert "🏠 Về menu chính" in str(overdue[-1]["buttons"])  # a list leads back to the menu
+    clock.now = datetime(2026, 3, 13, 3, 0, tzinfo=UTC)  # really past due now
     overdue = await chairman.act({"kind": "callback", "data": "of:overdue"})
     assert "🔴 SP-2026-000001" in str(overdue[-1]["buttons"])
+    assert "Đơn quá hạn của UBND xã Sơn Phú và các đơn vị trực thuộc (1)" in texts(overdue)
 
     other_head = SandboxPerson(sandbox_app, http, "officer-tx.chutich")
-    assert "không có đơn" in texts(await other_head.act({"kind": "callback", "data": "of:unit"}))
+    empty = texts(await other_head.act({"kind": "callback", "data": "of:unit"}))
+    assert "UBND xã Tú Xuyên và các đơn vị trực thuộc hiện không có đơn nào đang mở" in empty
     clerk = SandboxPerson(sandbox_app, http, "officer-sp.tiepdan")
     assert "không có quyền" in texts(await clerk.act({"kind": "callback", "data": "of:unit"}))
 

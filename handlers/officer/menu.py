@@ -71,6 +71,14 @@ async def officer_menu(ctx: Context, officer: OfficerView, intro: str | None) ->
     )
 
 
+# Each list's title and what it says when empty: the officer's own, the unit's, the overdue.
+LIST_WORDS = {
+    "list": (N_("officer.list.title"), N_("officer.list.empty")),
+    "unit": (N_("officer.unit_list.title"), N_("officer.unit_list.empty")),
+    "overdue": (N_("officer.overdue_list.title"), N_("officer.overdue_list.empty")),
+}
+
+
 @router.global_button("of")
 async def officer_list(ctx: Context) -> None:
     """Lists the officer's open petitions, soonest deadline first."""
@@ -79,18 +87,22 @@ async def officer_list(ctx: Context) -> None:
         return
     t = ctx.t
     today = ctx.now.astimezone(LOCAL_TZ).date()
-    if ctx.choice in {"unit", "overdue"}:
+    which = ctx.choice if ctx.choice in LIST_WORDS else "list"
+    title, empty = LIST_WORDS[which]
+    unit = ctx.env.org.units[officer.unit].name
+    if which != "list":
         if "head" not in officer.roles:
             log.warning("officer %s asked for a head's list", officer.handle)
             ctx.reply(t("officer.not_allowed"))
             return
         units = units_under(ctx.env.org, officer.unit)
-        overdue_only = today if ctx.choice == "overdue" else None
+        overdue_only = today if which == "overdue" else None
         petitions = await ctx.store.petitions_of_units(units, LIST_LIMIT, overdue_only)
     else:
         petitions = await ctx.store.petitions_assigned(officer.id, LIST_LIMIT)
+    home = [Button(t("menu.back_home"), "m:home")]
     if not petitions:
-        ctx.reply(t("officer.list.empty"))
+        ctx.reply(t(empty, unit=unit), home)
         return
     rows = []
     for petition in petitions:
@@ -100,7 +112,7 @@ async def officer_list(ctx: Context) -> None:
             mark = URGENCY_LABELS[urgency(due, today, ctx.env.calendar)]
             label = f"{t(mark)} {label} · {t.date(due)}"
         rows.append([Button(label, OpenPetition(petition.id).pack())])
-    ctx.reply(t("officer.list.title", count=len(petitions)), *rows)
+    ctx.reply(t(title, count=len(petitions), unit=unit), *rows, home)
 
 
 @router.command("tim")
