@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 WIDTH, HEIGHT, DPI = 8.0, 4.5, 120  # 960 × 540 px: readable on a cheap phone's screen
 COLOURS = ("#1f6fb2", "#e07b39", "#3a9e5d", "#b8404a", "#7b5ea7", "#8c8c8c")
@@ -20,6 +21,13 @@ def volume_by_field_and_kind(
     counts: Mapping[str, Mapping[str, int]], title: str, kinds: Sequence[str]
 ) -> bytes:
     """Stacked bars: one bar per field, one colour per kind. `counts[field][kind]`."""
+    return _png(volume_figure(counts, title, kinds))
+
+
+def volume_figure(
+    counts: Mapping[str, Mapping[str, int]], title: str, kinds: Sequence[str]
+) -> Figure:
+    """The volume chart, before it is drawn as an image."""
     figure, axes = _figure(title)
     fields = list(counts)
     bottoms = [0] * len(fields)
@@ -28,8 +36,9 @@ def volume_by_field_and_kind(
         axes.barh(fields, values, left=bottoms, color=COLOURS[index % len(COLOURS)], label=kind)
         bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
     axes.invert_yaxis()
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))  # petitions: 0, 1, 2, never 0.25
     axes.legend(loc="lower right", fontsize=8)
-    return _png(figure)
+    return figure
 
 
 def on_time_rate_by_unit(rates: Mapping[str, float], title: str) -> bytes:
@@ -45,13 +54,20 @@ def on_time_rate_by_unit(rates: Mapping[str, float], title: str) -> bytes:
 
 
 def trend_by_month(counts: Mapping[str, int], title: str) -> bytes:
-    """A line of petitions received per month (`counts["03/2026"]`), in the order given."""
+    """A line of petitions received per month (`counts["03/2026"]`), in the order given: every
+    month of the period, a month without petitions at zero."""
+    return _png(trend_figure(counts, title))
+
+
+def trend_figure(counts: Mapping[str, int], title: str) -> Figure:
+    """The trend chart, before it is drawn as an image."""
     figure, axes = _figure(title)
     months = list(counts)
     axes.plot(months, [counts[m] for m in months], marker="o", color=COLOURS[0])
     axes.set_ylim(bottom=0)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.tick_params(axis="x", labelrotation=45)
-    return _png(figure)
+    return figure
 
 
 def _traffic_light(percent: float) -> str:

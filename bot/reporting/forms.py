@@ -28,7 +28,7 @@ from bot.reporting.metrics import (
 )
 
 FORMS_DIR = Path(__file__).resolve().parent.parent / "data" / "forms"
-NUMBER_FORMATS = ("integer", "decimal", "percent")
+NUMBER_FORMATS = ("integer", "decimal", "days", "percent")  # days: one decimal, kept so
 SHEET_NAME_LIMIT = 31  # Excel's
 SHEET_NAME_FORBIDDEN = set("[]:*?/\\")
 

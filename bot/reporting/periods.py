@@ -103,6 +103,16 @@ def date_range(first_day: date, last_day: date) -> Period:
     return Period(first_day, last_day)
 
 
+def months_of(period: Period) -> list[str]:
+    """Every month the period touches, as "YYYY-MM", in order: 15/09–14/12 is four months."""
+    months = []
+    year, month = period.first_day.year, period.first_day.month
+    while (year, month) <= (period.last_day.year, period.last_day.month):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
 def scope_units(org: Organisation, unit_code: str, below: bool = True) -> list[str]:
     """The unit alone, or with every unit under it, in the organisation file's order."""
     if unit_code not in org.units:

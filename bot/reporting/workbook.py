@@ -29,7 +29,12 @@ NUMBER_WIDTH = 11
 FIRST_HEADER_ROW = 4  # under the unit line, the title, the period and a blank row
 HEADER_ROW_HEIGHT = 48  # points: three wrapped lines, as Excel does not size merged cells
 TITLE_ROW_HEIGHT = 24
-NUMBER_FORMATS = {"integer": "#,##0", "decimal": "#,##0.0", "percent": "0.0%"}
+NUMBER_FORMATS = {
+    "integer": "#,##0",
+    "decimal": "#,##0.0",
+    "days": "#,##0.0",
+    "percent": "0.0%",
+}
 HEADER_FILL = "#DDEBF7"
 A4 = 9  # XlsxWriter's paper code
 
@@ -163,7 +168,13 @@ def _write_row(sheet: Worksheet, styles: _Styles, row_number: int, row: FormRow)
         if value is None:
             sheet.write_blank(row_number, column, None, style)
         else:
-            sheet.write_number(row_number, column, value, style)
+            sheet.write_number(row_number, column, as_shown(value, number_format), style)
+
+
+def as_shown(value: float, number_format: str) -> float:
+    """The value as its format shows it: a duration of 0.002 days is kept as the 0.0 it reads,
+    so that a sum or a copy in the inspector's own sheet gives what the form shows."""
+    return round(value, 1) if number_format == "days" else value
 
 
 def _write_signatures(

@@ -29,7 +29,7 @@ from bot.reporting.charts import on_time_rate_by_unit, trend_by_month, volume_by
 from bot.reporting.due import ReportDue, report_dues
 from bot.reporting.forms import load_forms
 from bot.reporting.metrics import ReportMetrics, Volume, unit_rows
-from bot.reporting.periods import Period, parse_period, scope_units
+from bot.reporting.periods import Period, months_of, parse_period, scope_units
 from bot.reporting.workbook import ReportHeading, report_content, write_report
 from bot.services.reception import peoples_committee
 
@@ -177,7 +177,7 @@ def charts(
         for name, figures in unit_rows(org, unit, metrics)
         if (share := figures.petitions.on_time_share) is not None
     }
-    months = {f"{m[5:7]}/{m[:4]}": n for m, n in volume.by_month.items()}
+    months = {f"{m[5:7]}/{m[:4]}": volume.by_month.get(m, 0) for m in months_of(period)}
     kinds = [kind_label(t, k) for k in KIND_LABELS]
     return (
         (
