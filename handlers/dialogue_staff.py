@@ -50,7 +50,7 @@ from handlers.callbacks import on
 from handlers.common import forged_button, show_menu
 from handlers.filing import tell_assignee
 from handlers.picker import Option, page_rows, picked, typed_text, with_page_hint
-from handlers.staff import cancel_row, current_officer, parse_local_datetime, refuse
+from handlers.staff import cancel_row, current_officer, example_time, parse_local_datetime, refuse
 from handlers.steps import choose, choose_many, counted, labelled, pressed, within, write
 
 log = logging.getLogger(__name__)
@@ -410,14 +410,16 @@ async def answer_leader(ctx: Context) -> None:
 
 async def prompt_time(ctx: Context) -> None:
     """Asks the date and time, typed, in Vietnam's time."""
-    ctx.reply(ctx.t("dm.ask_time"), nav_buttons(ctx))
+    ctx.reply(ctx.t("dm.ask_time", example=example_time(ctx.now)), nav_buttons(ctx))
 
 
 def future_time(ctx: Context) -> datetime | None:
     """A typed «dd/mm/yyyy hh:mm» still ahead; otherwise None after saying what is expected."""
     when = parse_local_datetime(typed_text(ctx))
     if when is None or when <= ctx.now:
-        ctx.aside(ctx.t("dm.time_invalid", now=ctx.t.datetime(ctx.now)))
+        ctx.aside(
+            ctx.t("dm.time_invalid", now=ctx.t.datetime(ctx.now), example=example_time(ctx.now))
+        )
         return None
     return when
 
@@ -602,7 +604,12 @@ async def prompt_new_time(ctx: Context) -> None:
     session = await still_there(ctx)
     if session is None:
         return
-    ctx.reply(ctx.t("dm.move.ask_time", time=ctx.t.datetime(session.starts_at)), nav_buttons(ctx))
+    question = ctx.t(
+        "dm.move.ask_time",
+        time=ctx.t.datetime(session.starts_at),
+        example=example_time(ctx.now),
+    )
+    ctx.reply(question, nav_buttons(ctx))
 
 
 ORGANISING.step("s.move.when", prompt_new_time)(keeping_time("s.move.place"))

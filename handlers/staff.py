@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.conversation import Context
 from bot.core import Button
@@ -45,6 +45,13 @@ async def receiving_officer(ctx: Context, refusal: str) -> OfficerView | None:
 def cancel_row(ctx: Context) -> list[Button]:
     """The Cancel button under an officer's question."""
     return [ctx.button(ctx.t("nav.cancel"), "cancel")]
+
+
+def example_time(now: datetime) -> str:
+    """A time to show as an example of what to type: a week ahead at 14:00, never in the past
+    (an example that is refused when typed as given teaches nothing)."""
+    day = (now.astimezone(LOCAL_TZ) + timedelta(days=7)).date()
+    return f"{day:%d/%m/%Y} 14:00"
 
 
 def parse_local_datetime(text: str) -> datetime | None:

@@ -469,3 +469,19 @@ async def test_a_complaint_cannot_be_answered_without_its_outcome_nor_feedback_w
                     outcome=outcome,
                 )
     assert (await petition_row(sandbox_app)).state == "accepted"
+
+
+FEEDBACK = "Bãi rác tự phát bên đường vào xóm Na Mao, bốc mùi cả tuần nay."
+
+
+async def test_only_a_complaints_card_names_its_instance(
+    sandbox_app: Application, http: aiohttp.ClientSession
+) -> None:
+    """«giải quyết lần 1» is a complaint's: a feedback's card does not say it (issue 14)."""
+    _, _, opened = await complaint_opened_by_assignee(sandbox_app, http)
+    assert "Phân loại: giải quyết lần 1" in texts(opened)
+    await file_feedback(SandboxPerson(sandbox_app, http, "citizen-2"), "Môi trường", FEEDBACK)
+    head = SandboxPerson(sandbox_app, http, "officer-sp.chutich")
+    card = texts(await head.act({"kind": "callback", "data": "op:2"}))
+    assert "Đơn SP-2026-000002" in card
+    assert "giải quyết lần" not in card and "Phân loại: —" in card

@@ -3,6 +3,7 @@ moderate the questions sent ahead, and close with minutes and follow-up petition
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -428,3 +429,16 @@ async def test_closing_keeps_the_minutes_and_files_what_was_left_open_as_petitio
     minutes = texts(await third.new_lines())
     assert "Kết quả buổi đối thoại" in minutes and "Số người tham dự: 85" in minutes
     assert (await dialogue_row(sandbox_app)).state == "held"
+
+
+async def test_the_example_time_is_ahead_and_accepted_as_typed(
+    sandbox_app: Application, http: aiohttp.ClientSession
+) -> None:
+    """The time question's example is a week ahead: typed as given, it is taken (issue 14)."""
+    chairman = officer(sandbox_app, http, "sp.chutich")
+    lines = await chairman.press("Đối thoại", await chairman.say("/menu"))
+    lines = await chairman.press("Tạo buổi đối thoại", lines)
+    asked = texts(await chairman.press("Hoàng Thị Lan", await chairman.say(TOPIC)))
+    example = re.search(r"\d\d/\d\d/\d{4} \d\d:\d\d", asked)
+    assert example is not None and example.group() == "09/03/2026 14:00"  # now: 02/03/2026
+    assert "tổ chức ở đâu" in texts(await chairman.say(example.group()))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.buttons import OpenPetition, PetitionAction, PetitionFiles
 from bot.conversation import Context
 from bot.core import Button
-from bot.domain.petition import Case, mask_phone
+from bot.domain.petition import Case, PetitionKind, mask_phone
 from bot.i18n import LOCAL_TZ, Translator
 from bot.labels import event_label, kind_label, rule_label, state_label
 from bot.ports import DeadlineView, OfficerView, PetitionDetail
@@ -94,7 +94,7 @@ async def petition_text(ctx: Context, officer: OfficerView, petition: PetitionDe
         unit=org.units[petition.unit].name,
         place=place_text(ctx, petition) or "—",
         filer=filer_text(ctx, officer, petition),
-        case=case_text(t, petition.case),
+        case=case_text(t, petition.case, PetitionKind(summary.kind)) or "—",
         content=petition.content,
         files=petition.attachments,
         deadlines=deadlines_text(ctx, summary.deadlines),
@@ -131,9 +131,12 @@ def place_text(ctx: Context, petition: PetitionDetail) -> str:
     )
 
 
-def case_text(t: Translator, case: Case) -> str:
-    """The classification in one line: instance, remote area, complexity, group."""
-    parts = [t("officer.case.instance", instance=case.instance)]
+def case_text(t: Translator, case: Case, kind: PetitionKind) -> str:
+    """The classification in one line: the instance (of a complaint: a first or a second
+    complaint; nothing else has one), remote area, complexity, group."""
+    parts = []
+    if kind is PetitionKind.COMPLAINT:
+        parts.append(t("officer.case.instance", instance=case.instance))
     if case.remote_area:
         parts.append(t("officer.case.remote"))
     if case.complexity != "normal":

@@ -13,14 +13,14 @@ from bot.ports import OfficerView
 from bot.services.casework import DialogueScheduled, schedule_dialogue
 from handlers.officer.actions import ACTIONS, Finished, OfficerAction, Question, finish
 from handlers.officer.base import Answers, pending, pending_cancelled, router, typed_words
-from handlers.staff import cancel_row, parse_local_datetime
+from handlers.staff import cancel_row, example_time, parse_local_datetime
 
 MAX_PLACE_CHARS = 300
 
 
 async def prompt_time(ctx: Context) -> None:
     """Asks when the dialogue is held."""
-    ctx.reply(ctx.t("officer.dialogue.ask_time"), cancel_row(ctx))
+    ctx.reply(ctx.t("officer.dialogue.ask_time", example=example_time(ctx.now)), cancel_row(ctx))
 
 
 async def take_time(ctx: Context) -> None:
@@ -29,7 +29,7 @@ async def take_time(ctx: Context) -> None:
         return
     when = parse_local_datetime(ctx.incoming.text or "")
     if when is None or when <= ctx.now:
-        ctx.reply(ctx.t("officer.dialogue.time_invalid"))
+        ctx.reply(ctx.t("officer.dialogue.time_invalid", example=example_time(ctx.now)))
         return
     pending(ctx)["at"] = when.isoformat()
     await ask(router, ctx, PLACE.state)
