@@ -57,8 +57,10 @@ async def test_the_assignee_accepts_and_the_citizen_learns_the_resolution_deadli
     assert deadlines == {"kn1.accept": "met", "kn1.resolve": "open"}
     assert events == ["received", "accept"]
 
-    again = texts(await officer.press("Thụ lý", opened))
-    assert "Không thể thực hiện" in again, "a replayed press changes nothing"
+    again = texts(await officer.press("Thụ lý", opened))  # a replayed press changes nothing
+    assert (
+        "Không thể «✅ Thụ lý» lúc này: đơn SP-2026-000001 đang ở trạng thái «Đã thụ lý»" in again
+    )
 
 
 @pytest.mark.parametrize(
@@ -105,8 +107,8 @@ async def test_refusal_gives_the_citizen_the_legal_reason_and_where_to_go(
         ]
     assert petition.state == "refused"
     assert (event.action, event.payload["reason"]) == ("refuse", "not_competent")
-    again = texts(await officer.press("Không thụ lý", opened))
-    assert "Không thể thực hiện" in again
+    again = texts(await officer.press("Không thụ lý", opened))  # the button of the old card
+    assert "Không thể «⛔ Không thụ lý» lúc này: đơn SP-2026-000001 đang ở trạng thái" in again
 
     mine = await citizen.press("Đơn của tôi", await citizen.say("/menu"))
     timeline = texts(await citizen.press("Diễn biến đơn SP-2026-000001", mine))
@@ -351,3 +353,23 @@ async def test_a_denunciation_is_extended_once_by_a_head_and_the_denouncer_told(
     clerk = SandboxPerson(sandbox_app, http, "officer-sp.tiepdan")
     forged = await clerk.act({"kind": "callback", "data": "xa:1.especially_complex.yes"})
     assert "không có quyền" in texts(forged)
+
+
+async def test_the_holder_hears_when_a_head_refuses_their_petition(
+    sandbox_app: Application, http: aiohttp.ClientSession
+) -> None:
+    """A head refuses a petition an officer holds: the officer is told at once, and the old
+    card's «Thụ lý» says what happened instead of a bare «cannot» (issue 14)."""
+    _, officer, opened = await complaint_opened_by_assignee(sandbox_app, http)
+    head = SandboxPerson(sandbox_app, http, "officer-sp.chutich")
+    await head.new_lines()
+    card = await head.act({"kind": "callback", "data": "op:1"})
+    reasons = await head.press("Không thụ lý", card)
+    await head.press("Không thuộc thẩm quyền", reasons)
+    await head.say("Việc cấp sổ đỏ thuộc Chi nhánh Văn phòng đăng ký đất đai huyện.")
+
+    told = await officer.new_lines()
+    assert "Đơn SP-2026-000001 đồng chí đang giữ" in texts(told)
+    assert "«⛔ Không thụ lý»" in texts(told) and "Mở đơn" in str(told[-1]["buttons"])
+    again = texts(await officer.press("Thụ lý", opened))
+    assert "Không thể «✅ Thụ lý» lúc này" in again and "«Không thụ lý»" in again

@@ -24,6 +24,7 @@ from bot.domain.org import Organisation
 from bot.domain.petition import PetitionKind, PetitionState
 from bot.domain.workflow import Action, TransitionRefused, allowed_actions
 from bot.i18n import N_, Translator
+from bot.labels import state_label
 from bot.ports import OfficerView, PetitionDetail
 from bot.services.access import may_act
 from bot.services.casework import ClassificationRefused
@@ -35,6 +36,7 @@ from handlers.staff import current_officer, refuse
 
 log = logging.getLogger(__name__)
 
+NOT_POSSIBLE = N_("officer.action.not_possible")
 # What a service raises when it will not do what was asked; nothing was changed.
 REFUSALS = (NotAllowed, TransitionRefused, ClassificationRefused, TooManyExtensions)
 
@@ -225,7 +227,7 @@ class Registry(Mapping[str, OfficerAction[Any]]):
         ):
             return N_("officer.not_allowed")
         if all(action is not other for other in self.offered(org, officer, petition)):
-            return N_("officer.action.not_possible")
+            return NOT_POSSIBLE
         return None
 
 
@@ -251,6 +253,9 @@ async def act_on_petition(ctx: Context, data: PetitionAction) -> None:
         return
     petition = await ctx.store.petition(petition_id)
     refusal = ACTIONS.refusal(ctx.env.org, officer, petition, action)
+    if refusal == NOT_POSSIBLE and petition is not None:
+        await say_what_happened(ctx, petition, action)
+        return
     if refusal is not None:
         refuse(ctx, officer, f"{name} on petition {petition_id}", refusal)
         return
@@ -288,11 +293,52 @@ async def complete(
         return
     finished = Finished(ctx, officer, answers, done)
     await conclude(ctx, action.said(finished), menu=bool(action.questions))
+    await tell_holder(finished, action)
     tell = action.citizen
     if tell is not None and isinstance(done, ReachesCitizen) and done.citizen is not None:
         await ctx.notify(done.citizen, lambda t: tell(t, finished), about=finished.petition_id)
     if action.others is not None:
         await action.others(finished)
+
+
+async def say_what_happened(
+    ctx: Context, petition: PetitionDetail, action: OfficerAction[Any]
+) -> None:
+    """A button from an older card, for a step the petition has moved past: say where it is
+    now and since when, not a bare «cannot»."""
+    t = ctx.t
+    summary = petition.summary
+    events = await ctx.store.petition_events(summary.id)
+    since = events[-1].at if events else summary.received_at
+    text = t(
+        "officer.action.stale",
+        action=t(action.label),
+        code=summary.code,
+        state=state_label(t, summary.state),
+        time=t.datetime(since),
+    )
+    ctx.reply(text, [open_button(t, summary.id)])
+
+
+async def tell_holder(finished: Finished[Any], action: OfficerAction[Any]) -> None:
+    """Whoever held the petition hears when someone else acted on it (a head refused it,
+    forwarded it, gave it to another officer): nobody finds out from a refused button."""
+    holder = finished.done.petition.assignee_id  # as it was before the action
+    if holder is None or holder == finished.officer.id:
+        return
+    ctx, acting = finished.ctx, finished.officer
+
+    def notice(t: Translator) -> Reply:
+        text = t(
+            "officer.told.acted",
+            code=finished.code,
+            officer=acting.name,
+            action=t(action.label),
+            time=t.datetime(ctx.now),
+        )
+        return Reply(text, ((open_button(t, finished.petition_id),),))
+
+    await ctx.notify_officer(holder, notice)
 
 
 async def conclude(ctx: Context, text: str, *, menu: bool) -> None:
