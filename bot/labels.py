@@ -104,8 +104,17 @@ OUTCOME_LABELS = {
 }
 
 
-def event_label(t: Translator, action: str) -> str:
-    """A step of a petition's history in the reader's language."""
+# The steps the citizen took, as an officer reads them (the citizen reads «Ông/bà đã …»).
+OFFICER_EVENT_LABELS = {
+    "citizen_answered": N_("event.officer.citizen_answered"),
+    "rated": N_("event.officer.rated"),
+}
+
+
+def event_label(t: Translator, action: str, *, for_officer: bool = False) -> str:
+    """A step of a petition's history in the reader's language and wording."""
+    if for_officer and action in OFFICER_EVENT_LABELS:
+        return t(OFFICER_EVENT_LABELS[action])
     return t(EVENT_LABELS.get(action, EVENT_LABELS["other"]))
 
 

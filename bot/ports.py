@@ -92,6 +92,15 @@ class PetitionDetail:
 
 
 @dataclass(frozen=True)
+class RatingView:
+    """How the citizen judged the answer: 1-5, and why in their words if they said."""
+
+    score: int
+    reason: str | None  # one of `bot.services.workflow.RATING_REASONS`
+    comment: str | None
+
+
+@dataclass(frozen=True)
 class EventView:
     """One step of a petition's history as its filer may read it (no officer names)."""
 
@@ -705,6 +714,10 @@ class RatingStore(Protocol):
 
     async def explain_rating(self, petition_id: int, reason: str, comment: str | None) -> bool:
         """Add the reason and comment to a rating that has none; False otherwise."""
+        ...
+
+    async def rating(self, petition_id: int) -> RatingView | None:
+        """The citizen's rating of the answer, if they gave one."""
         ...
 
 

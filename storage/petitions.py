@@ -18,6 +18,7 @@ from bot.ports import (
     NewPetition,
     PetitionDetail,
     PetitionSummary,
+    RatingView,
     StoredEvent,
 )
 from storage import models as m
@@ -375,6 +376,10 @@ class RatingRecords:
             return False
         row.reason, row.comment = reason, comment
         return True
+
+    async def rating(self, petition_id: int) -> RatingView | None:
+        row = await self.session.scalar(select(m.Rating).where(m.Rating.petition_id == petition_id))
+        return RatingView(row.score, row.reason, row.comment) if row is not None else None
 
 
 def _summary(row: m.Petition, deadlines: list[DeadlineView]) -> PetitionSummary:

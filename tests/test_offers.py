@@ -57,3 +57,20 @@ async def test_typed_stars_with_nothing_to_rate_are_not_taken(
     async with sandbox_app.db.transaction() as session:
         ratings = list(await session.scalars(select(m.Rating)))
     assert [r.score for r in ratings] == [5]
+
+
+async def test_the_officers_card_shows_the_rating_and_why_in_the_officers_words(
+    sandbox_app: Application, http: aiohttp.ClientSession
+) -> None:
+    """The card's history says «Công dân đã đánh giá» with the stars, the reason and the
+    comment, not the citizen's «Ông/bà đã đánh giá» (issue 14)."""
+    citizen, answer = await answered_complaint(sandbox_app, http)
+    reasons = await citizen.press("⭐⭐⭐⭐", answer)
+    asked = await citizen.press("Trả lời rõ ràng", reasons)
+    await citizen.say("Cán bộ giải thích dễ hiểu, cảm ơn.")
+    assert asked
+    officer = SandboxPerson(sandbox_app, http, "officer-sp.tiepdan")
+    card = texts(await officer.act({"kind": "callback", "data": "op:1"}))
+    assert "Công dân đã đánh giá — ⭐⭐⭐⭐ 4/5 · Trả lời rõ ràng" in card
+    assert "«Cán bộ giải thích dễ hiểu, cảm ơn.»" in card
+    assert "Ông/bà đã" not in card

@@ -237,6 +237,8 @@ async def test_the_officer_asks_and_the_citizens_answer_with_a_photo_comes_back(
 
     relayed = texts(await officer.new_lines())
     assert "Quyết định số 45/QĐ-UBND" in relayed and "Tệp kèm theo: 1" in relayed
+    card = texts(await officer.act({"kind": "callback", "data": "op:1"}))  # later, on the card
+    assert "Công dân đã trả lời — «Quyết định số 45/QĐ-UBND, tôi gửi ảnh kèm theo.»" in card
     async with sandbox_app.db.transaction() as session:
         assert (await session.get_one(m.Petition, 1)).state == "in_progress"
         assert len((await session.scalars(select(m.Attachment))).all()) == 1

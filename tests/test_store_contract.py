@@ -33,6 +33,7 @@ from bot.ports import (
     NewReception,
     NewReceptionSchedule,
     OfficerView,
+    RatingView,
     Store,
 )
 from bot.reporting.metrics import Resolutions, Satisfaction, Visits
@@ -503,6 +504,11 @@ class TestRatingStore:
         assert not await store.record_rating(petition_id, 1, START)
         assert await store.explain_rating(petition_id, "fast", "Cảm ơn")
         assert not await store.explain_rating(petition_id, "slow", None)
+        assert await store.rating(petition_id) == RatingView(4, "fast", "Cảm ơn")
+
+    async def test_no_rating_reads_as_none(self, backend: Backend) -> None:
+        store = backend.store
+        assert await store.rating(await store.add_petition(new_petition("S"))) is None
 
 
 class TestJobStore:

@@ -9,14 +9,16 @@ from bot.core import Button
 from bot.domain.petition import Case, PetitionKind, mask_phone
 from bot.i18n import LOCAL_TZ, Translator
 from bot.labels import event_label, kind_label, rule_label, state_label
-from bot.ports import DeadlineView, OfficerView, PetitionDetail
+from bot.ports import DeadlineView, OfficerView, PetitionDetail, RatingView
 from bot.services.access import may_see, may_see_identity
+from handlers.answers import RATING_LABELS
 from handlers.callbacks import on
 from handlers.officer.actions import ACTIONS
 from handlers.officer.base import COMPLEXITY_LABELS, router
 from handlers.staff import current_officer, refuse
 
 TIMELINE_LIMIT = 8
+ANSWER_SHOWN = 300  # characters of a citizen's answer on the card; the rest is in the history
 
 
 @on(router, OpenPetition)
@@ -172,7 +174,36 @@ def deadlines_text(ctx: Context, deadlines: tuple[DeadlineView, ...]) -> str:
 
 
 async def timeline_text(ctx: Context, petition: PetitionDetail) -> str:
-    """The latest steps, newest last."""
+    """The latest steps, newest last, in the officer's words: what the citizen answered, and
+    how they rated the answer and why."""
     t = ctx.t
     events = (await ctx.store.petition_events(petition.summary.id))[-TIMELINE_LIMIT:]
-    return "\n".join(f"• {t.datetime(e.at)}: {event_label(t, e.action)}" for e in events)
+    lines = []
+    for event in events:
+        line = f"• {t.datetime(event.at)}: {event_label(t, event.action, for_officer=True)}"
+        if event.action == "citizen_answered" and event.reason:
+            line += f" — «{shortened(event.reason, ANSWER_SHOWN)}»"
+        elif event.action == "rated":
+            line += rating_text(t, await ctx.store.rating(petition.summary.id))
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def rating_text(t: Translator, rating: RatingView | None) -> str:
+    """« — ⭐⭐⭐⭐ 4/5 · Trả lời rõ ràng · «comment»», or nothing when there is none."""
+    if rating is None:
+        return ""
+    parts = [f"{'⭐' * rating.score} {rating.score}/5"]
+    if rating.reason in RATING_LABELS:
+        parts.append(t(RATING_LABELS[rating.reason]))
+    if rating.comment:
+        parts.append(f"«{shortened(rating.comment, ANSWER_SHOWN)}»")
+    return " — " + " · ".join(parts)
+
+
+def shortened(text: str, limit: int) -> str:
+    """A citizen's words on one line, cut at a word near `limit` with «…»."""
+    line = " ".join(text.split())
+    if len(line) <= limit:
+        return line
+    return line[:limit].rsplit(" ", 1)[0] + "…"

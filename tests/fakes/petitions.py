@@ -16,6 +16,7 @@ from bot.ports import (
     NewPetition,
     PetitionDetail,
     PetitionSummary,
+    RatingView,
     StoredEvent,
 )
 from tests.fakes.tables import DeadlineRow, EventRow, PetitionRow, RatingRow, Tables
@@ -260,6 +261,11 @@ class FakeRatings:
             return False
         rating.reason, rating.comment = reason, comment
         return True
+
+    async def rating(self, petition_id: int) -> RatingView | None:
+        row = self.tables.petitions.get(petition_id)
+        rating = row.rating if row else None
+        return RatingView(rating.score, rating.reason, rating.comment) if rating else None
 
 
 def _deadline_rows(tables: Tables, items: Iterable[tuple[str, date, date]]) -> list[DeadlineRow]:
