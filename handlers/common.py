@@ -58,7 +58,7 @@ async def show_privacy_notice(ctx: Context) -> None:
     ctx.reply(
         ctx.t("privacy.notice", days=ctx.env.drafts_days),
         [Button(ctx.t("privacy.agree"), "pv:ok")],
-        [Button(ctx.t("menu.language"), "m:lang")],
+        [Button(ctx.t("privacy.language"), "m:lang")],  # both languages: it is the first screen
     )
 
 

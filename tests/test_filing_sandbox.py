@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 
 from bot.app import Application
-from tests.sandbox_client import SandboxPerson, texts
+from tests.sandbox_client import SandboxPerson, labels, texts
 
 
 async def consent(person: SandboxPerson) -> list[dict]:
@@ -178,3 +178,20 @@ async def test_sandbox_api_refuses_other_sites_and_other_host_names(
         assert response.status == 403, "a rebound DNS name is not this machine"
     async with http.post(url, json=body, headers={"X-Sandbox": "1"}) as response:
         assert response.status == 200
+
+
+async def test_the_language_button_speaks_the_menus_language(
+    sandbox_app: Application, http: aiohttp.ClientSession
+) -> None:
+    """Both languages only on the first screen, where a stranger looks for theirs; after that
+    the menu reads in one language (issue 14)."""
+    person = SandboxPerson(sandbox_app, http, "citizen-2")
+    first = await person.say("/start")
+    assert "🌐 Ngôn ngữ / Language" in labels(first)
+    menu = await person.press("Tôi đã hiểu", first)
+    assert "🌐 Ngôn ngữ" in labels(menu) and not any("Language" in b for b in labels(menu))
+    choices = await person.press("Ngôn ngữ", menu)
+    english = await person.press("English", choices)
+    menu = await person.say("/menu")
+    assert english and "🌐 Language" in labels(menu)
+    assert not any("Ngôn ngữ" in b for b in labels(menu))
