@@ -136,6 +136,22 @@ async def test_a_denunciation_cannot_be_turned_into_another_kind(
     assert (await petition_row(sandbox_app)).kind == "to_cao"
 
 
+async def test_a_denouncer_is_not_shown_the_deadline_of_the_notice_they_are_reading(
+    sandbox_app: Application, http: aiohttp.ClientSession
+) -> None:
+    """The acceptance notice is itself «thông báo thụ lý» (LTC Art. 29): it lists the
+    resolution date, not its own (issue 14)."""
+    citizen = SandboxPerson(sandbox_app, http, "citizen-2")
+    await file_denunciation(citizen, "Hoàng Văn Tố", "0987654321", "Bản Trang")
+    head = SandboxPerson(sandbox_app, http, "officer-sp.chutich")
+    await citizen.new_lines()
+    await head.press("Thụ lý", await opened_by(head))
+    told = texts(await citizen.new_lines())
+    assert "đã được thụ lý" in told and "Kết luận nội dung tố cáo: 01/04/2026" in told
+    assert "Thông báo thụ lý cho người tố cáo" not in told
+    assert set(await open_deadlines(sandbox_app)) == {"tc.resolve"}
+
+
 # --- reassignment, verification ------------------------------------------------------------------
 
 

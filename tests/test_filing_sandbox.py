@@ -133,6 +133,9 @@ async def test_feedback_may_be_anonymous(
     assert "SP-2026-000001" in receipt and "Phản ánh" in receipt
     # pakn.answer: 15 working days after Mon 02/03/2026 → Mon 23/03/2026.
     assert "23/03/2026" in receipt
+    # The unit's own commitment, said so, in one pair of brackets (issue 14).
+    assert "(Cam kết phục vụ của đơn vị, không phải quy định của luật)" in receipt
+    assert "((" not in receipt and "))" not in receipt
     officer = SandboxPerson(sandbox_app, http, "officer-sp.kinhte")
     assert "Ẩn danh" in texts(await officer.new_lines())
 

@@ -92,7 +92,8 @@ async def accept_petition(
         for d in petition.summary.deadlines
         if d.status == "open" and d.rule_id not in ACCEPTANCE_RULES | NOTICE_RULES
     )
-    return Accepted(petition, deadlines + carried, citizen)
+    # The notice the citizen reads now meets its own deadline: they are not shown it.
+    return Accepted(petition, still_open + carried, citizen)
 
 
 @dataclass(frozen=True)
