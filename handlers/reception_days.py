@@ -1223,7 +1223,18 @@ def indicators_text(t: Translator, found: list[HeadIndicator], today: date) -> s
 
 
 def indicator_block(t: Translator, indicator: HeadIndicator) -> str:
-    """A head's two indicators, each marked ✅ when met and ⚠️ when behind."""
+    """A head's two indicators, each marked ✅ when met and ⚠️ when behind; a head without
+    the reception-day duty of their own (a deputy) has the days counted, not judged."""
+    if indicator.duty is None:
+        return t(
+            "indicators.head.no_duty",
+            name=indicator.head.name,
+            title=indicator.head.title,
+            dialogues_mark=mark(indicator.dialogues_met),
+            dialogues=indicator.dialogues_held,
+            target=indicator.dialogues_target,
+            days=indicator.reception_days_held,
+        )
     return t(
         "indicators.head",
         name=indicator.head.name,

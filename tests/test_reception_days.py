@@ -7,6 +7,7 @@ Tuesdays, 08:00-10:00, in 30-minute slots of two people, unless a test sets up o
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -15,12 +16,13 @@ import aiohttp
 import pytest
 from sqlalchemy import select
 
-from bot.app import Application
+from bot.app import Application, load_organisation
 from bot.domain.calendar import vietnam_calendar
 from bot.domain.reception_days import (
     COMMUNE_HEAD_DUTY,
     OTHER_HEAD_DUTY,
     Hours,
+    carries_duty,
     days_required,
     parse_hours,
     reception_dates,
@@ -488,6 +490,10 @@ async def test_indicators_count_dialogues_and_reception_days_against_the_law(
     assert "⚠️ Đối thoại với nhân dân: 0/1" in office_head
     assert "0/2 (tối thiểu 1 ngày/tháng)" in office_head
     assert "Trịnh Việt Hùng" not in shown and "Dương Văn Kiên" not in shown, "above and beside"
+    # The weekly duty is the chairman's (LTCD Art. 15): his deputy's days are counted, not judged.
+    deputy = shown.split("Hoàng Thị Lan")[1].split("\n\n")[0]
+    assert "Ngày trực tiếp tiếp công dân: 0 (khi được giao" in deputy
+    assert "tối thiểu" not in deputy and "⚠️ Ngày" not in deputy
     assert "Điều 15" in shown
 
     inspector = SandboxPerson(sandbox_app, http, "officer-tt.thanhtravien")
@@ -499,3 +505,17 @@ async def test_indicators_count_dialogues_and_reception_days_against_the_law(
     assert "Chỉ lãnh đạo và thanh tra" in texts(await press_data(clerk, "ki:show"))
     a_citizen = await citizen(sandbox_app, http, 1)
     assert "Chức năng này dành cho cán bộ" in texts(await press_data(a_citizen, "ki:show"))
+
+
+def test_the_org_file_may_name_who_carries_the_reception_duty() -> None:
+    """By default the head whose title is not a deputy's; the file can name someone else."""
+    org = load_organisation(None)
+    assert carries_duty(org, "sp.chutich") and not carries_duty(org, "sp.phochutich")
+    named = dataclasses.replace(
+        org,
+        officers=tuple(
+            dataclasses.replace(o, reception_duty=True) if o.handle == "sp.phochutich" else o
+            for o in org.officers
+        ),
+    )
+    assert carries_duty(named, "sp.phochutich") and not carries_duty(named, "sp.chutich")

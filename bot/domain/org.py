@@ -55,6 +55,9 @@ class OfficerRecord:
     roles: frozenset[str]
     title: str = ""
     on_duty: bool = True
+    # Whether the law's personal reception-day duty is theirs (the chairman's, LTCD Art. 15);
+    # None: decided from the title, see `bot.domain.reception_days.carries_duty`.
+    reception_duty: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -186,6 +189,7 @@ def _officer(item: Mapping[str, Any]) -> OfficerRecord:
         roles=frozenset(item.get("roles", [])),
         title=item.get("title", ""),
         on_duty=bool(item.get("on_duty", True)),
+        reception_duty=item.get("reception_duty"),
     )
 
 

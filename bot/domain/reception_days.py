@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from bot.domain.calendar import WorkingCalendar
+from bot.domain.org import Organisation
 
 WEEKS_AHEAD = 4  # how far ahead a citizen may book
 MIN_SLOT_MINUTES, MAX_SLOT_MINUTES = 10, 240
@@ -109,6 +110,19 @@ COMMUNE_HEAD_DUTY = ReceptionDuty(Period.WEEK, "Luật Tiếp công dân 2013, �
 # Art. 12 (provincial chairman) and Art. 18 (heads of agencies), detailed by NĐ 64/2014: at least
 # 1 day a month.
 OTHER_HEAD_DUTY = ReceptionDuty(Period.MONTH, "Luật Tiếp công dân 2013, Điều 12, 18; NĐ 64/2014")
+
+
+def carries_duty(org: Organisation, handle: str) -> bool:
+    """Whether the law's reception-day duty is this head's own: the organisation file may name
+    who carries it in a unit (`reception_duty = true`); where it names nobody, the head whose
+    title is not a deputy's («Phó …») does. A deputy receives when delegated, without a quota."""
+    record = next((o for o in org.officers if o.handle == handle), None)
+    if record is None:
+        return False
+    named = [o for o in org.officers if o.unit == record.unit and o.reception_duty is not None]
+    if named:
+        return record.reception_duty is True
+    return not record.title.strip().casefold().startswith("phó")
 
 
 def duty_of(unit_kind: str) -> ReceptionDuty:

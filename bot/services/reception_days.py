@@ -27,6 +27,7 @@ from bot.domain.reception_days import (
     BookingStatus,
     Hours,
     ReceptionDuty,
+    carries_duty,
     days_required,
     duty_of,
     parse_clock,
@@ -128,7 +129,7 @@ class HeadIndicator:
     dialogues_held: int
     reception_days_held: int
     reception_days_required: int
-    duty: ReceptionDuty
+    duty: ReceptionDuty | None  # None: not this head's own duty (a deputy), only counted
     dialogues_target: int = DIALOGUES_PER_YEAR
 
     @property
@@ -618,15 +619,17 @@ async def indicators(
     required: dict[ReceptionDuty, int] = {}
     found = []
     for activity in await store.head_activity(units_under(env.org, top), new_year, now):
-        duty = duty_of(env.org.units[activity.head.unit].kind)
-        if duty not in required:
-            required[duty] = days_required(duty, today, env.calendar)
+        duty = None
+        if carries_duty(env.org, activity.head.handle):
+            duty = duty_of(env.org.units[activity.head.unit].kind)
+            if duty not in required:
+                required[duty] = days_required(duty, today, env.calendar)
         found.append(
             HeadIndicator(
                 activity.head,
                 activity.dialogues_held,
                 activity.reception_days_held,
-                required[duty],
+                required[duty] if duty else 0,
                 duty,
             )
         )
