@@ -1225,25 +1225,20 @@ def indicators_text(t: Translator, found: list[HeadIndicator], today: date) -> s
 def indicator_block(t: Translator, indicator: HeadIndicator) -> str:
     """A head's two indicators, each marked ✅ when met and ⚠️ when behind; a head without
     the reception-day duty of their own (a deputy) has the days counted, not judged."""
+    words = {
+        "name": indicator.head.name,
+        "title": indicator.head.title,
+        "dialogues_mark": mark(indicator.dialogues_met),
+        "dialogues": indicator.dialogues_held,
+        "target": indicator.dialogues_target,
+        "days": indicator.reception_days_held,
+    }
     if indicator.duty is None:
-        return t(
-            "indicators.head.no_duty",
-            name=indicator.head.name,
-            title=indicator.head.title,
-            dialogues_mark=mark(indicator.dialogues_met),
-            dialogues=indicator.dialogues_held,
-            target=indicator.dialogues_target,
-            days=indicator.reception_days_held,
-        )
+        return t("indicators.head.no_duty", **words)
     return t(
         "indicators.head",
-        name=indicator.head.name,
-        title=indicator.head.title,
-        dialogues_mark=mark(indicator.dialogues_met),
-        dialogues=indicator.dialogues_held,
-        target=indicator.dialogues_target,
+        **words,
         days_mark=mark(indicator.reception_days_met),
-        days=indicator.reception_days_held,
         required=indicator.reception_days_required,
         per=t(PERIOD_LABELS[indicator.duty.period]),
     )
