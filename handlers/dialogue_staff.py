@@ -23,6 +23,7 @@ from bot.buttons import ModerateQuestion
 from bot.conversation import Context, Handler, ReplyFactory, Router, ask, number_in
 from bot.core import Button, Kind, Reply
 from bot.domain.dialogues import DialogueState, QuestionStatus, audience_of
+from bot.domain.words import clip
 from bot.environment import Environment
 from bot.flow import Flow, nav_buttons
 from bot.i18n import N_, Translator
@@ -240,11 +241,6 @@ async def done_by_service(
     return None
 
 
-def shorten(text: str, limit: int = LABEL_CHARS) -> str:
-    """Fit a text on a button."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def place_name(env: Environment, code: str, t: Translator) -> str:
     """A commune (as the whole commune) or a village, by name."""
     if code in env.org.units:
@@ -300,7 +296,7 @@ async def show_sessions(ctx: Context) -> None:
 def session_label(t: Translator, session: DialogueView) -> str:
     """A session on one button: its state, time and topic."""
     mark = STATE_MARKS[DialogueState(session.state)]
-    return f"{mark} {t.datetime(session.starts_at)} · {shorten(session.topic)}"
+    return f"{mark} {t.datetime(session.starts_at)} · {clip(session.topic, LABEL_CHARS)}"
 
 
 async def open_session(ctx: Context, dialogue_id: int) -> None:
@@ -802,7 +798,7 @@ async def prompt_answering_unit(ctx: Context) -> None:
     """Asks which unit prepares the answer."""
     item = await the_question(ctx)
     units = await answering_unit_options(ctx)
-    question = ctx.t("dm.q.ask_unit", text=shorten(item.text if item else "", 300))
+    question = ctx.t("dm.q.ask_unit", text=clip(item.text if item else "", 300))
     question = with_page_hint(ctx, question, len(units))
     ctx.reply(question, *page_rows(ctx, units, 1), cancel_row(ctx))
 
@@ -848,9 +844,14 @@ async def merge_targets(ctx: Context) -> list[QuestionView]:
     return [q for q in questions if q.id != work.question]
 
 
+def question_options(questions: list[QuestionView]) -> list[Option]:
+    """Questions sent ahead, by number and first words."""
+    return [Option(str(q.id), f"#{q.id} {clip(q.text, LABEL_CHARS)}") for q in questions]
+
+
 async def merge_options(ctx: Context) -> list[Option]:
-    """The other open questions, by number and first words."""
-    return [Option(str(q.id), f"#{q.id} {shorten(q.text)}") for q in await merge_targets(ctx)]
+    """The other open questions."""
+    return question_options(await merge_targets(ctx))
 
 
 async def prompt_merge_target(ctx: Context) -> None:
@@ -961,8 +962,8 @@ async def open_questions(ctx: Context) -> list[QuestionView]:
 
 
 async def answered_options(ctx: Context) -> list[Option]:
-    """The open questions, by number and first words."""
-    return [Option(str(q.id), f"#{q.id} {shorten(q.text)}") for q in await open_questions(ctx)]
+    """The open questions."""
+    return question_options(await open_questions(ctx))
 
 
 async def answered_chosen(ctx: Context) -> None:
@@ -1007,7 +1008,7 @@ write(
 async def prompt_commitment_unit(ctx: Context) -> None:
     """Asks which unit is responsible for the commitment."""
     units = await answering_unit_options(ctx)
-    question = ctx.t("dm.close.ask_unit", text=shorten(work_of(ctx).commitment, 300))
+    question = ctx.t("dm.close.ask_unit", text=clip(work_of(ctx).commitment, 300))
     question = with_page_hint(ctx, question, len(units))
     ctx.reply(question, *page_rows(ctx, units, 1), nav_buttons(ctx))
 

@@ -27,6 +27,7 @@ from bot.domain.petition import (
     normalise_phone,
 )
 from bot.domain.places import located, nearby, on_the_map
+from bot.domain.words import clip
 from bot.flow import Flow, nav_buttons
 from bot.i18n import N_, Translator
 from bot.labels import DAY_UNITS, KIND_EXPLANATIONS, kind_label, rule_label
@@ -620,7 +621,7 @@ async def prompt_review(ctx: Context) -> None:
             kind=kind_label(t, draft.kind),
             field=t(ctx.env.org.field(draft.field).label),  # type: ignore[union-attr]
             place=place_text(ctx, draft),
-            content=content if len(content) <= 1500 else content[:1500] + "…",
+            content=content if len(content) <= 1500 else clip(content, 1500),
             files=len(draft.attachments),
             identity=identity,
         ),
@@ -735,7 +736,7 @@ async def tell_assignee(ctx: Context, filed: Filed, draft: Draft) -> None:
     if officer is None:
         return
     kind = draft.kind
-    summary = draft.content if len(draft.content) <= 300 else draft.content[:300] + "…"
+    summary = clip(draft.content, 300)  # the whole story is on the card
 
     def notice(t: Translator) -> Reply:
         if draft.anonymous:

@@ -12,6 +12,7 @@ import aiohttp
 from sqlalchemy import select
 
 from bot.app import Application
+from bot.domain.words import clip
 from bot.services.dialogues import SessionPlan, ask_question, create_session, moderate, register
 from storage import models as m
 from storage.repository import SqlStore
@@ -342,7 +343,8 @@ async def test_moderating_questions_tells_each_asker_and_the_answering_unit(
     assert QUESTIONS[0] in texts(await head.new_lines())
 
     lines = await press_data(clerk, "dq:2.merge")
-    assert labels(lines)[:2] == [f"#1 {QUESTIONS[0][:39]}…", f"#3 {QUESTIONS[2][:39]}…"]
+    assert labels(lines)[:2] == [f"#1 {clip(QUESTIONS[0], 40)}", f"#3 {clip(QUESTIONS[2], 40)}"]
+    assert labels(lines)[0] == "#1 Bao giờ các hộ xóm Na Mao được chi trả…", "cut at a word"
     assert "Đã gộp câu hỏi #2 vào câu #1" in texts(await clerk.press("#1", lines))
     assert "trả lời cùng với một câu hỏi tương tự" in texts(await second.new_lines())
 
@@ -389,9 +391,9 @@ async def test_closing_keeps_the_minutes_and_files_what_was_left_open_as_petitio
     assert "Số người tham dự cần là một số" in texts(await chairman.say("nhiều"))
     await chairman.say("85")
     lines = await chairman.say("Lãnh đạo xã trả lời về tiến độ bồi thường và học phí.")
-    assert f"#3 {QUESTIONS[2][:39]}…" in labels(lines)
+    assert f"#3 {clip(QUESTIONS[2], 40)}" in labels(lines)
     lines = await chairman.press("#3", lines)
-    assert f"✅ #3 {QUESTIONS[2][:39]}…" in labels(lines)
+    assert f"✅ #3 {clip(QUESTIONS[2], 40)}" in labels(lines)
     lines = await chairman.press("Tiếp", lines)
     lines = await chairman.say("Sửa đường dây điện xóm Na Mao trước 30/4.")
     lines = await chairman.press("Phòng Văn hóa", lines)

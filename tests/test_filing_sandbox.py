@@ -8,6 +8,7 @@ import aiohttp
 import pytest
 
 from bot.app import Application
+from storage import models as m
 from tests.sandbox_client import SandboxPerson, labels, texts
 
 
@@ -198,3 +199,31 @@ async def test_the_language_button_speaks_the_menus_language(
     menu = await person.say("/menu")
     assert english and "🌐 Language" in labels(menu)
     assert not any("Ngôn ngữ" in b for b in labels(menu))
+
+
+async def test_a_long_story_is_kept_whole_and_the_officers_notice_ends_on_a_word(
+    sandbox_app: Application, http: aiohttp.ClientSession
+) -> None:
+    """A 5 000-character message arrives in two, as Telegram's apps send it, and all of it is in
+    the petition; the officer's notice is cut at a word, not «…xe máy ngã n» (issue 14 §8)."""
+    citizen = SandboxPerson(sandbox_app, http, "citizen-1")
+    lines = await consent(citizen)
+    for label in ("Gửi đơn", "Khiếu nại", "Đất đai", "Sơn Phú", "Na Mao"):
+        lines = await citizen.press(label, lines)
+    story = " ".join(f"Đoạn {n}: xe máy ngã ở dốc đầu xóm vì đường sụt lún." for n in range(100))
+    assert len(story) > 5000
+    noted = await citizen.say(story)
+    assert len([line for line in noted if "Đã ghi nhận" in line["text"]]) == 2
+    lines = await citizen.press("Xong", noted)
+    lines = await citizen.say("Nguyễn Thị Dung")
+    lines = await citizen.act({"kind": "contact", "phone": "+84912345678"})
+    lines = await citizen.say("Xóm Na Mao, xã Sơn Phú")
+    await citizen.press("Gửi đơn", lines)
+    async with sandbox_app.db.transaction() as session:
+        petition = await session.get_one(m.Petition, 1)
+    assert " ".join(petition.content.split()) == story, "every word of it, in two parts"
+
+    officer = SandboxPerson(sandbox_app, http, "officer-sp.tiepdan")
+    notice = texts(await officer.new_lines())
+    shown = notice.split("Đoạn 0:")[1].split("…")[0].split()
+    assert shown[-1] in story.split(), f"cut inside a word: {shown[-1]!r}"

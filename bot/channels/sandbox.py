@@ -20,8 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from bot.channels import Accept, WebhookHandler
+from bot.channels.numbered import split_text
 from bot.core import FileRef, Incoming, Kind, Reply, SendResult, Undeliverable
 
+MESSAGE_CHARS = 4096  # what one message holds, as on Telegram
 CHANNEL = "sandbox"
 UPLOAD_ID = re.compile(r"[0-9a-f]{32}")  # uuid4().hex, as save_upload names them
 HISTORY_LIMIT = 500
@@ -144,13 +146,22 @@ class SandboxChannel:
 
     async def user_action(
         self, chat_id: str, action: dict[str, Any], accept: Accept, now: datetime
-    ) -> Incoming:
-        """A person acted on the page: echo it in the transcript and hand it to the dispatcher."""
-        incoming = self._to_incoming(chat_id, action, now)
-        echo = action.get("label") or action.get("text") or f"[{incoming.kind.value}]"
-        await self._append(chat_id, {"sender": "user", "text": str(echo)[:4000], "buttons": []})
-        await accept([incoming])
-        return incoming
+    ) -> None:
+        """A person acted on the page: echo it in the transcript and hand it to the dispatcher.
+
+        A text longer than a message (4 096 characters) arrives in several, as Telegram's apps
+        send it: nothing the person wrote is cut off unseen."""
+        texts = split_text(str(action.get("text", "")), MESSAGE_CHARS)
+        if action.get("kind", "text") != "text" or len(texts) == 1:
+            parts = [action]
+        else:
+            key = str(action.get("id") or uuid.uuid4())
+            parts = [{**action, "text": text, "id": f"{key}.{n}"} for n, text in enumerate(texts)]
+        incomings = [self._to_incoming(chat_id, part, now) for part in parts]
+        for part, incoming in zip(parts, incomings, strict=True):
+            echo = part.get("label") or part.get("text") or f"[{incoming.kind.value}]"
+            await self._append(chat_id, {"sender": "user", "text": str(echo), "buttons": []})
+        await accept(incomings)
 
     def _to_incoming(self, chat_id: str, action: dict[str, Any], now: datetime) -> Incoming:
         kind = str(action.get("kind", "text"))
@@ -161,7 +172,7 @@ class SandboxChannel:
             "update_key": str(action.get("id") or uuid.uuid4()),
             "received_at": now,
         }
-        text = str(action.get("text", ""))[:4096]
+        text = str(action.get("text", ""))[:MESSAGE_CHARS]
         if kind == "callback":
             return Incoming(
                 **base, kind=Kind.CALLBACK, callback_data=str(action.get("data", ""))[:64]

@@ -107,3 +107,13 @@ def matching(options: Sequence[tuple[str, str]], typed: str) -> list[str]:
     if same or len(wanted) < MIN_SEARCH:
         return same
     return [token for token, label in folded if f" {label}".find(f" {wanted}") >= 0]
+
+
+def clip(text: str, limit: int) -> str:
+    """A person's words on one line, cut at a word before `limit` characters with «…», never
+    in the middle of one («…xe máy ngã n» reads as a typo)."""
+    line = " ".join(text.split())
+    if len(line) <= limit:
+        return line
+    cut = line[: limit - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut) + "…"

@@ -7,6 +7,7 @@ from bot.buttons import OpenPetition, PetitionAction, PetitionFiles
 from bot.conversation import Context
 from bot.core import Button
 from bot.domain.petition import Case, PetitionKind, mask_phone
+from bot.domain.words import clip
 from bot.i18n import LOCAL_TZ, Translator
 from bot.labels import event_label, kind_label, rule_label, state_label
 from bot.ports import DeadlineView, OfficerView, PetitionDetail, RatingView
@@ -182,7 +183,7 @@ async def timeline_text(ctx: Context, petition: PetitionDetail) -> str:
     for event in events:
         line = f"• {t.datetime(event.at)}: {event_label(t, event.action, for_officer=True)}"
         if event.action == "citizen_answered" and event.reason:
-            line += f" — «{shortened(event.reason, ANSWER_SHOWN)}»"
+            line += f" — «{clip(event.reason, ANSWER_SHOWN)}»"
         elif event.action == "rated":
             line += rating_text(t, await ctx.store.rating(petition.summary.id))
         lines.append(line)
@@ -197,13 +198,5 @@ def rating_text(t: Translator, rating: RatingView | None) -> str:
     if rating.reason in RATING_LABELS:
         parts.append(t(RATING_LABELS[rating.reason]))
     if rating.comment:
-        parts.append(f"«{shortened(rating.comment, ANSWER_SHOWN)}»")
+        parts.append(f"«{clip(rating.comment, ANSWER_SHOWN)}»")
     return " — " + " · ".join(parts)
-
-
-def shortened(text: str, limit: int) -> str:
-    """A citizen's words on one line, cut at a word near `limit` with «…»."""
-    line = " ".join(text.split())
-    if len(line) <= limit:
-        return line
-    return line[:limit].rsplit(" ", 1)[0] + "…"
