@@ -8,6 +8,7 @@ and the outbox keep them as JSON) and compared in tests.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -68,6 +69,16 @@ class Incoming:
         if self.file is not None:
             data["file"] = dataclasses.asdict(self.file)
         return data
+
+    def readable(self) -> Incoming:
+        """The update with the control characters a person never means (NUL, escape codes)
+        taken out of its words; line breaks and tabs stay. PostgreSQL refuses NUL in text, so a
+        story, a note or an answer carrying one would fail where it is kept."""
+        if not any(_has_controls(value) for value in (self.text, self.args)):
+            return self
+        return dataclasses.replace(
+            self, text=_without_controls(self.text), args=_without_controls(self.args) or ""
+        )
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Incoming:
@@ -140,6 +151,17 @@ class Reply:
 def notice(reply: Reply) -> Reply:
     """The reply marked as a notice: it reaches the person unasked."""
     return dataclasses.replace(reply, unprompted=True)
+
+
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _has_controls(text: str | None) -> bool:
+    return text is not None and _CONTROLS.search(text) is not None
+
+
+def _without_controls(text: str | None) -> str | None:
+    return _CONTROLS.sub("", text) if text is not None else None
 
 
 _INCOMING_FIELDS = tuple(item.name for item in dataclasses.fields(Incoming))

@@ -313,7 +313,7 @@ class Dispatcher:
     ) -> tuple[list[tuple[Recipient, Reply]], str | None]:
         """One update; isolated, a failing handler leaves no trace but an apology."""
         conv = Conversation(row.state, row.step, row.data, row.locale)
-        ctx = Context(incoming, conv, SqlStore(session), self.env, now)
+        ctx = Context(incoming.readable(), conv, SqlStore(session), self.env, now)
         if not isolated:
             await self.handler(ctx)
             return self._keep_turn(ctx, row), None

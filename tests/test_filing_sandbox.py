@@ -227,3 +227,23 @@ async def test_a_long_story_is_kept_whole_and_the_officers_notice_ends_on_a_word
     notice = texts(await officer.new_lines())
     shown = notice.split("Đoạn 0:")[1].split("…")[0].split()
     assert shown[-1] in story.split(), f"cut inside a word: {shown[-1]!r}"
+
+
+async def test_control_characters_are_taken_out_of_what_is_kept(
+    sandbox_app: Application, http: aiohttp.ClientSession
+) -> None:
+    """NUL and terminal escape codes are nobody's words, and PostgreSQL refuses NUL in text: a
+    story carrying them is filed without them, line breaks kept."""
+    citizen = SandboxPerson(sandbox_app, http, "citizen-1")
+    lines = await consent(citizen)
+    for label in ("Gửi đơn", "Khiếu nại", "Đất đai", "Sơn Phú", "Na Mao"):
+        lines = await citizen.press(label, lines)
+    lines = await citizen.say("Đất\x00 bị lấn\x1b[31m chiếm\nđã lâu.")
+    lines = await citizen.press("Xong", lines)
+    lines = await citizen.say("Nguyễn Thị Dung")
+    lines = await citizen.act({"kind": "contact", "phone": "+84912345678"})
+    lines = await citizen.say("Xóm Na Mao, xã Sơn Phú")
+    assert "SP-2026-000001" in texts(await citizen.press("Gửi đơn", lines))
+    async with sandbox_app.db.transaction() as session:
+        petition = await session.get_one(m.Petition, 1)
+    assert petition.content == "Đất bị lấn[31m chiếm\nđã lâu."
