@@ -16,6 +16,7 @@ import typing
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
+VERDICTS = frozenset({"yes", "no"})  # a head's two answers to a request
 MAX_BYTES = 64  # Telegram refuses longer callback data
 _WORD = re.compile(r"[\w\-]{1,32}")
 _NUMBER = re.compile(r"[0-9]{1,18}")  # an id the database's 64-bit integers hold
@@ -57,7 +58,12 @@ class CallbackData:
             if value is None:
                 return None
             values[field.name] = value
-        return cls(**values)
+        data = cls(**values)
+        return data if data.valid() else None
+
+    def valid(self) -> bool:
+        """Whether the parsed values make sense for this kind (any word, by default)."""
+        return True
 
 
 def _word(part: str) -> str | None:
@@ -140,6 +146,9 @@ class ExtensionDecision(CallbackData, prefix="xa"):
     complexity: str
     verdict: str
 
+    def valid(self) -> bool:
+        return self.verdict in VERDICTS
+
 
 @dataclass(frozen=True)
 class AnswerDecision(CallbackData, prefix="ad"):
@@ -148,6 +157,9 @@ class AnswerDecision(CallbackData, prefix="ad"):
     petition: int
     proposal: int
     verdict: str
+
+    def valid(self) -> bool:
+        return self.verdict in VERDICTS
 
 
 # --- a question sent ahead of a dialogue session --------------------------------------------------

@@ -468,9 +468,9 @@ def audience_options(ctx: Context) -> list[Option]:
     return [Option(code, place_name(ctx.env, code, ctx.t)) for code in places]
 
 
-async def audience_chosen(ctx: Context) -> None:
-    """At least one place is marked: on to the seats."""
-    await ORGANISING.forward(ctx, "s.capacity")
+def onward(step: str) -> Handler:
+    """What a marking step does at «Xong»: ask `step`."""
+    return lambda ctx: ORGANISING.forward(ctx, step)
 
 
 choose_many(
@@ -479,7 +479,7 @@ choose_many(
     N_("dm.ask_audience"),
     audience_options,
     lambda ctx: work_of(ctx).audience,
-    audience_chosen,
+    onward("s.capacity"),
     done_label=N_("dm.done"),
     none_chosen=N_("dm.audience_none"),
 )
@@ -966,18 +966,13 @@ async def answered_options(ctx: Context) -> list[Option]:
     return question_options(await open_questions(ctx))
 
 
-async def answered_chosen(ctx: Context) -> None:
-    """The questions answered are marked: on to the commitments."""
-    await ORGANISING.forward(ctx, "s.close.commitment")
-
-
 choose_many(
     ORGANISING,
     "s.close.answered",
     N_("dm.close.ask_answered"),
     answered_options,
     lambda ctx: work_of(ctx).answered,
-    answered_chosen,
+    onward("s.close.commitment"),
     done_label=N_("dm.next"),
     per_row=1,
 )

@@ -46,3 +46,9 @@ async def test_malformed_data_gets_the_polite_refusal_and_changes_nothing(
     for data in ("cr:1", "cr:1.x", "ca:abc", "mp:1.2", "op:", "pa:1"):
         lines = await citizen.act({"kind": "callback", "data": data})
         assert "bot không hiểu nút vừa bấm" in texts(lines), data
+
+
+def test_a_heads_decision_is_yes_or_no() -> None:
+    assert AnswerDecision.parse("1.2.yes") == AnswerDecision(1, 2, "yes")
+    assert AnswerDecision.parse("1.2.maybe") is None
+    assert ExtensionDecision.parse("1.complex.x") is None

@@ -137,11 +137,8 @@ async def decide_on_answer(ctx: Context, data: AnswerDecision) -> None:
     head = await current_officer(ctx)
     if head is None:
         return
-    petition_id, proposal_id, verdict = data.petition, data.proposal, data.verdict
-    if verdict not in {"yes", "no"}:
-        ctx.reply(ctx.t("input.unknown_button"))
-        return
-    if verdict == "no":
+    petition_id, proposal_id = data.petition, data.proposal
+    if data.verdict == "no":
         ctx.conv.data["pending"] = Answers(petition=petition_id, proposal=proposal_id)
         await ask(router, ctx, "w.return")
         return

@@ -95,13 +95,10 @@ async def decide_on_extension(ctx: Context, data: ExtensionDecision) -> None:
     head = await current_officer(ctx)
     if head is None:
         return
-    petition_id, complexity, verdict = data.petition, data.complexity, data.verdict
-    if verdict not in {"yes", "no"}:
-        ctx.reply(ctx.t("input.unknown_button"))
-        return
+    petition_id, yes = data.petition, data.verdict == "yes"
     try:
         decided = await decide_extension(
-            ctx.store, ctx.env, petition_id, head, complexity, verdict == "yes", ctx.now
+            ctx.store, ctx.env, petition_id, head, data.complexity, yes, ctx.now
         )
     except TooManyExtensions:
         ctx.reply(ctx.t("officer.extend.too_many"))
