@@ -56,7 +56,7 @@ FILING: list[Step] = [
     (press("📝 Gửi đơn"), 1),
     (press("Khiếu nại"), 1),
     (press("Đất đai"), 1),
-    (press("UBND xã Sơn Phú"), 1),
+    (press("Xã Sơn Phú"), 1),
     (press("Xóm Na Mao"), 1),
     (say("Đường vào xóm bị lấn chiếm, xin xã xem xét giải quyết."), 1),
     (press("✅ Xong"), 1),

@@ -48,7 +48,7 @@ async def denunciation(citizen: FakeZaloUser) -> None:
         "Tố cáo",
         "Đất đai",
         "Cán bộ, công chức của xã",
-        "UBND xã Sơn Phú",
+        "Xã Sơn Phú",
         "Xóm Bản Trang",
     ):
         last = await choose(citizen, last, label)

@@ -1,5 +1,5 @@
-"""`python -m bot [run|officers|invite|deadline|export|report|migrate|backup|restore]`: run the
-bot, or staff commands."""
+"""`python -m bot [run|officers|invite|deadline|export|report|migrate|backup|restore|org]`: run
+the bot, or staff commands."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ from collections.abc import Coroutine
 from typing import Any
 
 from bot import logs
-from bot.commands import backup, deadline, export, report, staff
+from bot.commands import backup, deadline, export, org, report, staff
 from bot.config import Settings
 
 log = logging.getLogger("bot")  # not __name__, which is "__main__" under `python -m bot`
 
 # Commands whose output is their result: warnings and errors only (errors only at LOG_LEVEL=ERROR).
-QUIET_COMMANDS = {"officers", "invite", "deadline", "export", "report", "backup", "restore"}
+QUIET_COMMANDS = {"officers", "invite", "deadline", "export", "report", "backup", "restore", "org"}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -42,6 +42,9 @@ def parser() -> argparse.ArgumentParser:
         commands.add_parser("backup", help="archive the database and the attachments")
     )
     backup.configure_restore(commands.add_parser("restore", help="restore a backup archive"))
+    org.configure(
+        commands.add_parser("org", help="start an organisation file, or check what it lacks")
+    )
     return root
 
 
@@ -75,6 +78,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return backup.run_backup(args)
     if args.command == "restore":
         return backup.run_restore(args)
+    if args.command == "org":
+        return org.run(args)
     if args.command == "migrate":
         from storage.db import migrate
 

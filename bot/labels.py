@@ -5,6 +5,8 @@ Listing them with `N_` lets the extractor and the catalogue test see every one.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.i18n import N_, Translator
 
 KIND_LABELS = {
@@ -136,3 +138,40 @@ def rule_label(t: Translator, rule_id: str) -> str:
 DAY_UNITS = {"days": N_("unit.days"), "working_days": N_("unit.working_days")}
 
 INVITE_REFUSALS = (N_("invite.unknown"), N_("invite.used"), N_("invite.expired"))
+
+
+# A place's type in the reader's language, by the words of `bot.domain.org` (COMMUNE_TYPES,
+# VILLAGE_TYPES): «xã» / "commune", «tổ dân phố» / "residential group".
+PLACE_TYPE_LABELS = {
+    "xã": N_("place.type.xa"),
+    "phường": N_("place.type.phuong"),
+    "đặc khu": N_("place.type.dac_khu"),
+    "thị trấn": N_("place.type.thi_tran"),
+    "tổ dân phố": N_("place.type.to_dan_pho"),
+    "khu dân cư": N_("place.type.khu_dan_cu"),
+    "khu phố": N_("place.type.khu_pho"),
+    "thôn": N_("place.type.thon"),
+    "xóm": N_("place.type.xom"),
+    "ấp": N_("place.type.ap"),
+    "bản": N_("place.type.ban"),
+    "buôn": N_("place.type.buon"),
+    "làng": N_("place.type.lang"),
+}
+ANY_COMMUNE = N_("place.type.any_commune")
+ANY_VILLAGE = N_("place.type.any_village")
+
+
+def place_types(t: Translator, types: Sequence[str | None], unknown: str) -> str:
+    """The types of the places on offer, as a question names them: «xã» where all are xã,
+    «phường hay xã» in a city; `unknown` (a message id) where a name does not say its type."""
+    if not types or None in types:
+        return t(unknown)
+    words = list(dict.fromkeys(t(PLACE_TYPE_LABELS[word]) for word in types if word))
+    if len(words) == 1:
+        return words[0]
+    return ", ".join(words[:-1]) + t("place.types.or") + words[-1]
+
+
+def as_heading(text: str) -> str:
+    """A name as a list item begins it: «xã Sơn Phú» → «Xã Sơn Phú»."""
+    return text[:1].upper() + text[1:]

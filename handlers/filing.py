@@ -30,7 +30,16 @@ from bot.domain.places import located, nearby, on_the_map
 from bot.domain.words import clip
 from bot.flow import Flow, nav_buttons
 from bot.i18n import N_, Translator
-from bot.labels import DAY_UNITS, KIND_EXPLANATIONS, kind_label, rule_label
+from bot.labels import (
+    ANY_COMMUNE,
+    ANY_VILLAGE,
+    DAY_UNITS,
+    KIND_EXPLANATIONS,
+    as_heading,
+    kind_label,
+    place_types,
+    rule_label,
+)
 from bot.ports import CitizenView
 from bot.services.filing import Draft, Filed, file_petition
 from handlers.common import show_menu, unsupported_text
@@ -206,8 +215,9 @@ async def keep_accused(ctx: Context, accused: str) -> None:
 
 
 def commune_options(ctx: Context) -> list[Option]:
-    """The communes a petition can be about, in the organisation's order."""
-    return [Option(unit.code, unit.name) for unit in ctx.env.org.communes()]
+    """The communes a petition can be about, in the organisation's order, named as places
+    («Xã Sơn Phú», not the committee «UBND xã Sơn Phú»)."""
+    return [Option(unit.code, as_heading(unit.place)) for unit in ctx.env.org.communes()]
 
 
 async def keep_commune(ctx: Context, commune: str) -> None:
@@ -231,7 +241,8 @@ async def prompt_commune(ctx: Context) -> None:
     rows = page_rows(ctx, communes, per_row=1)
     if located(ctx.env.org) and may_share_location(ctx):
         rows.append([ctx.button(ctx.t("filing.place.locate"), "locate")])
-    question = with_page_hint(ctx, ctx.t("filing.ask_commune"), len(communes))
+    types = place_types(ctx.t, [unit.place_type for unit in ctx.env.org.communes()], ANY_COMMUNE)
+    question = with_page_hint(ctx, ctx.t("filing.ask_commune", types=types), len(communes))
     ctx.reply(question, *rows, nav_buttons(ctx))
 
 
@@ -301,7 +312,10 @@ async def prompt_place(ctx: Context) -> None:
     if may_share_location(ctx):
         rows.append([ctx.button(ctx.t("filing.place.locate"), "locate")])
     rows.append([ctx.button(ctx.t("filing.place.unsure"), "none")])
-    question = with_page_hint(ctx, ctx.t("filing.ask_place"), len(villages))
+    commune = draft_of(ctx).commune or ""
+    areas = ctx.env.org.areas_of(commune)
+    types = place_types(ctx.t, [area.place_type for area in areas], ANY_VILLAGE)
+    question = with_page_hint(ctx, ctx.t("filing.ask_place", types=types), len(villages))
     ctx.reply(question, *rows, nav_buttons(ctx))
 
 
@@ -596,7 +610,7 @@ def place_text(ctx: Context, draft: Draft) -> str:
         parts.append(draft.place_note)
     if draft.latitude is not None:
         parts.append(ctx.t("filing.place.shared_location"))
-    parts.append(org.units[draft.commune].name)
+    parts.append(org.units[draft.commune].place)
     return ", ".join(parts)
 
 

@@ -158,14 +158,14 @@ async def test_location_key_and_typed_back_key_work(
     await user.next_reply()
     await user.press("Giao thông")
     await user.next_reply()
-    await user.press("UBND xã Sơn Phú")
+    await user.press("Xã Sơn Phú")
     await user.next_reply()
     await user.press("📍 Gửi vị trí trên bản đồ")
     hint = await user.next_reply()
     assert hint.keyboard and hint.keyboard[0][0].request_location
     await user.tap("⬅️ Quay lại")
     assert "xã nào" in (await user.next_reply()).text, "the Back key returns to the commune"
-    await user.press("UBND xã Sơn Phú")
+    await user.press("Xã Sơn Phú")
     await user.next_reply()
     await user.press("📍 Gửi vị trí trên bản đồ")
     await user.next_reply()
@@ -209,7 +209,7 @@ async def test_back_from_anonymous_feedback_makes_it_a_protected_denunciation_ag
         "Tố cáo",
         "Đất đai",
         "Cán bộ, công chức của xã",
-        "UBND xã Sơn Phú",
+        "Xã Sơn Phú",
         "Xóm Na Mao",
     ):
         await user.press(label)

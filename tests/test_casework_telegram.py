@@ -101,7 +101,7 @@ async def file_denunciation_over_telegram(citizen: SimUser) -> str:
     await citizen.next_reply()
     await citizen.press("Cán bộ, công chức của xã")
     await citizen.next_reply()
-    await citizen.press("UBND xã Sơn Phú")
+    await citizen.press("Xã Sơn Phú")
     await citizen.next_reply()
     await citizen.press("Xóm Bản Trang")
     await citizen.next_reply()

@@ -125,7 +125,7 @@ async def file_denunciation_over_zalo(citizen: FakeZaloUser | FakeOaUser) -> str
     await citizen.send_text("/start")
     reply = await choose(citizen, await citizen.next_reply(), VI("privacy.agree"))
     labels = (VI("menu.file"), "Tố cáo", "Đất đai", VI("filing.accused.staff"))
-    for label in (*labels, "UBND xã Sơn Phú", "Xóm Bản Trang"):
+    for label in (*labels, "Xã Sơn Phú", "Xóm Bản Trang"):
         reply = await choose(citizen, reply, label)
     await citizen.send_text(STORY)
     reply = await choose(citizen, await citizen.next_reply(), VI("filing.content.done"))

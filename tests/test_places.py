@@ -11,8 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import Application, load_organisation
-from bot.domain.org import OrganisationError, parse_organisation
+from bot.domain.org import Area, OrganisationError, Unit, parse_organisation
 from bot.domain.places import Nearby, distance_km, located, nearby
+from bot.i18n import Catalogues
+from bot.labels import ANY_COMMUNE, ANY_VILLAGE, place_types
 from storage import models as m
 from tests.conftest import FakeClock, running_app, telegram_settings
 from tests.fake_telegram import FakeTelegram
@@ -95,3 +97,34 @@ async def test_a_location_shared_at_the_commune_question_finds_the_village(
         draft = row.data["draft"]
     assert (draft["commune"], draft["area"]) == ("SP", "SP-LB")
     assert (draft["latitude"], draft["longitude"]) == NEAR_LANG_BAY
+
+
+@pytest.mark.parametrize(
+    ("committee", "place", "kind"),
+    [
+        ("UBND xã Sơn Phú", "xã Sơn Phú", "xã"),
+        ("UBND phường Sài Gòn", "phường Sài Gòn", "phường"),
+        ("Ủy ban nhân dân Đặc khu Côn Đảo", "đặc khu Côn Đảo", "đặc khu"),
+        ("Xã Cốc Đán", "Xã Cốc Đán", "xã"),
+        ("Thanh tra tỉnh", "Thanh tra tỉnh", None),
+    ],
+)
+def test_a_commune_is_named_as_a_place_where_a_place_is_meant(
+    committee: str, place: str, kind: str | None
+) -> None:
+    unit = Unit("C", committee, "commune")
+    assert (unit.place, unit.place_type) == (place, kind)
+
+
+def test_questions_name_the_places_by_their_type() -> None:
+    vi = Catalogues().get("vi")
+    en = Catalogues().get("en")
+    assert place_types(vi, ["xã", "xã"], ANY_COMMUNE) == "xã"
+    assert place_types(vi, ["phường", "xã", "đặc khu"], ANY_COMMUNE) == "phường, xã hay đặc khu"
+    assert place_types(en, ["phường", "xã"], ANY_COMMUNE) == "ward or commune"
+    assert place_types(vi, ["thôn", None], ANY_VILLAGE) == "thôn, xóm hay tổ dân phố"
+    villages = [Area(str(n), "C", name).place_type for n, name in enumerate(VILLAGES)]
+    assert villages == ["tổ dân phố", "khu phố", "ấp", "xóm", "bản", None]
+
+
+VILLAGES = ("Tổ dân phố 3", "Khu phố 12", "Ấp Bình Mỹ", "xóm Na Mao", "Bản Trang", "Đồng Kệu")

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from bot.app import Application
 from bot.domain.org import Organisation
+from bot.labels import as_heading
 from handlers.picker import PAGE_SIZE
 from storage import models as m
 from tests.conftest import FakeClock, running_app, telegram_settings
@@ -59,8 +60,9 @@ async def test_every_page_of_168_communes_is_within_telegrams_limits(
     citizen = telegram.user(9101)
     await up_to_the_communes(citizen)
     labels, _ = await every_page(citizen, PAGE_SIZE + 4)  # a page, ◀ ▶, Back and Cancel
-    seen = [label for label in labels if label.startswith("UBND")]
-    assert seen == [unit.name for unit in hcm.communes()], "every commune, once, in order"
+    places = [as_heading(unit.place) for unit in hcm.communes()]
+    seen = [label for label in labels if label in set(places)]
+    assert seen == places, "every commune, once, in order"
 
 
 async def test_the_160th_commune_and_a_village_typed_on_telegram(
@@ -70,8 +72,8 @@ async def test_the_160th_commune_and_a_village_typed_on_telegram(
     village = hcm.areas_of(commune.code)[VILLAGE]
     citizen = telegram.user(9102)
     await up_to_the_communes(citizen)
-    await citizen.send_text(commune.name.removeprefix("UBND ").lower())  # 1: «xã xuân thới sơn»
-    assert "xóm nào" in (await citizen.next_reply()).text
+    await citizen.send_text(commune.place.lower())  # 1: «xã xuân thới sơn»
+    assert "Sự việc xảy ra ở ấp nào?" in (await citizen.next_reply()).text
     await citizen.send_text(village.name)  # 2: a village on the second page
     assert "kể lại sự việc" in (await citizen.next_reply()).text
     await file_the_rest(citizen)
@@ -115,7 +117,7 @@ async def zalo_up_to_the_communes(citizen: FakeZaloUser) -> None:
     kinds = await choose(citizen, menu, VI("menu.file"))
     fields = await choose(citizen, kinds, "Khiếu nại")
     communes = await choose(citizen, fields, "Đất đai")
-    assert "xã nào" in communes.text and len(communes.text) <= 2000
+    assert "ở phường, xã hay đặc khu nào?" in communes.text and len(communes.text) <= 2000
 
 
 async def test_the_160th_commune_and_a_village_typed_on_zalo_by_name(
@@ -127,7 +129,7 @@ async def test_the_160th_commune_and_a_village_typed_on_zalo_by_name(
     await zalo_up_to_the_communes(citizen)
     await citizen.send_text("xuan thoi son")  # 1: no diacritics, no «xã»
     villages = await citizen.next_reply()
-    assert "xóm nào" in villages.text and len(villages.text) <= 2000
+    assert "Sự việc ở ấp nào?" in villages.text and len(villages.text) <= 2000
     await citizen.send_text(village.name.lower())  # 2
     assert "kể lại sự việc" in (await citizen.next_reply()).text
 
@@ -141,9 +143,9 @@ async def test_the_160th_commune_by_a_short_list_and_its_number_on_zalo(
     await citizen.send_text("xuan")  # 1: every commune with a word starting «xuân»
     several = await citizen.next_reply()
     assert "Xin chọn một" in several.text
-    await citizen.send_text(number_in_list(several.text, commune.name))  # 2
+    await citizen.send_text(number_in_list(several.text, as_heading(commune.place)))  # 2
     villages = await citizen.next_reply()
-    assert "xóm nào" in villages.text
+    assert "Sự việc ở ấp nào?" in villages.text
     await citizen.send_text("3")  # 3: the third village of the page
     assert "kể lại sự việc" in (await citizen.next_reply()).text
     async with hcm_zalo_app.db.snapshot() as session:
@@ -178,7 +180,7 @@ async def test_places_to_follow_are_paged_within_telegrams_limits(
     village_button = next(
         label
         for label in buttons(page)
-        if label.startswith("Chọn thôn") and hcm.communes()[-1].name in label
+        if label.startswith("Chọn thôn") and hcm.communes()[-1].place in label
     )
     await citizen.press(village_button)
     villages = await citizen.next_reply()

@@ -154,7 +154,7 @@ async def test_citizen_files_in_the_browser_and_the_officer_opens_it(
         await person.press("📝 Gửi đơn")
         await person.press("Khiếu nại")
         await person.press("Đất đai")
-        await person.press("UBND xã Sơn Phú")
+        await person.press("Xã Sơn Phú")
         await person.press("Xóm Na Mao")
 
         # The story, typed and sent with the send button.

@@ -35,12 +35,12 @@ async def up_to_the_communes(user: SimUser) -> None:
     await user.press("Khiếu nại")
     assert "lĩnh vực" in (await user.next_reply()).text
     await user.press("Đất đai")
-    assert "xã nào" in (await user.next_reply()).text
+    assert "Sự việc xảy ra ở" in (await user.next_reply()).text
 
 
 async def file_up_to_content(user: SimUser) -> None:
     await up_to_the_communes(user)
-    await user.press("UBND xã Sơn Phú")
+    await user.press("Xã Sơn Phú")
     assert "xóm nào" in (await user.next_reply()).text
     await user.press("Xóm Làng Bẩy")
     assert "kể lại sự việc" in (await user.next_reply()).text

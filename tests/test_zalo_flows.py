@@ -99,7 +99,7 @@ async def feedback_filed(citizen: FakeZaloUser, text: str) -> Sent:
     kinds = await choose(citizen, menu, VI("menu.file"))
     fields = await choose(citizen, kinds, "Kiến nghị")
     communes = await choose(citizen, fields, "Thủ tục hành chính")
-    villages = await choose(citizen, communes, "UBND xã Sơn Phú")
+    villages = await choose(citizen, communes, "Xã Sơn Phú")
     story = await choose(citizen, villages, "Xóm Na Mao")
     assert "kể lại sự việc" in story.text
     noted = await said(citizen, text)
@@ -472,7 +472,7 @@ async def test_on_zalo_a_refusal_or_a_sticker_leaves_the_numbers_of_the_question
     communes = await choose(citizen, fields, "Đất đai")
     refusal = await said(citizen, "hà nội")
     assert "hà nội" in refusal.text and len(refusal.text) < 200
-    villages = await said(citizen, number_of(communes, "UBND xã Tú Xuyên"))
+    villages = await said(citizen, number_of(communes, "Xã Tú Xuyên"))
     assert "xóm nào" in villages.text
     story = await said(citizen, "không rõ")
     assert "kể lại sự việc" in story.text

@@ -12,6 +12,20 @@ from typing import Any
 ROLES = frozenset({"reception", "handler", "head", "inspector", "admin"})
 Point = tuple[float, float]  # latitude, longitude in degrees
 
+# The words a commune-level unit's name begins with, by its type since 1 July 2025 (Luật Tổ chức
+# chính quyền địa phương 2025, Art. 2: xã, phường, đặc khu), and those of the villages and
+# residential groups below it (thôn, tổ dân phố and their local names). Longest first.
+COMMUNE_TYPES = ("đặc khu", "thị trấn", "phường", "xã")
+VILLAGE_TYPES = ("tổ dân phố", "khu dân cư", "khu phố", "thôn", "xóm", "ấp", "bản", "buôn", "làng")
+# What a People's Committee's name puts before its place: «UBND xã Sơn Phú» governs «xã Sơn Phú».
+COMMITTEE_WORDS = ("ủy ban nhân dân ", "uỷ ban nhân dân ", "ubnd ")
+
+
+def type_word(name: str, types: Sequence[str]) -> str | None:
+    """The type a place's name begins with («Xóm Na Mao» → «xóm»), None when it names none."""
+    lowered = name.casefold()
+    return next((word for word in types if lowered.startswith(word + " ")), None)
+
 
 @dataclass(frozen=True)
 class Unit:
@@ -26,15 +40,37 @@ class Unit:
     report_due_day: int | None = None  # the day of the month its periodic reports are due
     centre: Point | None = None  # where it is (latitude, longitude), to tell it from a location
 
+    @property
+    def place(self) -> str:
+        """The place a commune's committee governs, as a sentence names it: «xã Sơn Phú» for
+        «UBND xã Sơn Phú»; a name without the committee's words is kept as it is."""
+        lowered = self.name.casefold()
+        for words in COMMITTEE_WORDS:
+            if lowered.startswith(words):
+                rest = self.name[len(words) :]
+                kind = type_word(rest, COMMUNE_TYPES)
+                return kind + rest[len(kind) :] if kind else rest
+        return self.name
+
+    @property
+    def place_type(self) -> str | None:
+        """xã, phường, đặc khu (or thị trấn in an older file), from the name; None if unsaid."""
+        return type_word(self.place, COMMUNE_TYPES)
+
 
 @dataclass(frozen=True)
 class Area:
-    """A village (thôn, xóm) or ward of a commune."""
+    """A village (thôn, xóm, ấp) or residential group (tổ dân phố, khu phố) of a commune or ward."""
 
     code: str
     unit: str
     name: str
     centre: Point | None = None  # where it is (latitude, longitude), to tell it from a location
+
+    @property
+    def place_type(self) -> str | None:
+        """thôn, xóm, tổ dân phố, khu phố, ấp…, from the name; None if it names none."""
+        return type_word(self.name, VILLAGE_TYPES)
 
 
 @dataclass(frozen=True)
@@ -229,3 +265,49 @@ def _check(org: Organisation) -> None:
             )
     if problems:
         raise OrganisationError("; ".join(problems))
+
+
+RECEIVING_ROLES = frozenset({"reception", "handler"})
+HEAD = frozenset({"head"})
+
+
+def gaps(org: Organisation) -> list[str]:
+    """What an organisation still lacks before its people can use it, one line each: a file
+    may parse and still leave a commune with no villages to choose from, nobody to receive its
+    petitions, or no head to take denunciations and sign decisions (`python -m bot org check`)."""
+    missing: list[str] = []
+    communes = org.communes()
+    if not communes:
+        missing.append("no commune: citizens have nowhere to file")
+    for commune in communes:
+        missing += _commune_gaps(org, commune)
+    for unit in org.units.values():
+        if unit.kind == "province" and not _officers_with(org, unit.code, HEAD, below=False):
+            missing.append(f"{unit.code} {unit.name}: no head (role head) to take denunciations")
+    if not any("inspector" in officer.roles for officer in org.officers):
+        missing.append("no inspector (role inspector) to receive the periodic reports")
+    return missing
+
+
+def _commune_gaps(org: Organisation, commune: Unit) -> list[str]:
+    where = f"{commune.code} {commune.name}"
+    missing = []
+    if not org.areas_of(commune.code):
+        missing.append(f"{where}: no villages or residential groups ([[areas]])")
+    if not _officers_with(org, commune.code, RECEIVING_ROLES, below=True):
+        missing.append(f"{where}: nobody receives its petitions (role reception or handler)")
+    if not _officers_with(org, commune.code, HEAD, below=False):
+        missing.append(f"{where}: no head (role head) to take denunciations and sign decisions")
+    return missing
+
+
+def _officers_with(
+    org: Organisation, unit: str, roles: frozenset[str], *, below: bool
+) -> list[OfficerRecord]:
+    """Officers of `unit` (and, `below`, of the units under it) holding one of `roles`."""
+    return [
+        officer
+        for officer in org.officers
+        if officer.roles & roles
+        and (officer.unit == unit or (below and unit in org.lineage(officer.unit)))
+    ]
