@@ -222,10 +222,11 @@ class Inspector:
 async def ask_for_report(chat: Chat, menu: list[Line], province: str) -> Inspector:
     """«📑 Báo cáo» from the officer's menu, this year's Q1, the province; wait for the XLSX."""
     await press(chat, menu, r"rp:home")
-    await press(chat, [], rf"rp:p\.{START.year}-Q1")
+    await press(chat, [], r"\d+\.report")
+    await press(chat, [], rf"\d+\.{START.year}-Q1")
     result = Inspector()
     pressed = time.perf_counter()
-    await press(chat, [], rf"rp:s\.[^.]+-Q1\.{re.escape(province)}")
+    await press(chat, [], rf"\d+\.{re.escape(province)}")
     lines = await chat.lines_until(bool)
     result.first_reply = time.perf_counter() - pressed
     result.first_text = lines[0]["text"].splitlines()[0][:70] if lines[0]["text"] else ""

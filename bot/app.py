@@ -217,7 +217,7 @@ class Application:
         if settings.zalo_oa_app_id:
             channels.append(self._zalo_oa_channel())
         if settings.sandbox_enabled:
-            channels.append(SandboxChannel(settings.files_dir))
+            channels.append(SandboxChannel(settings.files_dir, self.files, self.clock))
         return channels
 
     def _webhook(self, secret: str, secret_name: str) -> Webhook | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -60,6 +61,9 @@ class Incoming:
     longitude: float | None = None
     file: FileRef | None = None
     language_code: str | None = None
+    # A button press: the platform's id of our message that carried the button (its buttons
+    # change once they no longer apply; see `Reply.edits_buttons_of`).
+    pressed_message: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON for the inbox table (by hand: `dataclasses.asdict` is slow on a hot path)."""
@@ -100,6 +104,39 @@ class Button:
 
 
 UNDELIVERED_NOTICE_JOB = "notice.undelivered"  # bot.services.undelivered
+MAP_LINK = "https://www.google.com/maps?q={latitude:.6f},{longitude:.6f}"
+
+
+@dataclass(frozen=True)
+class MapPin:
+    """A place sent with a reply (where a citizen's matter happened). Telegram shows it as a pin
+    on a map; a messenger without one (Zalo, the sandbox) as a link any phone's maps app opens."""
+
+    latitude: float
+    longitude: float
+    title: str  # what the place is, in the recipient's words
+    address: str = ""  # the place in words, when they are known (a village, a note)
+
+    @classmethod
+    def at(
+        cls, latitude: float | None, longitude: float | None, title: str, address: str = ""
+    ) -> MapPin | None:
+        """A pin where both coordinates are known; None where no location was shared."""
+        if latitude is None or longitude is None:
+            return None
+        return cls(latitude, longitude, title, address)
+
+    def link(self) -> str:
+        """The place on a public map, for messengers that cannot show one."""
+        return MAP_LINK.format(latitude=self.latitude, longitude=self.longitude)
+
+    def caption(self) -> str:
+        """«📍 Title: address»: the line that names the place above its link."""
+        return f"📍 {self.title}: {self.address}" if self.address else f"📍 {self.title}"
+
+    def coordinates(self) -> str:
+        """«21.881200, 105.639100»: where there are no words for the place."""
+        return f"{self.latitude:.6f}, {self.longitude:.6f}"
 
 
 @dataclass(frozen=True)
@@ -116,6 +153,7 @@ class Reply:
     document_name: str | None = None
     attachment: FileRef | None = None  # a platform's file; another platform's goes from our copy
     document_data: str | None = None  # a small generated file (a calendar), base64, named above
+    pin: MapPin | None = None  # a place, shown beside the text (a pin, or a map link)
     # Not an answer to the recipient's own last message (a notice, a reminder): a messenger that
     # numbers choices keeps the choices the person is still answering (bot.channels.numbered).
     unprompted: bool = False
@@ -126,6 +164,15 @@ class Reply:
     # the petition are told (a job of UNDELIVERED_NOTICE_JOB, asked for by the outbox), since
     # the law wants the filer told.
     about: int | None = None
+    # Not a message: an edit of one of ours (its platform id) whose buttons no longer apply:
+    # they become this reply's buttons (none: taken off). A messenger without buttons skips it.
+    edits_buttons_of: str | None = None
+
+    @classmethod
+    def new_buttons(cls, message_id: str, *rows: Iterable[Button]) -> Reply:
+        """The edit that gives one of our messages `rows` instead of its buttons (none: it is
+        left without)."""
+        return cls("", tuple(tuple(row) for row in rows), edits_buttons_of=message_id)
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON for the outbox table."""
@@ -133,6 +180,7 @@ class Reply:
         data["buttons"] = [[{"text": b.text, "data": b.data} for b in row] for row in self.buttons]
         data["keys"] = list(self.keys)
         data["attachment"] = dataclasses.asdict(self.attachment) if self.attachment else None
+        data["pin"] = dataclasses.asdict(self.pin) if self.pin else None
         return data
 
     @classmethod
@@ -145,6 +193,8 @@ class Reply:
         values["keys"] = tuple(values.get("keys", ()))
         attachment = values.get("attachment")
         values["attachment"] = FileRef(**attachment) if attachment else None
+        pin = values.get("pin")
+        values["pin"] = MapPin(**pin) if pin else None
         return cls(**values)
 
 

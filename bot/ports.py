@@ -1,9 +1,10 @@
 """The narrow ports handlers and services use; storage implements them, tests may fake them.
 
 One port per aggregate (citizens, officers, petitions with their deadlines, history and ratings,
-jobs, the audit log, receptions, dialogues, reception days, reports); `Store` is their union.
-`storage.repository.SqlStore` implements it over a database session, `tests.fakes.FakeStore` in
-memory, and tests/test_store_contract.py holds both to the same contract.
+jobs, the audit log, receptions, dialogues, reception days, reports, exports); `Store` is
+their union. `storage.repository.SqlStore` implements it over a database session,
+`tests.fakes.FakeStore` in memory, and tests/test_store_contract.py holds both to the same
+contract.
 
 Views are frozen snapshots: a handler never holds a live database row.
 """
@@ -11,12 +12,14 @@ Views are frozen snapshots: a handler never holds a live database row.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import AsyncGenerator, Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
 from bot.core import FileRef, Recipient, Reply
 from bot.domain.petition import Case
+from bot.reporting.exports import PetitionRecord
 from bot.reporting.metrics import ReportMetrics, Volume
 from bot.reporting.periods import Period
 
@@ -516,6 +519,24 @@ class ReportStore(Protocol):
         ...
 
 
+class ExportStore(Protocol):
+    """The row-level export of petitions (a file in chat, as on the command line), read on the
+    caller's snapshot; each export is audited."""
+
+    def export_chunks(
+        self, units: Collection[str], received_from: datetime, received_before: datetime
+    ) -> AsyncGenerator[list[PetitionRecord]]:
+        """Petitions of these units received in [from, before), oldest first, a chunk at a time:
+        a denouncer's identity withheld, phone and ID numbers masked (LEGAL §4, §7)."""
+        ...
+
+    async def audit_export(
+        self, actor: str, unit: str, detail: dict[str, Any], now: datetime
+    ) -> None:
+        """Who exported which scope and period, and how many rows (LEGAL §7)."""
+        ...
+
+
 class CitizenStore(Protocol):
     """Citizens: who a chat is, their consent and details, and where and in which language
     they are reached."""
@@ -758,6 +779,7 @@ class Store(
     DialogueStore,
     ReceptionDayStore,
     ReportStore,
+    ExportStore,
     Protocol,
 ):
     """Everything handlers and services read or write, inside the current transaction: the union

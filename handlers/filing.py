@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.buttons import OpenPetition
 from bot.conversation import Context, Router, ask
-from bot.core import NO_LOCATION_CHANNELS, Button, FileRef, Kind, Reply
+from bot.core import NO_LOCATION_CHANNELS, Button, FileRef, Kind, MapPin, Reply
 from bot.domain.org import Point
 from bot.domain.petition import (
     IDENTITY_NEEDS,
@@ -777,7 +777,14 @@ async def tell_assignee(ctx: Context, filed: Filed, draft: Draft) -> None:
             filer=filer,
             deadlines=deadlines,
         )
-        return Reply(text, ((Button(t("officer.open"), OpenPetition(filed.petition_id).pack()),),))
+        # A denouncer's location may be their home: it is shown with their identity only.
+        pin = None if IDENTITY_NEEDS[PetitionKind(kind)].secret else new_petition_pin(t)
+        open_row = (Button(t("officer.open"), OpenPetition(filed.petition_id).pack()),)
+        return Reply(text, (open_row,), pin=pin)
+
+    def new_petition_pin(t: Translator) -> MapPin | None:
+        title = t("officer.pin.title", code=filed.code)
+        return MapPin.at(draft.latitude, draft.longitude, title)
 
     for chat in await ctx.store.officer_chats(officer.id):
         await ctx.notify(chat, notice)

@@ -3,17 +3,20 @@
 One query in one snapshot (a WAL reader on SQLite): a consistent view that never blocks the
 bot's writers, read in one pass whatever plan the database picks (paging with LIMIT would redo
 the period's scan for every page), and streamed `CHUNK_ROWS` at a time so memory stays flat.
-A denouncer's name, phone and address are NULL in the SELECT itself (LEGAL §4): they never reach
-this process. Phones and ID numbers are masked before a record leaves this module (LEGAL §7).
+A denouncer's name, phone, address and shared location are NULL in the SELECT itself (LEGAL
+§4): they never reach this process. Phones and ID numbers are masked before a record leaves this
+module (LEGAL §7).
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncGenerator, Collection, Iterable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, case, func, null, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.domain.petition import IDENTITY_NEEDS, mask_personal_numbers, mask_phone
@@ -42,11 +45,25 @@ async def petition_chunks(
     chunk_rows: int = CHUNK_ROWS,
 ) -> AsyncGenerator[list[PetitionRecord]]:
     """Petitions of these units received in [from, before), oldest first, `chunk_rows` at a time."""
-    statement = _export_query(units, received_from, received_before)
     async with db.snapshot() as session:
-        result = await session.stream(statement.execution_options(yield_per=chunk_rows))
-        async for rows in result.partitions():
-            yield [_record(row) for row in rows]
+        chunks = stream_petitions(session, units, received_from, received_before, chunk_rows)
+        async with contextlib.aclosing(chunks):
+            async for chunk in chunks:
+                yield chunk
+
+
+async def stream_petitions(
+    session: AsyncSession,
+    units: Collection[str],
+    received_from: datetime,
+    received_before: datetime,
+    chunk_rows: int = CHUNK_ROWS,
+) -> AsyncGenerator[list[PetitionRecord]]:
+    """The same, on a snapshot the caller holds (a job's reading: `storage.export_records`)."""
+    statement = _export_query(units, received_from, received_before)
+    result = await session.stream(statement.execution_options(yield_per=chunk_rows))
+    async for rows in result.partitions():
+        yield [_record(row) for row in rows]
 
 
 async def audit_export(
@@ -87,6 +104,8 @@ def _export_query(
             _unless_secret(petition.filer_phone).label("filer_phone"),
             _unless_secret(petition.filer_address).label("filer_address"),
             _unless_secret(petition.content).label("content"),
+            _unless_secret(petition.latitude).label("latitude"),
+            _unless_secret(petition.longitude).label("longitude"),
         )
         .join(m.Unit, m.Unit.code == petition.unit_code)
         .outerjoin(m.Area, m.Area.code == petition.area_code)
@@ -150,4 +169,6 @@ def _record(row: Row[Any]) -> PetitionRecord:
         filer_phone=mask_phone(row.filer_phone) or None,
         filer_address=mask_personal_numbers(row.filer_address) or None,
         content=mask_personal_numbers(row.content) if row.content is not None else "",
+        latitude=row.latitude,
+        longitude=row.longitude,
     )

@@ -15,6 +15,7 @@ from storage import models as m
 from storage.audit import AuditRecords
 from storage.citizens import CitizenRecords
 from storage.dialogues import DialogueRecords
+from storage.export_records import ExportRecords
 from storage.jobs import JobRecords
 from storage.officers import OfficerRecords
 from storage.petitions import DeadlineRecords, HistoryRecords, PetitionRecords, RatingRecords
@@ -36,6 +37,7 @@ class SqlStore(
     DialogueRecords,
     ReceptionDayRecords,
     ReportRecords,
+    ExportRecords,
 ):
     """Implements `bot.ports.Store` inside the caller's transaction."""
 

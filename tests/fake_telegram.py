@@ -46,6 +46,9 @@ What is faithful (behaviour of the official Bot API server that a bot must respe
   photo arrives as several sizes of which only the LAST is the original.
 * Chats: only chats of users created with :meth:`FakeTelegram.user` exist ("chat not found"
   otherwise); a blocked user answers 403 "Forbidden: bot was blocked by the user".
+* Places: sendLocation and sendVenue need both coordinates, a latitude within -90..90 and a
+  longitude within -180..180 (finite numbers); sendVenue also a title and an address. The
+  message carries ``location`` (and ``venue``), as Telegram's does.
 
 Deliberate deviations: webhooks may be plain ``http://`` on any port (Telegram demands HTTPS on
 443/80/88/8443); sending files by URL and inline mode are not supported; methods we do not
@@ -55,9 +58,9 @@ Rate limits (off unless configured; for benchmarks): with ``per_chat_rate=r`` a 
 is refused when that chat's previous ACCEPTED send was less than ``(1 - rate_tolerance) / r``
 seconds ago (0.9 s for 1 msg/s); with ``global_rate=g`` a send is refused when
 ``floor(g * (1 + rate_tolerance))`` sends (33 for 30/s) were accepted in the preceding 1.0 s.
-"Sends" are sendMessage, sendPhoto and sendDocument; refused sends are not counted. The 429
-answer's retry_after is the whole number of seconds (at least 1) until the send would be
-allowed by the nominal rate.
+"Sends" are sendMessage, sendPhoto, sendDocument, sendLocation and sendVenue; refused sends are
+not counted. The 429 answer's retry_after is the whole number of seconds (at least 1) until the
+send would be allowed by the nominal rate.
 """
 
 from __future__ import annotations
@@ -151,6 +154,13 @@ FILE_EMPTY = "Bad Request: file must be non-empty"
 WRONG_FILE_ID = "Bad Request: wrong file identifier/HTTP URL specified"
 IMAGE_PROCESS_FAILED = "Bad Request: IMAGE_PROCESS_FAILED"
 FILE_URL_UNSUPPORTED = "Bad Request: sending files by URL is not supported by FakeTelegram"
+LATITUDE_EMPTY = "Bad Request: latitude is empty"
+LONGITUDE_EMPTY = "Bad Request: longitude is empty"
+# The three below follow the Bot API's way of wording TDLib's refusals; not checked against the
+# live server, so match on them loosely ("wrong location"), as python-telegram-bot rewords them.
+LOCATION_INVALID = "Bad Request: wrong location specified"
+VENUE_TITLE_EMPTY = "Bad Request: venue title is empty"
+VENUE_ADDRESS_EMPTY = "Bad Request: venue address is empty"
 WEBHOOK_ACTIVE = (
     "Conflict: can't use getUpdates method while webhook is active; "
     "use deleteWebhook to delete the webhook first"
@@ -179,7 +189,9 @@ CHAT_ACTIONS = frozenset(
 )  # fmt: skip
 
 # Sends subject to flood control (see the module docstring for the exact rule).
-RATE_LIMITED_METHODS = frozenset({"sendMessage", "sendPhoto", "sendDocument"})
+RATE_LIMITED_METHODS = frozenset(
+    {"sendMessage", "sendPhoto", "sendDocument", "sendLocation", "sendVenue"}
+)
 
 # Real Bot API methods this fake does not implement: answered with 501 rather than the 404 of
 # an unknown method, so that a test fails with a message saying what is missing.
@@ -187,7 +199,7 @@ UNIMPLEMENTED_METHODS = frozenset(
     {
         "logOut", "close", "forwardMessage", "forwardMessages", "copyMessage", "copyMessages",
         "sendAudio", "sendVideo", "sendAnimation", "sendVoice", "sendVideoNote", "sendPaidMedia",
-        "sendMediaGroup", "sendLocation", "sendVenue", "sendContact", "sendPoll", "sendDice",
+        "sendMediaGroup", "sendContact", "sendPoll", "sendDice",
         "sendSticker", "setMessageReaction", "getUserProfilePhotos", "getChat",
         "getChatMember", "getChatAdministrators", "getChatMemberCount", "leaveChat",
         "pinChatMessage", "unpinChatMessage", "unpinAllChatMessages", "banChatMember",
@@ -336,6 +348,16 @@ class SentMessage:
         photos = [f for f in self.files if f.kind == "photo"]
         return photos[-1] if photos else None
 
+    @property
+    def location(self) -> dict[str, Any] | None:
+        """The place sent with sendLocation or sendVenue: its latitude and longitude."""
+        return self.message.get("location")
+
+    @property
+    def venue(self) -> dict[str, Any] | None:
+        """The venue sent with sendVenue: its location, title and address."""
+        return self.message.get("venue")
+
 
 class KeyboardButtonView(NamedTuple):
     """A reply-keyboard button as the user sees it."""
@@ -408,6 +430,16 @@ class Reply:
     def button_texts(self) -> list[str]:
         """All inline button texts, row by row."""
         return [text for row in self.buttons for text, _ in row]
+
+    @property
+    def location(self) -> dict[str, Any] | None:
+        """The place of a sendLocation or sendVenue message: its latitude and longitude."""
+        return self.message.get("location")
+
+    @property
+    def venue(self) -> dict[str, Any] | None:
+        """The venue of a sendVenue message: its location, title and address."""
+        return self.message.get("venue")
 
 
 @dataclass(frozen=True)
@@ -1078,6 +1110,8 @@ class FakeTelegram:
             "getFile": self._get_file,
             "sendPhoto": self._send_photo,
             "sendDocument": self._send_document,
+            "sendLocation": self._send_location,
+            "sendVenue": self._send_venue,
         }
         self._methods = {name.lower(): (name, handler) for name, handler in methods.items()}
         self._unimplemented = {name.lower(): name for name in UNIMPLEMENTED_METHODS}
@@ -1980,6 +2014,32 @@ class FakeTelegram:
         sent = self._record_bot_message(chat, "sendDocument", params, content, markup, [stored])
         return copy.deepcopy(sent.message)
 
+    async def _send_location(self, params: Params, uploads: Uploads) -> Any:
+        chat = self._chat_for(params)
+        location = _location(params)
+        markup = self._validate_markup(params.get("reply_markup"))
+        self._ensure_reachable(chat)
+        self._check_rate(chat.user.user_id)
+        content = {"location": location}
+        sent = self._record_bot_message(chat, "sendLocation", params, content, markup, [])
+        return copy.deepcopy(sent.message)
+
+    async def _send_venue(self, params: Params, uploads: Uploads) -> Any:
+        chat = self._chat_for(params)
+        location = _location(params)
+        title, address = params.get("title"), params.get("address")
+        if not isinstance(title, str) or not title.strip():
+            raise ApiError(400, VENUE_TITLE_EMPTY)
+        if not isinstance(address, str) or not address.strip():
+            raise ApiError(400, VENUE_ADDRESS_EMPTY)
+        markup = self._validate_markup(params.get("reply_markup"))
+        self._ensure_reachable(chat)
+        self._check_rate(chat.user.user_id)
+        venue = {"location": location, "title": title.strip(), "address": address.strip()}
+        content = {"location": location, "venue": venue}
+        sent = self._record_bot_message(chat, "sendVenue", params, content, markup, [])
+        return copy.deepcopy(sent.message)
+
     # ---- webhook delivery -----------------------------------------------------------------
 
     async def _webhook_loop(self) -> None:
@@ -2115,6 +2175,21 @@ def _update_chat(update: dict[str, Any]) -> Any:
             if isinstance(chat, dict) and "id" in chat:
                 return chat["id"]
     return ("update", update.get("update_id"))
+
+
+def _location(params: Params) -> dict[str, float]:
+    """A place as Telegram checks it: both coordinates, finite, on Earth."""
+    for name, empty in (("latitude", LATITUDE_EMPTY), ("longitude", LONGITUDE_EMPTY)):
+        if params.get(name) in (None, ""):
+            raise ApiError(400, empty)
+    latitude, longitude = params["latitude"], params["longitude"]
+    numbers = all(
+        isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        for value in (latitude, longitude)
+    )
+    if not numbers or not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise ApiError(400, LOCATION_INVALID)
+    return {"latitude": float(latitude), "longitude": float(longitude)}
 
 
 def _validate_inline_button(button: Any) -> None:

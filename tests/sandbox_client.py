@@ -46,7 +46,7 @@ class SandboxPerson:
             lines = (await r.json())["messages"]
         if lines:
             self.seen = lines[-1]["id"]
-        return [line for line in lines if line["sender"] == "bot"]
+        return [line for line in lines if line["sender"] == "bot" and not line.get("edits")]
 
     async def upload(self, data: bytes, name: str, mime: str) -> list[dict[str, Any]]:
         """Attach a file through the page's upload form."""
@@ -68,9 +68,8 @@ class SandboxPerson:
             for row in line["buttons"]:
                 for button in row:
                     if label in button["text"]:
-                        return await self.act(
-                            {"kind": "callback", "data": button["data"], "label": button["text"]}
-                        )
+                        pressed = {"data": button["data"], "label": button["text"]}
+                        return await self.act({"kind": "callback", "line": line["id"], **pressed})
         offered = [b["text"] for line in lines for row in line["buttons"] for b in row]
         raise AssertionError(f"no button {label!r}; offered: {offered}")
 

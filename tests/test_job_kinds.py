@@ -16,6 +16,7 @@ from bot.domain.reminders import plan_reminders
 from bot.jobs import DueJob, JobKinds
 from bot.scheduler import JOB_KINDS
 from bot.services.dialogues import ANNOUNCE, REMIND
+from bot.services.exports import EXPORT_BUILD_JOB
 from bot.services.reception_days import RECEPTION_DAY_REMINDER
 from bot.services.reminders import DIALOGUE_REMINDER
 from bot.services.reports import REPORT_BUILD_JOB, REPORT_DUE_JOB
@@ -56,10 +57,12 @@ def test_every_kind_the_bot_schedules_is_declared_and_nothing_else() -> None:
         RECEPTION_DAY_REMINDER,
         REPORT_BUILD_JOB,
         REPORT_DUE_JOB,
+        EXPORT_BUILD_JOB,
         UNDELIVERED_NOTICE_JOB,
     }
     prepared = {name for name, kind in JOB_KINDS.kinds.items() if kind.prepare is not None}
-    assert prepared == {REPORT_BUILD_JOB, REPORT_DUE_JOB}, "only reports read for long"
+    long_reading = {REPORT_BUILD_JOB, REPORT_DUE_JOB, EXPORT_BUILD_JOB}
+    assert prepared == long_reading, "only reports and exports read for long"
 
 
 async def test_a_job_of_unknown_kind_is_logged_and_set_aside_and_the_others_run(

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import Application
+from bot.buttons import Reports
 from storage import models as m
 from storage.repository import SqlStore
 from tests.conftest import FakeClock, due_jobs_done, make_settings
@@ -23,6 +24,36 @@ from tests.sandbox_client import SandboxPerson, texts
 from tests.test_filing_sandbox import file_complaint
 
 PNG = b"\x89PNG\r\n\x1a\n"
+
+
+REPORTS_HOME = {"kind": "callback", "data": Reports().pack()}  # «📑 Báo cáo» in the officer's menu
+
+
+def button(lines: list[dict[str, Any]], label: str) -> dict[str, Any]:
+    """The press of the button labelled `label` (a substring) in the bot's lines, to send again."""
+    for line in reversed(lines):
+        for row in line["buttons"]:
+            for offered in row:
+                if label in offered["text"]:
+                    return {"kind": "callback", "data": offered["data"], "label": offered["text"]}
+    raise AssertionError(f"no button {label!r}")
+
+
+def forged(lines: list[dict[str, Any]], token: str) -> dict[str, Any]:
+    """A press of the current question naming `token`, which none of its buttons carries."""
+    step = lines[-1]["buttons"][0][0]["data"].partition(".")[0]
+    return {"kind": "callback", "data": f"{step}.{token}"}
+
+
+async def province_q1_asked(
+    inspector: SandboxPerson,
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """«📑 Báo cáo» → the forms → Q1/2026 → the province: what the inspector reads, and the
+    province's press (to tap again)."""
+    periods = await inspector.press("Báo cáo thống kê", await inspector.act(dict(REPORTS_HOME)))
+    units = await inspector.press("Quý I/2026", periods)
+    province = button(units, "Báo cáo: UBND tỉnh Thái Nguyên")
+    return await inspector.act(dict(province)), province
 
 
 async def sent_files(app: Application, chat: str) -> list[tuple[str, bytes]]:
@@ -46,7 +77,8 @@ async def test_an_inspector_gets_the_quarter_as_xlsx_and_three_charts(
     await file_complaint(SandboxPerson(sandbox_app, http, "citizen-1"))
     inspector = SandboxPerson(sandbox_app, http, "officer-tt.thanhtravien")
     await inspector.new_lines()
-    periods = await inspector.act({"kind": "callback", "data": "rp:home"})
+    home = await inspector.act(dict(REPORTS_HOME))
+    periods = await inspector.press("Báo cáo thống kê", home)
     assert "Quý I/2026" in str(periods) and "Cả năm 2025" in str(periods)
     scopes = await inspector.press("Quý I/2026", periods)
     building = texts(await inspector.press("Báo cáo: UBND tỉnh Thái Nguyên", scopes))
@@ -87,7 +119,7 @@ async def test_citizens_are_answered_while_a_report_is_being_built(
     monkeypatch.setattr(SqlStore, "report_metrics", slow_count)
     inspector = SandboxPerson(sandbox_app, http, "officer-tt.thanhtravien")
     await inspector.new_lines()
-    await inspector.act({"kind": "callback", "data": "rp:s.2026-Q1.TN"})
+    await province_q1_asked(inspector)
     async with asyncio.timeout(10):
         await counting.wait()
 
@@ -106,11 +138,14 @@ async def test_reports_are_for_heads_and_inspectors_within_their_scope(
 ) -> None:
     clerk = SandboxPerson(sandbox_app, http, "officer-sp.tiepdan")
     await clerk.new_lines()
-    assert "dành cho lãnh đạo" in texts(await clerk.act({"kind": "callback", "data": "rp:home"}))
+    assert "dành cho lãnh đạo" in texts(await clerk.act(dict(REPORTS_HOME)))
     head = SandboxPerson(sandbox_app, http, "officer-sp.chutich")
     await head.new_lines()
-    forged = await head.act({"kind": "callback", "data": "rp:s.2026-Q1.TN"})
-    assert "dành cho lãnh đạo" in texts(forged), "a commune's head does not see the province"
+    periods = await head.press("Báo cáo thống kê", await head.act(dict(REPORTS_HOME)))
+    units = await head.press("Quý I/2026", periods)
+    assert "UBND tỉnh" not in str(units)
+    province = await head.act(forged(units, "TN"))
+    assert "dành cho lãnh đạo" in texts(province), "a commune's head does not see the province"
     assert await sent_files(sandbox_app, "officer-sp.chutich") == []
 
 
@@ -120,11 +155,14 @@ async def test_the_overdue_list_of_a_scope_on_demand(
     await file_complaint(SandboxPerson(sandbox_app, http, "citizen-1"))
     head = SandboxPerson(sandbox_app, http, "officer-sp.chutich")
     await head.new_lines()
-    assert "không có đơn nào quá hạn" in texts(
-        await head.act({"kind": "callback", "data": "rp:o.SP"})
-    )
+
+    async def overdue_of_the_commune() -> list[dict[str, Any]]:
+        units = await head.press("Đơn quá hạn", await head.act(dict(REPORTS_HOME)))
+        return await head.press("Đơn quá hạn: UBND xã Sơn Phú", units)
+
+    assert "không có đơn nào quá hạn" in texts(await overdue_of_the_commune())
     clock.now = datetime(2026, 3, 16, 3, 0, tzinfo=UTC)  # kn1.accept was due Thu 12/03
-    overdue = texts(await head.act({"kind": "callback", "data": "rp:o.SP"}))
+    overdue = texts(await overdue_of_the_commune())
     assert "SP-2026-000001" in overdue and "hạn 12/03/2026" in overdue and "quá 4 ngày" in overdue
     assert "Nguyễn Thị Dung" not in overdue
 
@@ -180,7 +218,7 @@ async def test_a_report_that_cannot_be_built_is_tried_three_times_then_the_offic
     monkeypatch.setattr(SqlStore, "report_metrics", broken)
     inspector = SandboxPerson(sandbox_app, http, "officer-tt.thanhtravien")
     await inspector.new_lines()
-    await inspector.act({"kind": "callback", "data": "rp:s.2026-Q1.TN"})
+    await province_q1_asked(inspector)
     async with asyncio.timeout(10):
         while await job_attempts(sandbox_app) < 1:  # the woken scheduler's try
             await asyncio.sleep(0.05)
@@ -195,18 +233,16 @@ async def test_a_report_that_cannot_be_built_is_tried_three_times_then_the_offic
     await due_jobs_done(sandbox_app)  # done with: not tried a fourth time
 
 
-PROVINCE_Q1 = {"kind": "callback", "data": "rp:s.2026-Q1.TN"}
-
-
 async def province_report_asked(
     app: Application, http: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
-) -> SandboxPerson:
+) -> tuple[SandboxPerson, dict[str, Any]]:
     """The inspector asks for the province's Q1; the job waits for the test to run it."""
     monkeypatch.setattr(app.dispatcher, "jobs_due", lambda: None)
     inspector = SandboxPerson(app, http, "officer-tt.thanhtravien")
     await inspector.new_lines()
-    assert "Đang lập báo cáo" in texts(await inspector.act(dict(PROVINCE_Q1)))
-    return inspector
+    building, province = await province_q1_asked(inspector)
+    assert "Đang lập báo cáo" in texts(building)
+    return inspector, province
 
 
 async def test_a_report_goes_only_to_a_chat_that_may_still_have_it(
@@ -227,8 +263,8 @@ async def test_a_report_goes_only_to_a_chat_that_may_still_have_it(
 async def test_a_second_tap_while_the_report_is_being_made_builds_it_once(
     sandbox_app: Application, http: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    inspector = await province_report_asked(sandbox_app, http, monkeypatch)
-    assert "đang được lập" in texts(await inspector.act(dict(PROVINCE_Q1)))
+    inspector, province = await province_report_asked(sandbox_app, http, monkeypatch)
+    assert "đang được lập" in texts(await inspector.act(dict(province)))
     await sandbox_app.scheduler.run_due()
     await due_jobs_done(sandbox_app)
     await sandbox_app.outbox.flush()

@@ -17,6 +17,9 @@ An answer that names a button becomes a `Kind.CALLBACK` with that button's data 
 trust it, as on Telegram); one that names a plain key becomes that key's text. Anything else
 stays text, for the handlers to answer.
 
+Places. Neither API sends a location: a reply's pin becomes a line and a map link under its
+text (`with_map_link`).
+
 Files. Both Zalo APIs send photos by URL and nothing else, and take at most 2 000 characters of
 text a message. So a photo goes by URL (our signed link when it came from another messenger),
 any other file (an answer document, a calendar, a report) as a signed link to our own copy
@@ -193,6 +196,15 @@ def _best_cut(text: str, limit: int) -> int:
     return limit
 
 
+def with_map_link(reply: Reply) -> Reply:
+    """The reply's place as a line under its text and a link that any phone's maps app opens:
+    neither Zalo API sends a location."""
+    pin = reply.pin
+    if pin is None:
+        return reply
+    return replace(reply, text=f"{reply.text}\n\n{pin.caption()}\n{pin.link()}".strip(), pin=None)
+
+
 MAX_HINTED = 100_000
 _NAVIGATION = (".back", ".cancel")  # typed only as written: «Huy» is a name, «Hủy» is Cancel
 
@@ -289,8 +301,10 @@ class NumberedChannel(ABC):
 
     async def send(self, chat_id: str, reply: Reply) -> SendResult:
         """Send one reply: its photo by URL, then the text (with any file's link) in parts."""
+        if reply.edits_buttons_of is not None:  # numbered choices are not buttons: no edit
+            return SendResult()
         message_id: str | None = None
-        photo, reply = self._photo_and_links(reply)
+        photo, reply = self._photo_and_links(with_map_link(reply))
         # A notice (a new petition for an officer mid-answer, a reminder) must not take over the
         # numbers of the question the person is answering: its choices are numbered after them.
         earlier, answering = [], False

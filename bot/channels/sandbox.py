@@ -3,25 +3,33 @@
 The page talks to a small JSON API; what the bot "sends" is kept in memory per chat and handed
 to the page by long polling. Updates go through the same dispatcher, inbox and outbox as
 Telegram, so the sandbox shows the real behaviour.
+
+Files and places. A file the bot sends (a citizen's photo, an answer PDF, a calendar, a report)
+is handed to the page as a signed link to our copy, made by the same `bot.files.LocalFiles` that
+links files for Zalo; the page shows a photo inline and anything else as a download. A place
+(`Reply.pin`) comes as a link to a public map.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import dataclasses
 import itertools
 import re
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict, dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from bot.channels import Accept, WebhookHandler
 from bot.channels.numbered import split_text
-from bot.core import FileRef, Incoming, Kind, Reply, SendResult, Undeliverable
+from bot.core import FileRef, Incoming, Kind, MapPin, Reply, SendResult, Undeliverable
+from bot.files import LocalFiles, image_type
 
 MESSAGE_CHARS = 4096  # what one message holds, as on Telegram
 CHANNEL = "sandbox"
@@ -40,7 +48,12 @@ class Entry:
     ask_contact: str | None = None
     ask_location: str | None = None
     keys: tuple[str, ...] = ()
-    document: str | None = None
+    document: str | None = None  # a file's name
+    link: str | None = None  # where the file downloads: a signed link to our copy
+    image: bool = False  # the file is a photo, shown inline
+    place: str | None = None  # a place the bot sent: its title and address
+    map_link: str | None = None  # the place on a public map
+    edits: int | None = None  # not a line: the page gives this line these buttons instead
 
 
 def officer_chat(handle: str) -> str:
@@ -56,9 +69,16 @@ class SandboxChannel:
 
     channel = CHANNEL
 
-    def __init__(self, files_dir: Path) -> None:
+    def __init__(
+        self,
+        files_dir: Path,
+        files: LocalFiles | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.files_dir = files_dir
         self.uploads_dir = files_dir / "sandbox-uploads"
+        self.files = files  # signs the links to files; without it a file shows by name only
+        self.clock = clock
         self._transcripts: dict[str, list[Entry]] = {}
         self._ids = itertools.count(1)
         self._changed = asyncio.Condition()
@@ -115,6 +135,8 @@ class SandboxChannel:
 
     async def send(self, chat_id: str, reply: Reply) -> SendResult:
         """The bot "sends": the line appears on the page."""
+        if reply.edits_buttons_of is not None:
+            return await self._edit_buttons(chat_id, int(reply.edits_buttons_of), reply)
         entry = await self._append(
             chat_id,
             {
@@ -126,11 +148,52 @@ class SandboxChannel:
                 "ask_contact": reply.ask_contact,
                 "ask_location": reply.ask_location,
                 "keys": reply.keys,
-                "document": reply.document_name
-                or (reply.attachment.name or reply.attachment.media if reply.attachment else None),
+                **self._file_fields(reply),
+                **_place_fields(reply.pin),
             },
         )
         return SendResult(str(entry.id))
+
+    async def _edit_buttons(self, chat_id: str, line_id: int, reply: Reply) -> SendResult:
+        """The line gets the reply's buttons instead of its own: for a page that loads the
+        transcript later, and through a marker entry for a page showing it now."""
+        buttons = [[{"text": b.text, "data": b.data} for b in row] for row in reply.buttons]
+        lines = self._transcripts.get(chat_id, [])
+        for index, entry in enumerate(lines):
+            if entry.id == line_id:
+                lines[index] = dataclasses.replace(entry, buttons=buttons)
+        edit = {"sender": "bot", "text": "", "buttons": buttons, "edits": line_id}
+        await self._append(chat_id, edit)
+        return SendResult()
+
+    def _file_fields(self, reply: Reply) -> dict[str, Any]:
+        """The reply's file for the page: its name, a signed link to our copy, and whether it
+        is a photo to show inline (by its bytes, as the link serves it)."""
+        attachment = reply.attachment
+        name = reply.document_name or (attachment.name or attachment.media if attachment else None)
+        if name is None:
+            return {}
+        path = self._copy_of(reply, name)
+        if path is None or self.files is None:
+            return {"document": name}
+        try:
+            link = self.files.link(path, name, self.clock())
+        except ValueError:  # not under the files folder: nothing a link may serve
+            return {"document": name}
+        return {"document": name, "link": link, "image": image_type(path) is not None}
+
+    def _copy_of(self, reply: Reply, name: str) -> Path | None:
+        """Where the reply's file is on disk: our copy of another platform's file, a generated
+        document written now, or a page's own upload (only a name this channel gave out)."""
+        if reply.document_path:
+            return Path(reply.document_path)
+        if reply.document_data and self.files is not None:
+            return self.files.keep_generated(base64.b64decode(reply.document_data), name)
+        file = reply.attachment
+        if file is not None and UPLOAD_ID.fullmatch(file.file_id):
+            upload = self.uploads_dir / file.file_id
+            return upload if upload.is_file() else None
+        return None
 
     async def download(self, file: FileRef, destination: str) -> int:
         """Uploaded files are already on disk: copy them where attachments are kept.
@@ -174,8 +237,12 @@ class SandboxChannel:
         }
         text = str(action.get("text", ""))[:MESSAGE_CHARS]
         if kind == "callback":
+            line = action.get("line")
             return Incoming(
-                **base, kind=Kind.CALLBACK, callback_data=str(action.get("data", ""))[:64]
+                **base,
+                kind=Kind.CALLBACK,
+                callback_data=str(action.get("data", ""))[:64],
+                pressed_message=str(line) if isinstance(line, int) else None,
             )
         if kind == "contact":
             return Incoming(
@@ -212,6 +279,13 @@ class SandboxChannel:
             else "document"
         )
         return FileRef(file_id, media, len(data), mime or None, name[:200] or None, CHANNEL)
+
+
+def _place_fields(pin: MapPin | None) -> dict[str, Any]:
+    """A place for the page: a line of words and a link to it on a public map."""
+    if pin is None:
+        return {}
+    return {"place": pin.caption(), "map_link": pin.link()}
 
 
 def entry_json(entry: Entry) -> dict[str, Any]:

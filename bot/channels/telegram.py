@@ -22,10 +22,12 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
+    Location,
     Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     Update,
+    Venue,
 )
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
@@ -33,7 +35,16 @@ from telegram.request import HTTPXRequest
 
 from bot.channels import Accept, PolledOrPosted, Webhook
 from bot.channels.webhooks import Refused, read_json, refused_without_secret, string_or_none
-from bot.core import FileRef, Incoming, Kind, Reply, RetryLater, SendResult, Undeliverable
+from bot.core import (
+    FileRef,
+    Incoming,
+    Kind,
+    MapPin,
+    Reply,
+    RetryLater,
+    SendResult,
+    Undeliverable,
+)
 from bot.files import is_image
 
 log = logging.getLogger(__name__)
@@ -101,6 +112,7 @@ def to_incoming(update: Update, now: datetime) -> Incoming | None:
             received_at=now,
             callback_data=(string_or_none(query.data) or "")[:64],
             language_code=string_or_none(getattr(query.from_user, "language_code", None)),
+            pressed_message=_telegram_id(getattr(query.message, "message_id", None)),
         )
     message = update.message
     sender = message.from_user if message is not None else None
@@ -211,6 +223,12 @@ def render_markup(reply: Reply) -> Any:
     return None
 
 
+def _has_content(reply: Reply) -> bool:
+    """Something to send besides a pin: words, buttons or a file."""
+    files = (reply.document_path, reply.document_data, reply.attachment)
+    return bool(reply.text.strip() or reply.buttons or any(files))
+
+
 def utf16_length(text: str) -> int:
     """Telegram counts a message's length in UTF-16 code units (an emoji counts twice)."""
     return len(text.encode("utf-16-le")) // 2
@@ -261,26 +279,15 @@ class TelegramChannel(PolledOrPosted):
         task.add_done_callback(self._background.discard)
 
     async def send(self, chat_id: str, reply: Reply) -> SendResult:
-        """Send one reply; a long text goes in several messages, buttons on the last."""
+        """Send one reply: its place first, as a pin on a map, then its file or text (a long
+        text in several messages), the buttons on the last, which stays at the bottom."""
+        if reply.edits_buttons_of is not None:
+            return await self._edit_buttons(chat_id, reply.edits_buttons_of, reply)
         try:
-            image = is_image(reply.document_name or "")
-            media = "photo" if image else "document"
-            if reply.document_path:
-                with Path(reply.document_path).open("rb") as handle:
-                    return await self._send_file(chat_id, reply, media, handle)
-            if reply.document_data:
-                data = base64.b64decode(reply.document_data)
-                return await self._send_file(chat_id, reply, media, data)
-            if reply.attachment:
-                media = "photo" if reply.attachment.media == "photo" else "document"
-                return await self._send_file(chat_id, reply, media, reply.attachment.file_id)
-            parts = split_text(reply.text)
-            for part in parts[:-1]:
-                await self.bot.send_message(chat_id, part)
-            message = await self.bot.send_message(
-                chat_id, parts[-1], reply_markup=render_markup(reply)
-            )
-            return SendResult(str(message.message_id))
+            pinned = await self._send_pin(chat_id, reply.pin) if reply.pin else None
+            if pinned is not None and not _has_content(reply):
+                return pinned
+            return await self._send_content(chat_id, reply)
         except RetryAfter as error:
             retry = error.retry_after
             seconds = retry.total_seconds() if hasattr(retry, "total_seconds") else float(retry)
@@ -291,6 +298,50 @@ class TelegramChannel(PolledOrPosted):
             raise Undeliverable(error.message) from error
         except NetworkError as error:
             raise RetryLater(5.0, f"telegram network: {error.message}") from error
+
+    async def _edit_buttons(self, chat_id: str, message_id: str, reply: Reply) -> SendResult:
+        """Give one of our messages the reply's buttons (none: take them off). One deleted, too
+        old to edit or already so needs nothing more: a press on it is answered as stale."""
+        markup = render_markup(reply) if reply.buttons else None
+        try:
+            await self.bot.edit_message_reply_markup(chat_id, int(message_id), reply_markup=markup)
+        except BadRequest as error:
+            log.info("buttons of message %s left as they are: %s", message_id, error.message)
+        except RetryAfter as error:
+            retry = error.retry_after
+            seconds = retry.total_seconds() if hasattr(retry, "total_seconds") else float(retry)
+            raise RetryLater(seconds, "telegram 429") from error
+        except NetworkError as error:
+            raise RetryLater(5.0, f"telegram network: {error.message}") from error
+        return SendResult()
+
+    async def _send_pin(self, chat_id: str, pin: MapPin) -> SendResult:
+        """The place as a venue: a map the officer can open, its title and address under it
+        (Telegram requires an address: the coordinates stand in when there are no words).
+        Given as a `Venue`: python-telegram-bot refuses a latitude or longitude of 0 otherwise."""
+        place = Location(pin.longitude, pin.latitude)
+        venue = Venue(place, pin.title, pin.address or pin.coordinates())
+        message = await self.bot.send_venue(chat_id, venue=venue)
+        return SendResult(str(message.message_id))
+
+    async def _send_content(self, chat_id: str, reply: Reply) -> SendResult:
+        """The reply's file with the text as its caption, or the text alone in parts."""
+        image = is_image(reply.document_name or "")
+        media = "photo" if image else "document"
+        if reply.document_path:
+            with Path(reply.document_path).open("rb") as handle:
+                return await self._send_file(chat_id, reply, media, handle)
+        if reply.document_data:
+            data = base64.b64decode(reply.document_data)
+            return await self._send_file(chat_id, reply, media, data)
+        if reply.attachment:
+            media = "photo" if reply.attachment.media == "photo" else "document"
+            return await self._send_file(chat_id, reply, media, reply.attachment.file_id)
+        parts = split_text(reply.text)
+        for part in parts[:-1]:
+            await self.bot.send_message(chat_id, part)
+        message = await self.bot.send_message(chat_id, parts[-1], reply_markup=render_markup(reply))
+        return SendResult(str(message.message_id))
 
     async def _send_file(
         self, chat_id: str, reply: Reply, media: str, file: BinaryIO | bytes | str

@@ -372,6 +372,8 @@ class ZaloOaChannel(NumberedChannel):
 
     async def send(self, chat_id: str, reply: Reply) -> SendResult:
         """Send within the reply window; outside it, refuse for good (see the module docstring)."""
+        if reply.edits_buttons_of is not None:
+            return SendResult()
         last = await self._last_message_at(chat_id)
         if last is None or self._clock() - last > REPLY_WINDOW:
             raise Undeliverable(OUTSIDE_WINDOW)

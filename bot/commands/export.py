@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import getpass
 import sys
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bot.commands.arguments import iso_date
 from bot.config import Settings
 from bot.domain.org import Organisation
-from bot.i18n import DEFAULT_LOCALE, LOCAL_TZ, Catalogues
-from bot.reporting.exports import EXPORT_SUFFIXES, PetitionColumns, open_export
+from bot.i18n import DEFAULT_LOCALE, Catalogues
+from bot.reporting.exports import EXPORT_SUFFIXES
+from bot.reporting.periods import date_range
 from bot.services.access import units_under
+from bot.services.exports import audit_detail, petition_columns, write_petitions
 from storage.db import Database
 from storage.exports import audit_export, petition_chunks
 
@@ -36,9 +37,8 @@ class ExportRequest:
 
     def bounds(self) -> tuple[datetime, datetime]:
         """[start, end): from midnight of `first` to midnight after `last`, in Vietnam."""
-        start = datetime.combine(self.first, time(), LOCAL_TZ)
-        end = datetime.combine(self.last + timedelta(days=1), time(), LOCAL_TZ)
-        return start, end
+        period = date_range(self.first, self.last)
+        return period.starts_at, period.ends_before
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -117,7 +117,8 @@ async def export_and_audit(
     """Write the export, then the audit entry saying who took which rows."""
     units = units_under(org, request.unit)
     rows = await write_export(db, org, request, units, now)
-    await audit_export(db, actor, request.unit, _audit_detail(request, units, rows), now)
+    detail = audit_detail(request.first, request.last, units, request.out.name, rows)
+    await audit_export(db, actor, request.unit, detail, now)
     return rows
 
 
@@ -128,38 +129,19 @@ async def write_export(
 
     The rows go to `NAME.part.SUFFIX` first and take the real name only once complete.
     """
-    columns = PetitionColumns(
-        Catalogues().get(DEFAULT_LOCALE),
-        {field.code: field.label for field in org.fields},
-        now.astimezone(LOCAL_TZ).date(),
-    )
+    columns = petition_columns(Catalogues().get(DEFAULT_LOCALE), org, now)
     out = request.out
     partial = out.with_name(f"{out.stem}.part{out.suffix}")
-    rows = 0
     try:
-        with open_export(partial, columns.header(), columns.t("export.sheet")) as writer:
-            chunks = petition_chunks(db, units, *request.bounds())
-            async with contextlib.aclosing(chunks):  # its snapshot ends here, even on error
-                async for chunk in chunks:
-                    writer.write_rows(columns.cells(record) for record in chunk)
-                    rows += len(chunk)
+        # The chunks' snapshot ends with the writing, even on error.
+        rows = await write_petitions(
+            partial, columns, petition_chunks(db, units, *request.bounds())
+        )
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
     partial.replace(out)
     return rows
-
-
-def _audit_detail(request: ExportRequest, units: list[str], rows: int) -> dict[str, object]:
-    """The audit entry's detail: scope, period, format and count, never a row's content."""
-    return {
-        "units": units,
-        "from": request.first.isoformat(),
-        "to": request.last.isoformat(),
-        "format": request.out.suffix.lower().lstrip("."),
-        "file": request.out.name,
-        "rows": rows,
-    }
 
 
 def _operator() -> str:

@@ -22,7 +22,7 @@ from bot.domain.petition import IDENTITY_NEEDS, PetitionKind
 from bot.i18n import LOCAL_TZ, N_, Translator
 from bot.labels import OUTCOME_LABELS, kind_label, state_label
 
-Cell = str | int | date | datetime | None
+Cell = str | int | float | date | datetime | None
 
 # OWASP "CSV Injection": a cell starting with one of these is run as a formula by Excel,
 # LibreOffice or Google Sheets.
@@ -33,6 +33,7 @@ XLSX_COLUMN_WIDTH = 18
 EXPORT_SUFFIXES = (".csv", ".xlsx")
 DATE_FORMAT = "%d/%m/%Y"
 DATETIME_FORMAT = "%d/%m/%Y %H:%M"
+COORDINATE_DECIMALS = 6  # about 10 cm: finer than any phone locates itself
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,9 @@ class PetitionRecord:
     filer_phone: str | None
     filer_address: str | None
     content: str
+    # The location the citizen shared (withheld for a denouncer, as the rest of their identity).
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 COLUMNS = (
@@ -69,6 +73,8 @@ COLUMNS = (
     N_("export.column.field"),
     N_("export.column.unit"),
     N_("export.column.village"),
+    N_("export.column.latitude"),
+    N_("export.column.longitude"),
     N_("export.column.channel"),
     N_("export.column.received"),
     N_("export.column.state"),
@@ -152,6 +158,8 @@ class PetitionColumns:
             t(self.field_labels[record.field]) if record.field in self.field_labels else "",
             record.unit_name,
             record.village,
+            _coordinate(record.latitude),
+            _coordinate(record.longitude),
             t(CHANNEL_LABELS[record.channel]) if record.channel in CHANNEL_LABELS else "",
             record.received_at.astimezone(LOCAL_TZ),
             state_label(t, record.state),
@@ -184,6 +192,11 @@ class PetitionColumns:
         return record.filer_name
 
 
+def _coordinate(degrees: float | None) -> float | None:
+    """A coordinate as a number a spreadsheet can filter and a map tool can read."""
+    return round(degrees, COORDINATE_DECIMALS) if degrees is not None else None
+
+
 def _local_day(moment: datetime | None) -> date | None:
     """The day in Vietnam on which something happened."""
     return moment.astimezone(LOCAL_TZ).date() if moment else None
@@ -207,8 +220,8 @@ class CsvRowWriter:
         self._csv.writerows([_csv_value(cell) for cell in row] for row in rows)
 
 
-def _csv_value(cell: Cell) -> str | int:
-    """What a CSV cell holds: text (neutralised), a whole number, or a local date."""
+def _csv_value(cell: Cell) -> str | int | float:
+    """What a CSV cell holds: text (neutralised), a number, or a local date."""
     safe = neutralise(cell)
     if safe is None:
         return ""
@@ -259,7 +272,7 @@ class XlsxRowWriter:
             self._sheet.write_datetime(row, column, safe.replace(tzinfo=None), self._moment)
         elif isinstance(safe, date):
             self._sheet.write_datetime(row, column, safe, self._day)
-        elif isinstance(safe, int):
+        elif isinstance(safe, int | float):
             self._sheet.write_number(row, column, safe)
         elif isinstance(safe, str):
             self._sheet.write_string(row, column, safe)

@@ -31,11 +31,10 @@ from bot.reporting.forms import load_forms
 from bot.reporting.metrics import ReportMetrics, Volume, unit_rows
 from bot.reporting.periods import Period, months_of, parse_period, scope_units
 from bot.reporting.workbook import ReportHeading, report_content, write_report
-from bot.services.reception import peoples_committee
+from bot.services.scopes import officer_reporting_on
 
 log = logging.getLogger(__name__)
 
-REPORT_ROLES = frozenset({"head", "inspector"})
 REPORT_BUILD_JOB = "report.build"
 
 
@@ -47,15 +46,6 @@ class ReportFiles:
     workbook: bytes
     charts: tuple[tuple[str, bytes], ...]  # file name, PNG
     period: Period
-
-
-def report_scopes(org: Organisation, roles: frozenset[str], unit: str) -> list[str]:
-    """The scopes an officer may report on: their People's Committee (the inspectorate: its
-    province) and their own unit, each with everything under it."""
-    if not roles & REPORT_ROLES:
-        return []
-    committee = peoples_committee(org, unit)
-    return list(dict.fromkeys(code for code in (committee, unit) if code))
 
 
 async def build_report(
@@ -108,7 +98,7 @@ async def prepare_report_build(
     """Phase one, on a snapshot: the package, in the language of the chat that asked (None when
     that chat may no longer have it: phase two says nothing then)."""
     chat = Recipient(payload["channel"], payload["chat_id"])
-    if not await _may_have(store, env, chat, payload["unit"]):
+    if not await officer_reporting_on(store, env, chat, payload["unit"]):
         return None
     t = env.catalogues.get(await store.locale_of(chat))
     today = now.astimezone(LOCAL_TZ).date()
@@ -126,7 +116,7 @@ async def report_build_job(
     """Phase two: the figures in three lines, the workbook and the charts, to the chat that
     asked, if its officer still may report on the unit; recorded in the audit log."""
     chat, unit = Recipient(payload["channel"], payload["chat_id"]), payload["unit"]
-    officer = await _may_have(store, env, chat, unit)
+    officer = await officer_reporting_on(store, env, chat, unit)
     if officer is None:
         log.warning("a report on %s was asked for by a chat that may no longer have it", unit)
         return []
@@ -197,17 +187,6 @@ async def report_build_failed(
     t = env.catalogues.get(await store.locale_of(chat))
     name = env.org.units[unit].name if unit in env.org.units else unit
     return [Outgoing(chat, Reply(t("report.failed", unit=name)))]
-
-
-async def _may_have(
-    store: Store, env: Environment, chat: Recipient, unit: str
-) -> OfficerView | None:
-    """The officer of this chat, if they may still report on the unit (checked again at the
-    job: roles and bindings can change after the press)."""
-    officer = await store.officer_by_chat(chat.channel, chat.chat_id)
-    if officer is None or unit not in report_scopes(env.org, officer.roles, officer.unit):
-        return None
-    return officer
 
 
 # --- report-due reminders -----------------------------------------------------------------------

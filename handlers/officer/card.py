@@ -1,11 +1,12 @@
 """A petition's card for an officer: the petition as the law lets this officer read it, its files,
-and the buttons of the actions this officer may take on it now (from `ACTIONS`)."""
+where it happened (a pin on a map, or a map link where the messenger has no map), and the buttons
+of the actions this officer may take on it now (from `ACTIONS`)."""
 
 from __future__ import annotations
 
 from bot.buttons import OpenPetition, PetitionAction, PetitionFiles
 from bot.conversation import Context
-from bot.core import Button
+from bot.core import Button, MapPin
 from bot.domain.petition import Case, PetitionKind, mask_phone
 from bot.domain.words import clip
 from bot.i18n import LOCAL_TZ, Translator
@@ -36,7 +37,9 @@ async def open_petition(ctx: Context, data: OpenPetition) -> None:
     if petition.attachments and may_see_identity(officer, petition):
         label = ctx.t("officer.files.show", count=petition.attachments)
         buttons.append(Button(label, PetitionFiles(petition.summary.id).pack()))
-    ctx.reply(await petition_text(ctx, officer, petition), *([button] for button in buttons))
+    pin = petition_pin(ctx, petition) if may_see_identity(officer, petition) else None
+    text = await petition_text(ctx, officer, petition, pin)
+    ctx.reply(text, *([button] for button in buttons), pin=pin)
     if not petition.anonymous and may_see_identity(officer, petition):
         await ctx.store.audit(
             f"officer:{officer.handle}",
@@ -81,8 +84,11 @@ def action_buttons(ctx: Context, officer: OfficerView, petition: PetitionDetail)
     ]
 
 
-async def petition_text(ctx: Context, officer: OfficerView, petition: PetitionDetail) -> str:
-    """The petition as an officer reads it; the filer's identity only where the law allows."""
+async def petition_text(
+    ctx: Context, officer: OfficerView, petition: PetitionDetail, pin: MapPin | None
+) -> str:
+    """The petition as an officer reads it; the filer's identity only where the law allows, and
+    the shared location's coordinates only when its `pin` is sent with the card."""
     t = ctx.t
     org = ctx.env.org
     summary = petition.summary
@@ -95,7 +101,7 @@ async def petition_text(ctx: Context, officer: OfficerView, petition: PetitionDe
         state=state_label(t, summary.state),
         received=t.datetime(summary.received_at),
         unit=org.units[petition.unit].name,
-        place=place_text(ctx, petition) or "—",
+        place=place_text(ctx, petition, pin) or "—",
         filer=filer_text(ctx, officer, petition),
         case=case_text(t, petition.case, PetitionKind(summary.kind)) or "—",
         content=petition.content,
@@ -120,18 +126,31 @@ def filer_text(ctx: Context, officer: OfficerView, petition: PetitionDetail) -> 
     return f"{petition.filer_name} · {phone} · {petition.filer_address or '—'}"
 
 
-def place_text(ctx: Context, petition: PetitionDetail) -> str:
-    """Where it happened: the village, the citizen's words, a shared location."""
+def place_text(ctx: Context, petition: PetitionDetail, pin: MapPin | None) -> str:
+    """Where it happened: the village, the citizen's words, and a shared location: its
+    coordinates when the card comes with its `pin`, otherwise only that there is one (a
+    denouncer's location may say where they live: LEGAL §4)."""
+    shared = None
+    if pin is not None:
+        shared = ctx.t("officer.place.pinned", coordinates=pin.coordinates())
+    elif petition.latitude is not None:
+        shared = ctx.t("filing.place.shared_location")
+    return ", ".join(part for part in (place_words(ctx, petition), shared) if part)
+
+
+def place_words(ctx: Context, petition: PetitionDetail) -> str:
+    """The place as the citizen named it: the village, and their own words."""
     org = ctx.env.org
-    return ", ".join(
-        part
-        for part in (
-            org.areas[petition.area].name if petition.area and petition.area in org.areas else None,
-            petition.place_note,
-            ctx.t("filing.place.shared_location") if petition.latitude is not None else None,
-        )
-        if part
-    )
+    area = org.areas.get(petition.area) if petition.area else None
+    village = area.name if area else None
+    return ", ".join(part for part in (village, petition.place_note) if part)
+
+
+def petition_pin(ctx: Context, petition: PetitionDetail) -> MapPin | None:
+    """The location the citizen shared, as a pin beside the card; None when they shared none.
+    Only for an officer who may know the filer (see `place_text`)."""
+    title = ctx.t("officer.pin.title", code=petition.summary.code)
+    return MapPin.at(petition.latitude, petition.longitude, title, place_words(ctx, petition))
 
 
 def case_text(t: Translator, case: Case, kind: PetitionKind) -> str:

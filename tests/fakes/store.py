@@ -15,6 +15,7 @@ from bot.domain.org import Organisation
 from bot.ports import Store
 from tests.fakes.citizens import FakeCitizens
 from tests.fakes.dialogues import FakeDialogues
+from tests.fakes.exports import FakeExports
 from tests.fakes.jobs import FakeAudit, FakeJobs
 from tests.fakes.officers import FakeOfficers
 from tests.fakes.petitions import FakeDeadlines, FakeHistory, FakePetitions, FakeRatings
@@ -37,6 +38,7 @@ class FakeStore(
     FakeDialogues,
     FakeReceptionDays,
     FakeReports,
+    FakeExports,
 ):
     """Implements `bot.ports.Store` over plain dicts and lists; the organisation's officers are
     there from the start, numbered in the file's order as the database numbers them."""
