@@ -4,19 +4,25 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint i18n i18n-extract bench install clean
+.PHONY: run test docs lint i18n i18n-extract bench install clean
 
 run: install
 	$(BIN)/python -m bot
 
-# The whole suite on SQLite, then again on a PostgreSQL server the tests start themselves.
+# The documentation site, then the whole suite on SQLite, then again on a PostgreSQL server the
+# tests start themselves.
 test: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 	bash scripts/ensure-chromium.sh
 	bash scripts/ensure-postgres.sh
 	$(BIN)/lint-imports
 	$(BIN)/mypy bot handlers storage
 	$(BIN)/python -m pytest -q
 	TEST_DATABASE=postgresql $(BIN)/python -m pytest -q -m "not browser"
+
+# The documentation site (mkdocs.yml, docs/) into site/; --strict fails on a broken link.
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 lint: install
 	$(BIN)/ruff check .

@@ -48,8 +48,8 @@ class Settings(BaseSettings):
     # A chat that sends more than this at once, and faster than one a second, floods (bot.pace).
     flood_burst: int = Field(default=10, ge=1)
     cpu_affinity: str = "auto"
-    # Several worker processes on one PostgreSQL database (see README, Deployment): this one's name
-    # in queue claims (default: host:pid; "main" on SQLite).
+    # Several worker processes on one PostgreSQL database (docs/operations/deployment.md): this
+    # one's name in queue claims (default: host:pid; "main" on SQLite).
     worker_name: str = ""
     log_format: Literal["text", "json"] = "text"  # json: one object per line, for collectors
     # DEBUG, INFO, WARNING or ERROR, in any case; the libraries keep their floors (bot.logs).

@@ -1,7 +1,8 @@
 """Log lines for people (the default) or for a log collector (LOG_FORMAT=json), at LOG_LEVEL.
 
 Nothing personal or secret is logged, at any level: our own log calls name officers by handle,
-petitions by code or id, chats by channel, and count the rest (see the README's privacy notes).
+petitions by code or id, chats by channel, and count the rest (docs/operations/index.md, on
+privacy).
 The libraries are another matter, so two defences stand between them and the journal:
 
 * Their loggers are held at a level where they print no data, whatever LOG_LEVEL says

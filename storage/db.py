@@ -107,8 +107,8 @@ class Database:
             "the database file %s was %s while the bot ran: what is written now is lost when it "
             "stops, so updates are no longer acknowledged (Telegram and Zalo keep them) and "
             "/healthz answers 503. Before stopping the bot, copy the lost file and its -wal out "
-            "of /proc/%d/fd on Linux (newer than any backup; README, Operations); then stop it, "
-            "put that copy or the latest backup (python -m bot restore) in place, and start it",
+            "of /proc/%d/fd on Linux (newer than any backup; docs/operations/index.md); then stop "
+            "it, put that copy or the latest backup (python -m bot restore) in place, and start it",
             self.file,
             "removed" if now is None else "replaced by another file",
             os.getpid(),

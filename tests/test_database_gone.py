@@ -65,8 +65,8 @@ def put_back(backup: Path, path: Path) -> None:
 
 
 def rescue(path: Path, to: Path) -> None:
-    """The README's way, the bot still running: copy the removed file and its -wal (first) out
-    of /proc/PID/fd (here the bot is this process)."""
+    """The way docs/operations/index.md gives, the bot still running: copy the removed file and
+    its -wal (first) out of /proc/PID/fd (here the bot is this process)."""
     open_files = {}
     for fd in Path(f"/proc/{os.getpid()}/fd").iterdir():
         with contextlib.suppress(OSError):

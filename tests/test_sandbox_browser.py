@@ -4,11 +4,17 @@ Drives the page the way a person would (typing, pressing Enter, clicking the bot
 answering the phone prompt, switching the identity selector) and waits only with Playwright's
 auto-waiting locators. Needs Debian's chromium (`apt-get install chromium`; run
 scripts/ensure-chromium.sh); without it the test is skipped.
+
+The same walk takes the user guide's pictures (docs/guide/): with DOCS_SCREENSHOTS=1 they are
+written to docs/img/, otherwise to the test's own folder:
+
+    DOCS_SCREENSHOTS=1 .venv/bin/python -m pytest -q tests/test_sandbox_browser.py
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import shutil
 from collections.abc import AsyncIterator
@@ -26,6 +32,7 @@ from playwright.async_api import (
 )
 
 from bot.app import Application
+from tests.conftest import due_jobs_done
 
 pytestmark = pytest.mark.browser
 
@@ -42,6 +49,24 @@ PHONE_VIEWPORT = {"width": 390, "height": 844}
 TIMEOUT_MS = 10_000
 PHONE = "0912345678"
 STORY = "UBND xã thu hồi 200m2 đất vườn của gia đình tôi mà không có quyết định."
+DOCS_IMAGES = Path(__file__).resolve().parent.parent / "docs" / "img"
+# The pictures the user guide shows, in the order the walk takes them.
+SCREENSHOTS = (
+    "nguoi-dan-chon-loai-don.png",
+    "nguoi-dan-kiem-tra-don.png",
+    "nguoi-dan-bien-nhan.png",
+    "can-bo-the-don.png",
+    "lanh-dao-don-cua-don-vi.png",
+    "thanh-tra-bao-cao.png",
+)
+
+
+def screenshot_folder(tmp_path: Path) -> Path:
+    """docs/img/ when the guide's pictures are wanted (DOCS_SCREENSHOTS=1), else the test's own."""
+    if os.environ.get("DOCS_SCREENSHOTS", "") not in ("", "0"):
+        DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
+        return DOCS_IMAGES
+    return tmp_path
 
 
 def chromium_path() -> str:
@@ -97,11 +122,28 @@ class Person:
         await expect(message).to_be_visible()
         return message
 
+    async def switch_to(self, identity: str) -> None:
+        """Be someone else at the page: the selector at the top."""
+        selector = self.page.get_by_test_id("identity")
+        await selector.select_option(identity)
+        await expect(selector).to_have_value(identity)
+
+
+async def screenshot(page: Page, folder: Path, name: str, message: Locator) -> None:
+    """What a phone shows from the top of `message` on: one screen, at CSS pixels to keep it
+    small."""
+    assert name in SCREENSHOTS, name
+    await message.evaluate("element => element.scrollIntoView({block: 'start'})")
+    await page.screenshot(path=str(folder / name), scale="css")
+
 
 async def test_citizen_files_in_the_browser_and_the_officer_opens_it(
     sandbox_app: Application, browser: Browser, tmp_path: Path
 ) -> None:
+    """The day played in the browser: a citizen files, the officer opens the card, the commune's
+    chairman reads the unit's list, the province's inspector gets the quarter's report."""
     expect.set_options(timeout=TIMEOUT_MS)
+    pictures = screenshot_folder(tmp_path)
     context = await browser.new_context(
         viewport=PHONE_VIEWPORT,
         device_scale_factor=2,
@@ -152,6 +194,8 @@ async def test_citizen_files_in_the_browser_and_the_officer_opens_it(
         # Menu → kind → field → commune → village.
         await person.bot_says("Xin chào")
         await person.press("📝 Gửi đơn")
+        kinds = await person.bot_says("loại đơn nào")
+        await screenshot(page, pictures, "nguoi-dan-chon-loai-don.png", kinds)
         await person.press("Khiếu nại")
         await person.press("Đất đai")
         await person.press("Xã Sơn Phú")
@@ -179,6 +223,7 @@ async def test_citizen_files_in_the_browser_and_the_officer_opens_it(
         review = await person.bot_says("kiểm tra lại đơn")
         await expect(review).to_contain_text("Nguyễn Thị Dung")
         await expect(review).to_contain_text(PHONE)
+        await screenshot(page, pictures, "nguoi-dan-kiem-tra-don.png", review)
         await person.press("📨 Gửi đơn")
 
         receipt = await person.bot_says("Mã đơn:")
@@ -186,8 +231,7 @@ async def test_citizen_files_in_the_browser_and_the_officer_opens_it(
         await expect(receipt).to_contain_text("Loại đơn: Khiếu nại")
         # kn1.accept: 10 days from Mon 02/03/2026 → Thu 12/03/2026 (Điều 27 Luật Khiếu nại 2011).
         await expect(receipt).to_contain_text("12/03/2026")
-        await receipt.scroll_into_view_if_needed()
-        await page.screenshot(path=str(tmp_path / "citizen-receipt.png"))
+        await screenshot(page, pictures, "nguoi-dan-bien-nhan.png", receipt)
 
         # The routed officer: Lê Thị Mai, reception of xã Sơn Phú.
         officer_value = await identity.locator("option", has_text="Lê Thị Mai").get_attribute(
@@ -204,9 +248,31 @@ async def test_citizen_files_in_the_browser_and_the_officer_opens_it(
         await expect(opened).to_contain_text("thu hồi 200m2 đất vườn")
         await expect(opened).to_contain_text(PHONE)
         await expect(opened).to_contain_text("Nguyễn Thị Dung")
-        await page.screenshot(path=str(tmp_path / "officer-opened.png"))
+        await screenshot(page, pictures, "can-bo-the-don.png", opened)
 
-        assert (tmp_path / "citizen-receipt.png").stat().st_size > 0
+        # The commune's chairman: the unit's open petitions, from the officer's menu.
+        await person.switch_to("officer-sp.chutich")
+        await person.type_and_enter("/start")
+        await person.press("🏢 Đơn của đơn vị")
+        unit_list = await person.bot_says("SP-2026-000001")
+        await expect(unit_list).to_contain_text("Sơn Phú")
+        await screenshot(page, pictures, "lanh-dao-don-cua-don-vi.png", unit_list)
+
+        # The province's inspector: the first quarter's report, built by a job, with its charts.
+        await person.switch_to("officer-tt.thanhtravien")
+        await person.type_and_enter("/start")
+        await person.press("📑 Báo cáo")
+        await person.press("📊 Báo cáo thống kê theo biểu mẫu")
+        await person.press("Quý I/2026")
+        await person.press("📑 Báo cáo: UBND tỉnh Thái Nguyên và đơn vị trực thuộc")
+        await person.bot_says("Đang lập báo cáo")
+        await due_jobs_done(sandbox_app, timeout=30)
+        report = await person.bot_says("nhận 1 đơn")
+        await expect(report).to_contain_text("từ 15/12/2025 đến 14/03/2026")
+        await screenshot(page, pictures, "thanh-tra-bao-cao.png", report)
+
+        for name in SCREENSHOTS:
+            assert (pictures / name).stat().st_size > 0, name
         assert problems == [], problems
     except Exception:
         # Leave a picture of what the browser showed when a step failed.
