@@ -463,8 +463,13 @@ async def officer_at_work(
             tally.opened.add(code)
             if leaves_for_later(code):
                 continue
-            await person.act(
+            confirm, _ = await person.act(
                 person.press(view, words("officer.action.accept")),
+                says(words, "officer.accept.confirm", code=code),
+                f"accept {code}?",
+            )
+            await person.act(
+                person.press(confirm, words("officer.confirm.yes")),
                 says(words, "officer.accepted", code=code),
                 f"accept {code}",
             )

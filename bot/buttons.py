@@ -6,6 +6,11 @@ trusted: it only says which record and which action are meant. A handler registe
 `handlers.callbacks.on(router, Kind)` gets the parsed values, typed, and still checks on the
 server that this chat may act on them. Data that does not parse (forged, or from an older
 version) never reaches it. Services build the buttons of their notices with the same classes.
+
+One class per shape: a screen of a menu is a word its `valid()` checks against the screens
+there are (`Menu("home")`), a record is an int (`CancelBooking(12)`), and a prefix never
+carries two shapes. Every button's data is made by `pack()`, which refuses data over 64 bytes
+or data that would not parse back to itself.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ import re
 import typing
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
+
+from bot.i18n import LOCALES
 
 VERDICTS = frozenset({"yes", "no"})  # a head's two answers to a request
 MAX_BYTES = 64  # Telegram refuses longer callback data
@@ -39,9 +46,12 @@ class CallbackData:
     def pack(self) -> str:
         """The data to put on the button."""
         values = [str(getattr(self, field.name)) for field in dataclasses.fields(self)]
-        data = f"{self.prefix}:{'.'.join(values)}"
+        argument = ".".join(values)
+        data = f"{self.prefix}:{argument}"
         if len(data.encode()) > MAX_BYTES:
             raise ValueError(f"button data over {MAX_BYTES} bytes: {data!r}")
+        if type(self).parse(argument) != self:  # a value with a "." or outside `valid()`
+            raise ValueError(f"button data that would not parse back: {data!r}")
         return data
 
     @classmethod
@@ -51,10 +61,10 @@ class CallbackData:
         parts = argument.split(".")
         if len(parts) != len(fields):
             return None
-        hints = typing.get_type_hints(cls)
+        numbers = _numbers(cls)
         values: dict[str, Any] = {}
         for field, part in zip(fields, parts, strict=True):
-            value = _number(part) if hints[field.name] is int else _word(part)
+            value = _number(part) if field.name in numbers else _word(part)
             if value is None:
                 return None
             values[field.name] = value
@@ -64,6 +74,19 @@ class CallbackData:
     def valid(self) -> bool:
         """Whether the parsed values make sense for this kind (any word, by default)."""
         return True
+
+
+_NUMBER_FIELDS: dict[type[CallbackData], frozenset[str]] = {}
+
+
+def _numbers(kind: type[CallbackData]) -> frozenset[str]:
+    """The fields of a kind that are ints (the others are words), read once a kind."""
+    found = _NUMBER_FIELDS.get(kind)
+    if found is None:
+        hints = typing.get_type_hints(kind)
+        fields = dataclasses.fields(kind)
+        found = _NUMBER_FIELDS[kind] = frozenset(f.name for f in fields if hints[f.name] is int)
+    return found
 
 
 def _word(part: str) -> str | None:
@@ -171,3 +194,208 @@ class ModerateQuestion(CallbackData, prefix="dq"):
 
     question: int
     action: str
+
+
+# --- the menus -----------------------------------------------------------------------------------
+
+MENU_SCREENS = frozenset({"file", "mine", "help", "lang", "home"})
+MEET_SCREENS = frozenset({"home", "list", "mine"})
+RECEPTION_DAY_SCREENS = frozenset({"list", "mine"})
+RECEPTION_STAFF_SCREENS = frozenset({"home", "new", "today"})
+DIALOGUE_STAFF_SCREENS = frozenset({"home", "new"})
+
+
+@dataclass(frozen=True)
+class Consent(CallbackData, prefix="pv"):
+    """«Tôi đồng ý» under the privacy notice."""
+
+    answer: str = "ok"
+
+    def valid(self) -> bool:
+        return self.answer == "ok"
+
+
+@dataclass(frozen=True)
+class Language(CallbackData, prefix="lg"):
+    """A language, labelled in itself."""
+
+    locale: str
+
+    def valid(self) -> bool:
+        return self.locale in LOCALES
+
+
+@dataclass(frozen=True)
+class Menu(CallbackData, prefix="m"):
+    """An entry of the main menu (the officer's menu shares «help», «lang» and «home»)."""
+
+    screen: str
+
+    def valid(self) -> bool:
+        return self.screen in MENU_SCREENS
+
+
+@dataclass(frozen=True)
+class Meet(CallbackData, prefix="dg"):
+    """«Đối thoại & tiếp dân» for citizens: its home, the sessions ahead, my seats."""
+
+    screen: str
+
+    def valid(self) -> bool:
+        return self.screen in MEET_SCREENS
+
+
+@dataclass(frozen=True)
+class NewReception(CallbackData, prefix="rc"):
+    """«Tiếp công dân» in the officer's menu: record a visit."""
+
+    screen: str = "new"
+
+    def valid(self) -> bool:
+        return self.screen == "new"
+
+
+OFFICER_LISTS = frozenset({"list", "unit", "overdue"})
+
+
+@dataclass(frozen=True)
+class OfficerList(CallbackData, prefix="of"):
+    """An officer's list: their own petitions, a head's unit, its overdue ones."""
+
+    which: str
+
+    def valid(self) -> bool:
+        return self.which in OFFICER_LISTS
+
+
+@dataclass(frozen=True)
+class Reports(CallbackData, prefix="rp"):
+    """«📑 Báo cáo» in the menu of heads and inspectors."""
+
+    screen: str = "home"
+
+    def valid(self) -> bool:
+        return self.screen == "home"
+
+
+@dataclass(frozen=True)
+class Indicators(CallbackData, prefix="ki"):
+    """«Chỉ tiêu» in the menu of heads and inspectors."""
+
+    screen: str = "show"
+
+    def valid(self) -> bool:
+        return self.screen == "show"
+
+
+# --- dialogue sessions ----------------------------------------------------------------------------
+
+CITIZEN_SESSION_ACTIONS = frozenset({"view", "reg", "leave", "drop", "ask", "ics"})
+SESSION_CARD_ACTIONS = frozenset({"open", "move", "cancel", "questions", "close"})
+
+
+@dataclass(frozen=True)
+class SessionAction(CallbackData, prefix="ds"):
+    """A citizen's button about a session: its details, register, leave, ask ahead, calendar."""
+
+    dialogue: int
+    action: str
+
+    def valid(self) -> bool:
+        return self.action in CITIZEN_SESSION_ACTIONS
+
+
+@dataclass(frozen=True)
+class DialogueStaff(CallbackData, prefix="dm"):
+    """«Đối thoại» in the officer's menu, and «Tạo buổi đối thoại» under it."""
+
+    screen: str
+
+    def valid(self) -> bool:
+        return self.screen in DIALOGUE_STAFF_SCREENS
+
+
+@dataclass(frozen=True)
+class SessionCard(CallbackData, prefix="sc"):
+    """A session's card for its organisers, and what its buttons do."""
+
+    dialogue: int
+    action: str
+
+    def valid(self) -> bool:
+        return self.action in SESSION_CARD_ACTIONS
+
+
+# --- the places a citizen follows -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FollowCommunes(CallbackData, prefix="fc"):
+    """«Nhận tin theo địa bàn»: a page of communes."""
+
+    page: int = 0
+
+
+@dataclass(frozen=True)
+class FollowVillages(CallbackData, prefix="fv"):
+    """A page of one commune's villages."""
+
+    commune: str
+    page: int = 0
+
+
+@dataclass(frozen=True)
+class Follow(CallbackData, prefix="fw"):
+    """Follow a place (a whole commune or a village), or stop following it."""
+
+    place: str
+
+
+# --- reception days -------------------------------------------------------------------------------
+
+SCHEDULE_ACTIONS = frozenset({"off", "stop"})
+
+
+@dataclass(frozen=True)
+class ReceptionDays(CallbackData, prefix="rd"):
+    """A citizen's reception days: book one, or see their bookings."""
+
+    screen: str
+
+    def valid(self) -> bool:
+        return self.screen in RECEPTION_DAY_SCREENS
+
+
+@dataclass(frozen=True)
+class CancelBooking(CallbackData, prefix="bx"):
+    """A citizen calls off one of their bookings."""
+
+    booking: int
+
+
+@dataclass(frozen=True)
+class ReceptionStaff(CallbackData, prefix="rs"):
+    """«Lịch tiếp dân» for officers: its home, a new schedule, the bookings to receive."""
+
+    screen: str
+
+    def valid(self) -> bool:
+        return self.screen in RECEPTION_STAFF_SCREENS
+
+
+@dataclass(frozen=True)
+class ScheduleAction(CallbackData, prefix="sa"):
+    """Call off one day of a schedule («off»), or stop the schedule («stop»)."""
+
+    schedule: int
+    action: str
+
+    def valid(self) -> bool:
+        return self.action in SCHEDULE_ACTIONS
+
+
+@dataclass(frozen=True)
+class RecordVisit(CallbackData, prefix="bo"):
+    """Record the outcome of a booked visit."""
+
+    booking: int

@@ -109,6 +109,12 @@ class Context:
         """Queue a message to this chat."""
         self.replies.append(Reply(text, tuple(tuple(row) for row in rows), **options))
 
+    def rebutton_pressed(self, *rows: Iterable[Button]) -> None:
+        """The buttons of the message just pressed no longer apply (what they offered is done):
+        it gets `rows` instead (none: they are taken off), so nobody presses them again."""
+        if self.incoming.kind is Kind.CALLBACK and self.incoming.pressed_message:
+            self.replies.append(Reply.new_buttons(self.incoming.pressed_message, *rows))
+
     def aside(self, text: str) -> None:
         """Queue a word that does not replace the question being answered (a refusal, a hint):
         its choices stay open, and on Zalo keep their numbers (`Reply.keeps_choices`)."""

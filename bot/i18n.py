@@ -54,7 +54,9 @@ TYPED_VARIANTS = (
     N_("kind.phan_anh.explain.typed"),
     N_("kind.to_cao.explain.typed"),
     N_("menu.welcome.typed"),
+    N_("officer.confirm.again.typed"),
     N_("privacy.notice.typed"),
+    N_("reception_days.bookings.press.typed"),
 )
 
 

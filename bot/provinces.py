@@ -131,7 +131,7 @@ NEXT_STEPS = (
     "#",
     "# Still to add, then run `python -m bot org check` until it says nothing is missing:",
     '# - the offices of each commune that handle petitions ([[units]] kind = "office",',
-    "#   parent = the commune's code), and `answer_approval` where a head signs answers;",
+    "#   parent = the commune's code), and `sign_off` to change which answers a head signs;",
     "# - the villages and residential groups of each commune: [[areas]] code, unit, name",
     '#   (name with its type: "Thôn Đông", "Tổ dân phố 3"); optional lat, lon;',
     "# - the officers: [[officers]] handle, name, title, unit, roles (reception, handler, head,",

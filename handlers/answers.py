@@ -33,6 +33,7 @@ from handlers.callbacks import on
 from handlers.common import require_consent, show_menu
 from handlers.compose import Composer
 from handlers.filing import receipt_text, tell_assignee
+from handlers.offers import offers_on
 from handlers.steps import choose, labelled, says, within, write
 
 router = Router()
@@ -172,6 +173,10 @@ async def rate(ctx: Context, data: Rate) -> None:
     except NotAllowed:
         ctx.reply(ctx.t("rating.refused"))
         return
+    # The stars go from the answer's message; a second complaint or «not resolved» stays.
+    petition = await ctx.store.petition(petition_id)
+    if petition is not None:
+        ctx.rebutton_pressed(*(await offers_on(ctx, petition)).rows(ctx.t))
     await RATING.start(ctx, RatingNotes(petition=petition_id), "c.rating.reason")
 
 

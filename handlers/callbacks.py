@@ -34,3 +34,12 @@ def on(
         return parsed
 
     return register
+
+
+async def press(ctx: Context, data: str) -> None:
+    """Do what the button carrying `data` does, as if it were pressed: its words were typed (a
+    menu entry, an offer a notice made). The data is one the bot made itself."""
+    from handlers import ROOT
+
+    prefix, _, ctx.choice = data.partition(":")
+    await ROOT.globals[prefix](ctx)

@@ -6,12 +6,13 @@ import hashlib
 import logging
 from collections.abc import Sequence
 
+from bot.buttons import Consent, Language, Meet, Menu
 from bot.conversation import Context, Router, ask_again
 from bot.core import Button, Kind
 from bot.domain.words import matching, says_yes
 from bot.flow import FLOWS, flow_at, pause_flows
-from bot.i18n import LOCALES
 from bot.ports import InviteRefused
+from handlers.callbacks import on, press
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +28,13 @@ def menu_buttons(ctx: Context) -> list[list[Button]]:
     """The citizen's main menu: global buttons that work from any message."""
     t = ctx.t
     return [
-        [Button(t("menu.file"), "m:file")],
-        [Button(t("menu.mine"), "m:mine")],
-        [Button(t("menu.meet"), "dg:home")],
-        [Button(t("menu.help"), "m:help"), Button(t("menu.language"), "m:lang")],
+        [Button(t("menu.file"), Menu("file").pack())],
+        [Button(t("menu.mine"), Menu("mine").pack())],
+        [Button(t("menu.meet"), Meet("home").pack())],
+        [
+            Button(t("menu.help"), Menu("help").pack()),
+            Button(t("menu.language"), Menu("lang").pack()),
+        ],
     ]
 
 
@@ -48,7 +52,7 @@ async def show_menu(
     if officer is not None:
         from handlers.officer import officer_menu
 
-        await officer_menu(ctx, officer, intro)
+        await officer_menu(ctx, officer, intro, first_rows)
         return
     ctx.reply(intro or ctx.t("menu.title"), *first_rows, *menu_buttons(ctx), remove_keyboard=True)
 
@@ -57,8 +61,9 @@ async def show_privacy_notice(ctx: Context) -> None:
     """Tell the person what we collect, why and for how long, before the first question."""
     ctx.reply(
         ctx.t("privacy.notice", days=ctx.env.drafts_days),
-        [Button(ctx.t("privacy.agree"), "pv:ok")],
-        [Button(ctx.t("privacy.language"), "m:lang")],  # both languages: it is the first screen
+        [Button(ctx.t("privacy.agree"), Consent().pack())],
+        # both languages: it is the first screen
+        [Button(ctx.t("privacy.language"), Menu("lang").pack())],
     )
 
 
@@ -115,7 +120,12 @@ async def redeem_invite(ctx: Context, code: str) -> None:
     )
 
 
-@router.global_button("pv")
+@on(router, Consent)
+async def privacy_button(ctx: Context, data: Consent) -> None:
+    """«Tôi đồng ý» under the privacy notice."""
+    await agree_to_privacy(ctx)
+
+
 async def agree_to_privacy(ctx: Context) -> None:
     """Records that the citizen read the notice, then shows the menu."""
     citizen = await ctx.store.ensure_citizen(
@@ -160,17 +170,14 @@ async def choose_language(ctx: Context) -> None:
     """Shows one button per language, each labelled in its own language."""
     ctx.reply(
         ctx.t("language.choose"),
-        [Button("Tiếng Việt", "lg:vi"), Button("English", "lg:en")],
+        [Button("Tiếng Việt", Language("vi").pack()), Button("English", Language("en").pack())],
     )
 
 
-@router.global_button("lg")
-async def set_language(ctx: Context) -> None:
+@on(router, Language)
+async def set_language(ctx: Context, data: Language) -> None:
     """Switches the chat's language and carries on where it was."""
-    if ctx.choice not in LOCALES:
-        await forged_button(ctx)
-        return
-    ctx.conv.locale = ctx.choice
+    ctx.conv.locale = data.locale
     ctx.reply(ctx.t("language.set"))
     if ctx.conv.state:
         await ask_again_root(ctx)
@@ -183,29 +190,27 @@ async def set_language(ctx: Context) -> None:
         await show_menu(ctx)
 
 
-@router.global_button("m")
-async def menu_button(ctx: Context) -> None:
+@on(router, Menu)
+async def menu_button(ctx: Context, data: Menu) -> None:
     """The main menu's buttons work from any earlier menu message."""
-    if ctx.choice == "lang":
+    if data.screen == "lang":
         await choose_language(ctx)
         return
     if not await require_consent(ctx):
         return
-    if ctx.choice == "help":
+    if data.screen == "help":
         ctx.reply(ctx.t("help.text"))
         await show_menu(ctx)
-    elif ctx.choice == "file":
+    elif data.screen == "file":
         from handlers.filing import begin_filing
 
         await begin_filing(ctx)
-    elif ctx.choice == "mine":
+    elif data.screen == "mine":
         from handlers.mine import show_my_petitions
 
         await show_my_petitions(ctx)
-    elif ctx.choice == "home":
+    else:  # «home»
         await show_menu(ctx)
-    else:
-        await forged_button(ctx)
 
 
 async def ask_again_root(ctx: Context) -> None:
@@ -238,14 +243,11 @@ async def idle(ctx: Context) -> None:
 
 async def typed_menu_entry(ctx: Context) -> bool:
     """A menu entry typed in words («gửi đơn», «don cua toi»): do what its button does."""
-    from handlers import ROOT
-
     entries = [(button.data, button.text) for row in menu_buttons(ctx) for button in row]
     found = matching(entries, ctx.incoming.text or "")
     if len(found) != 1:
         return False
-    prefix, _, ctx.choice = found[0].partition(":")
-    await ROOT.globals[prefix](ctx)
+    await press(ctx, found[0])
     return True
 
 

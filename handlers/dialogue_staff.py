@@ -19,8 +19,8 @@ from dataclasses import field as dataclass_field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from bot.buttons import ModerateQuestion
-from bot.conversation import Context, Handler, ReplyFactory, Router, ask, number_in
+from bot.buttons import DialogueStaff, ModerateQuestion, SessionCard
+from bot.conversation import Context, Handler, ReplyFactory, Router, ask
 from bot.core import Button, Kind, Reply
 from bot.domain.dialogues import DialogueState, QuestionStatus, audience_of
 from bot.domain.words import clip
@@ -110,6 +110,7 @@ class SessionWork:
     closes_at: str = ""
     followers_ask: bool = False
     question: int = 0
+    pressed: str = ""  # the question's message whose moderation button was pressed
     attendance: int = 0
     minutes: str = ""
     answered: list[str] = dataclass_field(default_factory=list)  # the questions' ids
@@ -244,7 +245,7 @@ async def done_by_service(
 def place_name(env: Environment, code: str, t: Translator) -> str:
     """A commune (as the whole commune) or a village, by name."""
     if code in env.org.units:
-        return t("dm.audience.commune", unit=env.org.units[code].name)
+        return t("dm.audience.commune", unit=env.org.units[code].place)
     return env.org.areas[code].name
 
 
@@ -258,21 +259,16 @@ async def tell_citizen(ctx: Context, citizen_id: int, make: ReplyFactory) -> Non
 # --- the list and a session's card -------------------------------------------------------------
 
 
-@router.global_button("dm")
-async def sessions_button(ctx: Context) -> None:
-    """«Đối thoại» in the officer's menu and the buttons of a session's card."""
-    choice = ctx.choice or ""
-    if choice == "home":
-        await show_sessions(ctx)
-    elif choice == "new":
-        await begin_creating(ctx)
-    else:
-        dialogue, _, action = choice.partition(".")
-        dialogue_id, on_session = number_in(dialogue), SESSION_ACTIONS.get(action)
-        if dialogue_id is None or on_session is None:
-            await forged_button(ctx)
-            return
-        await on_session(ctx, dialogue_id)
+@on(router, DialogueStaff)
+async def sessions_button(ctx: Context, data: DialogueStaff) -> None:
+    """«Đối thoại» in the officer's menu, and «Tạo buổi đối thoại» under it."""
+    await (show_sessions(ctx) if data.screen == "home" else begin_creating(ctx))
+
+
+@on(router, SessionCard)
+async def card_button(ctx: Context, data: SessionCard) -> None:
+    """A session's card and its buttons: whether it is this officer's is checked there."""
+    await SESSION_ACTIONS[data.action](ctx, data.dialogue)
 
 
 async def show_sessions(ctx: Context) -> None:
@@ -288,8 +284,8 @@ async def show_sessions(ctx: Context) -> None:
         intro += "\n" + t("dm.home.empty")
     ctx.reply(
         intro,
-        [Button(t("dm.new"), "dm:new")],
-        *([Button(session_label(t, s), f"dm:{s.id}.open")] for s in sessions),
+        [Button(t("dm.new"), DialogueStaff("new").pack())],
+        *([Button(session_label(t, s), SessionCard(s.id, "open").pack())] for s in sessions),
     )
 
 
@@ -333,18 +329,19 @@ async def card_text(ctx: Context, session: DialogueView) -> str:
 def card_buttons(ctx: Context, session: DialogueView) -> list[list[Button]]:
     """Move, cancel and close while the session is announced (close once it has begun)."""
     t = ctx.t
-    data = f"dm:{session.id}"
     changeable = session.state == DialogueState.ANNOUNCED
     rows = []
     if changeable:
         rows += [
-            [Button(t("dm.card.move"), f"{data}.move")],
-            [Button(t("dm.card.cancel"), f"{data}.cancel")],
+            [Button(t("dm.card.move"), SessionCard(session.id, "move").pack())],
+            [Button(t("dm.card.cancel"), SessionCard(session.id, "cancel").pack())],
         ]
-    rows.append([Button(t("dm.card.questions_button"), f"{data}.questions")])
+    rows.append(
+        [Button(t("dm.card.questions_button"), SessionCard(session.id, "questions").pack())]
+    )
     if changeable and ctx.now >= session.starts_at:
-        rows.append([Button(t("dm.card.close"), f"{data}.close")])
-    rows.append([Button(t("dm.card.list"), "dm:home")])
+        rows.append([Button(t("dm.card.close"), SessionCard(session.id, "close").pack())])
+    rows.append([Button(t("dm.card.list"), DialogueStaff("home").pack())])
     return rows
 
 
@@ -714,7 +711,9 @@ async def show_questions(ctx: Context, dialogue_id: int) -> None:
     ctx.reply(ctx.t("dm.questions.title", topic=session.topic, count=len(questions)))
     moderable = session.state == DialogueState.ANNOUNCED
     for item in questions:
-        ctx.reply(question_text(ctx, item), *(moderation_buttons(ctx, item) if moderable else []))
+        # An accepted question is settled: its unit prepares the answer; nothing to press.
+        pending = moderable and item.status == QuestionStatus.PENDING
+        ctx.reply(question_text(ctx, item), *(moderation_buttons(ctx, item) if pending else []))
 
 
 def question_text(ctx: Context, item: QuestionView) -> str:
@@ -746,7 +745,9 @@ async def question_button(ctx: Context, data: ModerateQuestion) -> None:
         return
     item = await moderable_question(ctx, data.question)
     if item is not None:
-        await ORGANISING.start(ctx, SessionWork(question=item.id, dialogue=item.dialogue_id), first)
+        pressed = ctx.incoming.pressed_message or ""
+        work = SessionWork(question=item.id, dialogue=item.dialogue_id, pressed=pressed)
+        await ORGANISING.start(ctx, work, first)
 
 
 async def moderable_question(ctx: Context, question_id: int) -> QuestionView | None:
@@ -755,7 +756,7 @@ async def moderable_question(ctx: Context, question_id: int) -> QuestionView | N
     # An unknown question is refused like someone else's session (id 0 is never a session).
     if await announced(ctx, item.dialogue_id if item else 0) is None or item is None:
         return None
-    if item.status not in OPEN_QUESTIONS:
+    if item.status != QuestionStatus.PENDING:
         ctx.reply(ctx.t("dm.question.settled"))
         return None
     return item
@@ -776,7 +777,10 @@ async def moderated(ctx: Context, status: str, **how: Any) -> QuestionView | Non
 
 
 async def after_moderation(ctx: Context, text: str, dialogue_id: int) -> None:
-    """Say what was done, then show the questions still open."""
+    """Say what was done (the moderated question's buttons go), then show the questions still
+    open."""
+    if pressed := work_of(ctx).pressed:
+        ctx.replies.append(Reply.new_buttons(pressed))
     ORGANISING.drop(ctx)
     ctx.goto("")
     ctx.reply(text)

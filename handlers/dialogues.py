@@ -8,9 +8,19 @@ citizen's seat on the server.
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.conversation import Context, Router, number_in
+from bot.buttons import (
+    Follow,
+    FollowCommunes,
+    FollowVillages,
+    Meet,
+    Menu,
+    ReceptionDays,
+    SessionAction,
+)
+from bot.conversation import Context, Router
 from bot.core import Button, Reply
 from bot.domain.dialogues import DialogueState, Seat, places_that_hear
 from bot.flow import Flow
@@ -25,6 +35,7 @@ from bot.services.dialogues import (
     session_calendar,
     session_details,
 )
+from handlers.callbacks import on
 from handlers.common import require_consent, show_menu
 from handlers.picker import PAGE_SIZE, page_turns
 from handlers.steps import write
@@ -47,24 +58,27 @@ async def citizen_here(ctx: Context) -> CitizenView | None:
     )
 
 
-@router.global_button("dg")
-async def dialogue_button(ctx: Context) -> None:
-    """`dg:home`, `dg:list`, `dg:mine`, or `dg:<session>.<view|reg|leave|ask|ics>`."""
+@on(router, Meet)
+async def meet_button(ctx: Context, data: Meet) -> None:
+    """«Đối thoại & tiếp dân», the sessions ahead, my seats."""
+    citizen = await citizen_here(ctx)
+    if citizen is not None:
+        await PAGES[data.screen](ctx, citizen)
+
+
+@on(router, SessionAction)
+async def session_button(ctx: Context, data: SessionAction) -> None:
+    """A session's details, register, leave, ask ahead, its calendar file: the services check
+    the session's state and this citizen's seat."""
     citizen = await citizen_here(ctx)
     if citizen is None:
         return
-    choice = ctx.choice or ""
-    if choice in PAGES:
-        await PAGES[choice](ctx, citizen)
-        return
-    session_id, _, action = choice.partition(".")
-    dialogue_id = number_in(session_id)
-    session = await ctx.store.dialogue(dialogue_id) if dialogue_id is not None else None
-    if session is None or action not in ACTIONS:
+    session = await ctx.store.dialogue(data.dialogue)
+    if session is None:
         ctx.reply(ctx.t("input.unknown_button"))
         return
     try:
-        await ACTIONS[action](ctx, citizen, session)
+        await ACTIONS[data.action](ctx, citizen, session)
     except DialogueRefused as refused:
         ctx.reply(ctx.t(refused.reason))
 
@@ -74,11 +88,11 @@ async def show_home(ctx: Context, citizen: CitizenView) -> None:
     t = ctx.t
     ctx.reply(
         t("dialogue.home"),
-        [Button(t("dialogue.home.upcoming"), "dg:list")],
-        [Button(t("dialogue.home.mine"), "dg:mine")],
-        [Button(t("dialogue.home.follow"), "sb:home")],
-        [Button(t("dialogue.home.reception_days"), "rd:list")],
-        [Button(t("menu.back_home"), "m:home")],
+        [Button(t("dialogue.home.upcoming"), Meet("list").pack())],
+        [Button(t("dialogue.home.mine"), Meet("mine").pack())],
+        [Button(t("dialogue.home.follow"), FollowCommunes().pack())],
+        [Button(t("dialogue.home.reception_days"), ReceptionDays("list").pack())],
+        [Button(t("menu.back_home"), Menu("home").pack())],
     )
 
 
@@ -89,26 +103,46 @@ async def show_upcoming(ctx: Context, citizen: CitizenView) -> None:
     org = ctx.env.org
     sessions.sort(key=lambda s: (not followed & places_that_hear(org, s.audience), s.starts_at))
     if not sessions:
-        ctx.reply(ctx.t("dialogue.none"), [Button(ctx.t("dialogue.home.follow"), "sb:home")])
+        follow = [Button(ctx.t("dialogue.home.follow"), FollowCommunes().pack())]
+        ctx.reply(ctx.t("dialogue.none"), follow, *ways_back(ctx))
         return
     rows = [
-        [Button(f"{ctx.t.datetime(s.starts_at)} · {s.topic[:40]}", f"dg:{s.id}.view")]
+        [Button(session_label(ctx, s), SessionAction(s.id, "view").pack())]
         for s in sessions[:LIST_LIMIT]
     ]
-    ctx.reply(ctx.t("dialogue.upcoming"), *rows)
+    ctx.reply(ctx.t("dialogue.upcoming"), *rows, *ways_back(ctx))
+
+
+def ways_back(ctx: Context) -> list[list[Button]]:
+    """Under every list of this part: back to «Đối thoại & tiếp dân», and to the menu."""
+    return [
+        [Button(ctx.t("menu.meet"), Meet("home").pack())],
+        [Button(ctx.t("menu.back_home"), Menu("home").pack())],
+    ]
 
 
 async def show_my_seats(ctx: Context, citizen: CitizenView) -> None:
     """The sessions the citizen registered for, or waits for a seat at."""
     seats = await ctx.store.seats_of_citizen(citizen.id, ctx.now)
     if not seats:
-        ctx.reply(ctx.t("dialogue.mine.none"), [Button(ctx.t("dialogue.home.upcoming"), "dg:list")])
+        upcoming = [Button(ctx.t("dialogue.home.upcoming"), Meet("list").pack())]
+        ctx.reply(ctx.t("dialogue.mine.none"), upcoming, *ways_back(ctx))
         return
     rows = [
-        [Button(f"{ctx.t(SEAT_LABELS[Seat(seat)])} · {s.topic[:40]}", f"dg:{s.id}.view")]
+        [
+            Button(
+                f"{ctx.t(SEAT_LABELS[Seat(seat)])} · {s.topic[:40]}",
+                SessionAction(s.id, "view").pack(),
+            )
+        ]
         for s, seat in seats
     ]
-    ctx.reply(ctx.t("dialogue.mine"), *rows)
+    ctx.reply(ctx.t("dialogue.mine"), *rows, *ways_back(ctx))
+
+
+def session_label(ctx: Context, session: DialogueView) -> str:
+    """A session on one button: when, and its topic."""
+    return f"{ctx.t.datetime(session.starts_at)} · {session.topic[:40]}"
 
 
 PAGES = {"home": show_home, "list": show_upcoming, "mine": show_my_seats}
@@ -124,25 +158,25 @@ async def view_session(ctx: Context, citizen: CitizenView, session: DialogueView
         lines.append(t(SEAT_LABELS[Seat(seat)]))
     if session.state != DialogueState.ANNOUNCED:
         lines.append(t("dialogue.refused.closed"))
-        ctx.reply("\n".join(lines))
+        ctx.reply("\n".join(lines), *ways_back(ctx))
         return
     rows = []
     if seat in SEAT_LABELS:
-        rows.append([Button(t("dialogue.leave"), f"dg:{session.id}.leave")])
+        rows.append([Button(t("dialogue.leave"), SessionAction(session.id, "leave").pack())])
     elif ctx.now < session.registration_closes_at:
-        rows.append([Button(t("dialogue.register"), f"dg:{session.id}.reg")])
+        rows.append([Button(t("dialogue.register"), SessionAction(session.id, "reg").pack())])
     if await may_ask(ctx.store, ctx.env, session, citizen.id):
-        rows.append([Button(t("dialogue.ask"), f"dg:{session.id}.ask")])
-    rows.append([Button(t("dialogue.calendar"), f"dg:{session.id}.ics")])
-    ctx.reply("\n".join(lines), *rows)
+        rows.append([Button(t("dialogue.ask"), SessionAction(session.id, "ask").pack())])
+    rows.append([Button(t("dialogue.calendar"), SessionAction(session.id, "ics").pack())])
+    ctx.reply("\n".join(lines), *rows, *ways_back(ctx))
 
 
 async def take_seat(ctx: Context, citizen: CitizenView, session: DialogueView) -> None:
     """Register: a seat, or the waitlist with one's place in line."""
     seat = await register(ctx.store, session.id, citizen.id, ctx.now)
     rows = [
-        [Button(ctx.t("dialogue.ask"), f"dg:{session.id}.ask")],
-        [Button(ctx.t("dialogue.calendar"), f"dg:{session.id}.ics")],
+        [Button(ctx.t("dialogue.ask"), SessionAction(session.id, "ask").pack())],
+        [Button(ctx.t("dialogue.calendar"), SessionAction(session.id, "ics").pack())],
     ]
     if seat == Seat.REGISTERED:
         ctx.reply(ctx.t("dialogue.registered", time=ctx.t.datetime(session.starts_at)), *rows)
@@ -150,6 +184,16 @@ async def take_seat(ctx: Context, citizen: CitizenView, session: DialogueView) -
     line = await ctx.store.seat_holders(session.id, {Seat.WAITLISTED})
     position = line.index(citizen.id) + 1 if citizen.id in line else len(line)
     ctx.reply(ctx.t("dialogue.waitlisted", position=position), *rows)
+
+
+async def confirm_leaving(ctx: Context, citizen: CitizenView, session: DialogueView) -> None:
+    """Asks once before the seat goes: it cannot be taken back once the next person has it."""
+    t = ctx.t
+    ctx.reply(
+        t("dialogue.leave.confirm", topic=session.topic, time=t.datetime(session.starts_at)),
+        [Button(t("dialogue.leave.yes"), SessionAction(session.id, "drop").pack())],
+        [Button(t("dialogue.leave.keep"), SessionAction(session.id, "view").pack())],
+    )
 
 
 async def leave_seat(ctx: Context, citizen: CitizenView, session: DialogueView) -> None:
@@ -162,7 +206,7 @@ async def leave_seat(ctx: Context, citizen: CitizenView, session: DialogueView) 
             chat,
             lambda t: Reply(
                 t("dialogue.promoted", topic=session.topic, time=t.datetime(session.starts_at)),
-                ((Button(t("dialogue.calendar"), f"dg:{session.id}.ics"),),),
+                ((Button(t("dialogue.calendar"), SessionAction(session.id, "ics").pack()),),),
             ),
         )
 
@@ -208,7 +252,8 @@ QUESTION = Flow(
 ACTIONS = {
     "view": view_session,
     "reg": take_seat,
-    "leave": leave_seat,
+    "leave": confirm_leaving,
+    "drop": leave_seat,
     "ask": start_question,
     "ics": send_calendar,
 }
@@ -246,32 +291,43 @@ write(
 # --- the places a citizen follows ---------------------------------------------------------------
 
 
-@router.global_button("sb")
-async def follow_button(ctx: Context) -> None:
-    """`sb:home[.<page>]` (communes), `sb:a.<commune>[.<page>]` (its villages), `sb:t.<place>`
-    (follow / stop)."""
+@on(router, FollowCommunes)
+async def communes_button(ctx: Context, data: FollowCommunes) -> None:
+    """«Nhận tin theo địa bàn»: a page of the communes."""
+    citizen = await citizen_here(ctx)
+    if citizen is not None:
+        await show_communes(ctx, citizen, data.page)
+
+
+@on(router, FollowVillages)
+async def villages_button(ctx: Context, data: FollowVillages) -> None:
+    """A page of one commune's villages."""
     citizen = await citizen_here(ctx)
     if citizen is None:
         return
-    kind, _, argument = (ctx.choice or "").partition(".")
-    place, _, page_text = argument.partition(".")
-    page = int(page_text) if page_text.isdigit() else 0
-    org = ctx.env.org
-    communes = {c.code for c in org.communes()}
-    if kind == "t" and (argument in org.areas or argument in communes):
-        followed = await ctx.store.subscribe(citizen.id, argument, ctx.now)
-        if not followed:
-            await ctx.store.unsubscribe(citizen.id, argument)
-        name = org.areas[argument].name if argument in org.areas else org.units[argument].name
-        ctx.reply(ctx.t(FOLLOW_TOLD[followed], place=name))
-        commune = org.areas[argument].unit if argument in org.areas else None
-        await (show_villages(ctx, citizen, commune) if commune else show_communes(ctx, citizen))
-    elif kind == "a" and place in communes:
-        await show_villages(ctx, citizen, place, page)
-    elif kind == "home":
-        await show_communes(ctx, citizen, int(place) if place.isdigit() else 0)
-    else:
+    if data.commune not in {c.code for c in ctx.env.org.communes()}:
         ctx.reply(ctx.t("input.unknown_button"))
+        return
+    await show_villages(ctx, citizen, data.commune, data.page)
+
+
+@on(router, Follow)
+async def follow_button(ctx: Context, data: Follow) -> None:
+    """Follow a whole commune or a village, or stop following it."""
+    citizen = await citizen_here(ctx)
+    if citizen is None:
+        return
+    org, place = ctx.env.org, data.place
+    if place not in org.areas and place not in {c.code for c in org.communes()}:
+        ctx.reply(ctx.t("input.unknown_button"))
+        return
+    followed = await ctx.store.subscribe(citizen.id, place, ctx.now)
+    if not followed:
+        await ctx.store.unsubscribe(citizen.id, place)
+    name = org.areas[place].name if place in org.areas else org.units[place].place
+    ctx.reply(ctx.t(FOLLOW_TOLD[followed], place=name))
+    commune = org.areas[place].unit if place in org.areas else None
+    await (show_villages(ctx, citizen, commune) if commune else show_communes(ctx, citizen))
 
 
 FOLLOW_TOLD = {True: N_("follow.on"), False: N_("follow.off")}
@@ -283,12 +339,13 @@ def mark(followed: bool) -> str:
 
 
 def one_page(
-    ctx: Context, count: int, per_page: int, page: int, turn: str
+    ctx: Context, count: int, per_page: int, page: int, turn: Callable[[int], str]
 ) -> tuple[slice, list[Button], str]:
-    """Which items a page shows, its ◀ ▶ (global buttons `turn.<page>`) and «Trang 2/9»."""
+    """Which items a page shows, its ◀ ▶ (global buttons: `turn(page)` is a page's data) and
+    «Trang 2/9»."""
     pages = max(1, -(-count // per_page))
     page = min(max(page, 0), pages - 1)
-    turns = page_turns(ctx, page, pages, lambda label, n: Button(label, f"{turn}.{n}"))
+    turns = page_turns(ctx, page, pages, lambda label, n: Button(label, turn(n)))
     hint = ctx.t("picker.page_only", page=page + 1, pages=pages) if pages > 1 else ""
     return slice(page * per_page, (page + 1) * per_page), turns, hint
 
@@ -297,14 +354,17 @@ async def show_communes(ctx: Context, citizen: CitizenView, page: int = 0) -> No
     """Each commune, followed or not, with a way down to its villages; a page at a time."""
     followed = set(await ctx.store.subscriptions(citizen.id))
     communes = ctx.env.org.communes()
-    shown, turns, hint = one_page(ctx, len(communes), FOLLOW_PAGE, page, "sb:home")
+    shown, turns, hint = one_page(
+        ctx, len(communes), FOLLOW_PAGE, page, lambda n: FollowCommunes(n).pack()
+    )
     rows = []
     for commune in communes[shown]:
-        label = mark(commune.code in followed) + ctx.t("follow.whole", place=commune.name)
-        rows.append([Button(label, f"sb:t.{commune.code}")])
-        rows.append([Button(ctx.t("follow.villages", place=commune.name), f"sb:a.{commune.code}")])
+        label = mark(commune.code in followed) + ctx.t("follow.whole", place=commune.place)
+        rows.append([Button(label, Follow(commune.code).pack())])
+        villages = ctx.t("follow.villages", place=commune.place)
+        rows.append([Button(villages, FollowVillages(commune.code).pack())])
     rows += [turns] if turns else []
-    rows.append([Button(ctx.t("menu.back_home"), "m:home")])
+    rows.append([Button(ctx.t("menu.back_home"), Menu("home").pack())])
     ctx.reply("\n\n".join(filter(None, [ctx.t("follow.title"), hint])), *rows)
 
 
@@ -312,14 +372,16 @@ async def show_villages(ctx: Context, citizen: CitizenView, commune: str, page: 
     """A commune's villages, followed or not; a page at a time."""
     followed = set(await ctx.store.subscriptions(citizen.id))
     areas = ctx.env.org.areas_of(commune)
-    shown, turns, hint = one_page(ctx, len(areas), PAGE_SIZE, page, f"sb:a.{commune}")
+    shown, turns, hint = one_page(
+        ctx, len(areas), PAGE_SIZE, page, lambda n: FollowVillages(commune, n).pack()
+    )
     rows = [
-        [Button(mark(area.code in followed) + area.name, f"sb:t.{area.code}")]
+        [Button(mark(area.code in followed) + area.name, Follow(area.code).pack())]
         for area in areas[shown]
     ]
     rows += [turns] if turns else []
-    rows.append([Button(ctx.t("follow.back"), "sb:home")])
-    title = ctx.t("follow.villages.title", place=ctx.env.org.units[commune].name)
+    rows.append([Button(ctx.t("follow.back"), FollowCommunes().pack())])
+    title = ctx.t("follow.villages.title", place=ctx.env.org.units[commune].place)
     ctx.reply("\n\n".join(filter(None, [title, hint])), *rows)
 
 
@@ -331,5 +393,5 @@ async def follow_offer(ctx: Context, commune: str) -> tuple[str, list[list[Butto
     ctx.conv.data["follow_offered"] = True
     if await ctx.store.subscriptions(citizen.id):
         return "", []
-    text = ctx.t("follow.offer", place=ctx.env.org.units[commune].name)
-    return text, [[Button(ctx.t("follow.offer.yes"), f"sb:t.{commune}")]]
+    text = ctx.t("follow.offer", place=ctx.env.org.units[commune].place)
+    return text, [[Button(ctx.t("follow.offer.yes"), Follow(commune).pack())]]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.buttons import MyPetition
+from bot.buttons import Menu, MyPetition
 from bot.conversation import Context, Router
 from bot.core import Button
 from bot.labels import event_label, kind_label, rule_label, state_label
@@ -81,7 +81,11 @@ async def show_timeline(ctx: Context, data: MyPetition) -> None:
     ]
     # What its notices offered and is still open: answer, rate, a second complaint, reopen.
     offers = await offers_on(ctx, petition)
-    ctx.reply("\n".join(lines), *offers.rows(t))
+    back = [
+        Button(t("menu.mine"), Menu("mine").pack()),
+        Button(t("menu.back_home"), Menu("home").pack()),
+    ]
+    ctx.reply("\n".join(lines), *offers.rows(t), back)
 
 
 @router.command("mine")

@@ -1,4 +1,4 @@
-"""What a citizen may still do about a petition: the offers its notices made, kept open.
+"""What a citizen may still do: the offers notices made, kept open.
 
 An officer's question offers «✍️ Trả lời»; an answer offers the stars, «⚖️ Khiếu nại lần hai»
 (a first decision on a complaint, until its window closes) and «Chưa được giải quyết» (a
@@ -6,6 +6,11 @@ kiến nghị or phản ánh). An offer is not a button that scrolls away: it is
 petition's state and history, so it stays open until it is used or expires. It is shown again
 under the petition in «Đơn của tôi», and its words typed at any later moment («4 sao», «khiếu
 nại lần hai») take it, when one petition has it open.
+
+A dialogue session's announcement offers «Đăng ký» in the same way: it is read from the
+sessions announced to the places the citizen follows, still open for registration, where they
+hold no seat. Typed later («đăng ký», «dang ky»), it registers them at the one such session, or
+lists the sessions to choose from when there are several.
 """
 
 from __future__ import annotations
@@ -14,18 +19,28 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from bot.buttons import AnswerQuestion, Appeal, Rate, Reopen
+from bot.buttons import AnswerQuestion, Appeal, Rate, Reopen, SessionAction
 from bot.conversation import Context
 from bot.core import Button, Kind
 from bot.domain.petition import PetitionKind, PetitionState
 from bot.domain.words import fold, stars_typed
-from bot.i18n import LOCAL_TZ, Translator
+from bot.i18n import LOCAL_TZ, N_, Translator
 from bot.ports import PetitionDetail
 from bot.services.answers import second_complaint_window
+from bot.services.dialogues import open_for_registration
+from handlers.callbacks import press
+from handlers.steps import says
 
 ANSWERED = frozenset({PetitionState.ANSWERED, PetitionState.CLOSED})
 REOPENABLE = frozenset({PetitionKind.PETITION, PetitionKind.FEEDBACK})
 MAX_LOOKED_AT = 20  # a citizen's latest petitions whose offers typed words may take
+PETITION_OFFERS = (
+    N_("citizen.question.answer"),
+    N_("citizen.appeal.button"),
+    N_("citizen.reopen.button"),
+)
+# «✅ Đăng ký tham dự» under an announcement, and its first words alone («đăng ký»).
+REGISTER_WORDS = (N_("dialogue.register"), N_("dialogue.register.words"))
 
 
 @dataclass(frozen=True)
@@ -103,22 +118,40 @@ def typed_offer(ctx: Context, offers: Sequence[Offers]) -> str | None:
 
 
 def might_be_an_offer(ctx: Context) -> bool:
-    """Whether the typed words are stars or an offer's label at all (before reading the store)."""
+    """Whether the typed words are stars or a petition offer's label at all (before reading the
+    store)."""
     text = ctx.incoming.text or "" if ctx.incoming.kind is Kind.TEXT else ""
-    labels = ("citizen.question.answer", "citizen.appeal.button", "citizen.reopen.button")
-    return stars_typed(text) is not None or fold(text) in {fold(ctx.t(label)) for label in labels}
+    return stars_typed(text) is not None or any(says(ctx, label) for label in PETITION_OFFERS)
 
 
 async def took_offer(ctx: Context) -> bool:
     """An offer's words typed outside any question: do what its button does, on the one
-    petition it is open on."""
-    if not might_be_an_offer(ctx):
-        return False
-    data = typed_offer(ctx, await open_offers(ctx))
-    if data is None:
-        return False
-    from handlers import ROOT
+    petition it is open on, or at the one session open for registration (several: a list to
+    choose from). False, and nothing said, when the words take no offer."""
+    if might_be_an_offer(ctx):
+        data = typed_offer(ctx, await open_offers(ctx))
+        if data is not None:
+            await press(ctx, data)
+            return True
+    if any(says(ctx, words) for words in REGISTER_WORDS):
+        return await took_registration(ctx)
+    return False
 
-    prefix, _, ctx.choice = data.partition(":")
-    await ROOT.globals[prefix](ctx)
-    return True
+
+async def took_registration(ctx: Context) -> bool:
+    """«Đăng ký» typed: register at the one session announced to this citizen that is open for
+    registration and where they hold no seat, or list them when there are several."""
+    citizen = await ctx.store.citizen(ctx.incoming.channel, ctx.incoming.chat_id)
+    if citizen is None:
+        return False
+    sessions = await open_for_registration(ctx.store, ctx.env, citizen.id, ctx.now)
+    if len(sessions) == 1:
+        await press(ctx, SessionAction(sessions[0].id, "reg").pack())
+    elif sessions:
+        from handlers.dialogues import session_label
+
+        rows = [
+            [Button(session_label(ctx, s), SessionAction(s.id, "reg").pack())] for s in sessions
+        ]
+        ctx.reply(ctx.t("dialogue.register.which", count=len(sessions)), *rows)
+    return bool(sessions)

@@ -11,6 +11,7 @@ import logging
 import re
 from dataclasses import dataclass
 
+from bot.buttons import NewReception
 from bot.conversation import Context, Router
 from bot.domain.petition import MAX_NAME_CHARS, normalise_phone
 from bot.domain.reception import (
@@ -26,7 +27,8 @@ from bot.i18n import N_
 from bot.labels import kind_label
 from bot.services.reception import Recorded, Visit, record_reception
 from bot.services.workflow import NotAllowed
-from handlers.common import forged_button, show_menu
+from handlers.callbacks import on
+from handlers.common import show_menu
 from handlers.filer import FilerSteps, field_options
 from handlers.filing import deadline_lines, tell_assignee
 from handlers.picker import typed_text
@@ -114,13 +116,10 @@ async def reception_command(ctx: Context) -> None:
     await begin_reception(ctx)
 
 
-@router.global_button("rc")
-async def reception_button(ctx: Context) -> None:
-    """«Tiếp công dân» in the officer's menu; other data under this prefix was never made."""
-    if ctx.choice == "new":
-        await begin_reception(ctx)
-    else:
-        await forged_button(ctx)
+@on(router, NewReception)
+async def reception_button(ctx: Context, data: NewReception) -> None:
+    """«Tiếp công dân» in the officer's menu."""
+    await begin_reception(ctx)
 
 
 async def begin_reception(ctx: Context) -> None:

@@ -1,10 +1,12 @@
 """Tiếp công dân định kỳ in chat (issue 4 §8-9): reception days, booked slots, indicators.
 
-Citizens («rd»): place → day → slot → the matter in brief → confirm → booked; «my bookings» with
-a cancel button each. Officers who receive citizens («rs»): set up a head's reception day, call off
-one day or stop a schedule (booked citizens are told), and record how each booked visit ended.
-Heads and inspectors («ki»): the leaders' indicators. Every answer re-checks on the server who is
-acting; button data only says which schedule or booking is meant, and a foreign one is refused.
+Citizens (`ReceptionDays`): place → day → slot → the matter in brief → confirm → booked; «my
+bookings» with a cancel button each (`CancelBooking`). Officers who receive citizens
+(`ReceptionStaff`): set up a head's reception day, call off one day or stop a schedule
+(`ScheduleAction`; booked citizens are told), and record how each booked visit ended
+(`RecordVisit`). Heads and inspectors (`Indicators`): the leaders' indicators. Every answer
+re-checks on the server who is acting; button data only says which schedule or booking is meant,
+and a foreign one is refused.
 """
 
 from __future__ import annotations
@@ -17,7 +19,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from bot.conversation import Context, Handler, Router, number_in
+from bot.buttons import (
+    CancelBooking,
+    Indicators,
+    Menu,
+    ReceptionDays,
+    ReceptionStaff,
+    RecordVisit,
+    ScheduleAction,
+)
+from bot.conversation import Context, Handler, Router
 from bot.core import Button, Reply
 from bot.domain.reception import ReceptionOutcome
 from bot.domain.reception_days import (
@@ -70,7 +81,8 @@ from bot.services.reception_days import (
     upcoming_dates,
 )
 from bot.services.workflow import NotAllowed
-from handlers.common import forged_button, require_consent, show_menu
+from handlers.callbacks import on
+from handlers.common import require_consent, show_menu
 from handlers.filer import FilerSteps, field_options
 from handlers.filing import tell_assignee
 from handlers.picker import Option, page_rows, picked, typed_text, with_page_hint
@@ -271,18 +283,16 @@ def number_answer(ctx: Context, limit: int) -> int | None:
 # --- citizens: book a slot ----------------------------------------------------------------------
 
 
-@router.global_button("rd")
-async def citizen_button(ctx: Context) -> None:
-    """The citizen's reception-day buttons: the list, their bookings, cancelling one."""
-    choice = ctx.choice or ""
-    if choice == "list":
-        await begin_booking(ctx)
-    elif choice == "mine":
-        await show_my_bookings(ctx)
-    elif choice.startswith("x.") and (booking_id := number_in(choice[2:])) is not None:
-        await cancel_my_booking(ctx, booking_id)
-    else:
-        await forged_button(ctx)
+@on(router, ReceptionDays)
+async def citizen_button(ctx: Context, data: ReceptionDays) -> None:
+    """The citizen's reception-day buttons: the list, their bookings."""
+    await (begin_booking(ctx) if data.screen == "list" else show_my_bookings(ctx))
+
+
+@on(router, CancelBooking)
+async def cancel_button(ctx: Context, data: CancelBooking) -> None:
+    """«Hủy hẹn» under one of the citizen's bookings."""
+    await cancel_my_booking(ctx, data.booking)
 
 
 async def begin_booking(ctx: Context) -> None:
@@ -329,7 +339,7 @@ async def keep_place(ctx: Context, unit: str) -> None:
 
 def my_bookings_row(ctx: Context) -> list[list[Button]]:
     """«My bookings», under the places."""
-    return [[Button(ctx.t("reception_days.mine.button"), "rd:mine")]]
+    return [[Button(ctx.t("reception_days.mine.button"), ReceptionDays("mine").pack())]]
 
 
 prompt_place = choose(
@@ -524,7 +534,8 @@ async def show_my_bookings(ctx: Context) -> None:
     mine = await bookings_ahead(ctx.store, citizen.id, ctx.now)
     if not mine:
         ctx.reply(
-            t("reception_days.mine.empty"), [Button(t("reception_days.mine.book"), "rd:list")]
+            t("reception_days.mine.empty"),
+            [Button(t("reception_days.mine.book"), ReceptionDays("list").pack())],
         )
         return
     lines = [t("reception_days.mine.title", count=len(mine))]
@@ -537,7 +548,7 @@ async def show_my_bookings(ctx: Context) -> None:
                     time=local_clock(booked.booking.slot_at),
                     date=t.date(booked.booking.slot_at),
                 ),
-                f"rd:x.{booked.booking.id}",
+                CancelBooking(booked.booking.id).pack(),
             )
         ]
         for booked in mine
@@ -564,18 +575,22 @@ async def cancel_my_booking(ctx: Context, booking_id: int) -> None:
 # --- officers: the reception-day home -----------------------------------------------------------
 
 
-@router.global_button("rs")
-async def staff_button(ctx: Context) -> None:
-    """«Lịch tiếp dân» and the buttons under it; the argument names a schedule or a booking."""
-    action, _, argument = (ctx.choice or "").partition(".")
-    simple = {"home": staff_home, "new": begin_setup, "today": show_bookings_to_receive}
-    with_id = {"day": begin_calling_off, "stop": begin_stopping, "out": begin_outcome}
-    if action in simple and not argument:
-        await simple[action](ctx)
-    elif action in with_id and (number := number_in(argument)) is not None:
-        await with_id[action](ctx, number)
-    else:
-        await forged_button(ctx)
+@on(router, ReceptionStaff)
+async def staff_button(ctx: Context, data: ReceptionStaff) -> None:
+    """«Lịch tiếp dân», «Lập lịch mới» and «Công dân đã hẹn»."""
+    await STAFF_SCREENS[data.screen](ctx)
+
+
+@on(router, ScheduleAction)
+async def schedule_button(ctx: Context, data: ScheduleAction) -> None:
+    """Call off a day of a schedule, or stop it (the officer's own to manage: checked there)."""
+    await (begin_calling_off if data.action == "off" else begin_stopping)(ctx, data.schedule)
+
+
+@on(router, RecordVisit)
+async def visit_button(ctx: Context, data: RecordVisit) -> None:
+    """«Ghi kết quả» of a booked visit (of this officer's schedules: checked there)."""
+    await begin_outcome(ctx, data.booking)
 
 
 async def staff_home(ctx: Context) -> None:
@@ -592,14 +607,20 @@ async def staff_home(ctx: Context) -> None:
     lines += [schedule_text(t, s, heads[s.officer_id]) for s in shown]
     if not shown:
         lines.append(t("reception_days.staff.no_schedules"))
-    rows = [[Button(t("reception_days.staff.new"), "rs:new")]]
-    rows.append([Button(t("reception_days.staff.bookings"), "rs:today")])
+    rows = [[Button(t("reception_days.staff.new"), ReceptionStaff("new").pack())]]
+    rows.append([Button(t("reception_days.staff.bookings"), ReceptionStaff("today").pack())])
     for schedule in shown:
         label = f"{t(WEEKDAY_LABELS[schedule.weekday])} · {heads[schedule.officer_id].name}"
         rows.append(
             [
-                Button(t("reception_days.staff.call_off", schedule=label), f"rs:day.{schedule.id}"),
-                Button(t("reception_days.staff.stop", schedule=label), f"rs:stop.{schedule.id}"),
+                Button(
+                    t("reception_days.staff.call_off", schedule=label),
+                    ScheduleAction(schedule.id, "off").pack(),
+                ),
+                Button(
+                    t("reception_days.staff.stop", schedule=label),
+                    ScheduleAction(schedule.id, "stop").pack(),
+                ),
             ]
         )
     ctx.reply("\n\n".join(lines), *rows)
@@ -920,7 +941,7 @@ async def tell_called_off(
 def called_off(t: Translator, booked: Booked, message_id: str, reason: str) -> Reply:
     """The citizen's notice, with a button to book another day."""
     text = t(message_id, reason=reason, **booking_facts(t, booked))
-    return Reply(text, ((Button(t("reception_days.mine.book"), "rd:list"),),))
+    return Reply(text, ((Button(t("reception_days.mine.book"), ReceptionDays("list").pack()),),))
 
 
 async def begin_stopping(ctx: Context, schedule_id: int) -> None:
@@ -987,13 +1008,16 @@ async def show_bookings_to_receive(ctx: Context) -> None:
                     date=t.date(booked.booking.slot_at),
                     citizen=visitor_of(t, booked.booking),
                 ),
-                f"rs:out.{booked.booking.id}",
+                RecordVisit(booked.booking.id).pack(),
             )
         ]
         for booked in found
         if local_day(booked.booking.slot_at) <= today
     ]
-    ctx.reply("\n".join(lines), *rows)
+    # Only a visit whose day has come can have an outcome: say which of the two the list holds.
+    how = N_("reception_days.bookings.press") if rows else N_("reception_days.bookings.later")
+    lines.append(t(how))
+    ctx.reply("\n".join(lines), *rows, [Button(t("menu.back_home"), Menu("home").pack())])
 
 
 def visitor_of(t: Translator, booking: BookingView) -> str:
@@ -1184,15 +1208,20 @@ def petition_for_citizen(t: Translator, done: OutcomeRecorded) -> Reply:
     return Reply("\n".join(lines))
 
 
+# The screens of `ReceptionStaff`, one for each its data may name.
+STAFF_SCREENS: dict[str, Handler] = {
+    "home": staff_home,
+    "new": begin_setup,
+    "today": show_bookings_to_receive,
+}
+
+
 # --- leaders' indicators ------------------------------------------------------------------------
 
 
-@router.global_button("ki")
-async def indicators_button(ctx: Context) -> None:
+@on(router, Indicators)
+async def indicators_button(ctx: Context, data: Indicators) -> None:
     """«Chỉ tiêu»: for heads and inspectors only."""
-    if ctx.choice != "show":
-        await forged_button(ctx)
-        return
     officer = await current_officer(ctx)
     if officer is None:
         return

@@ -3,21 +3,31 @@ reopen, second complaint, and a head letting someone know a denouncer."""
 
 from __future__ import annotations
 
+import json
+import tomllib
+from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
 from sqlalchemy import select
 
-from bot.app import Application
+from bot.app import DEMO_ORG_FILE, Application, load_organisation
+from bot.domain.org import OrganisationError, parse_organisation
 from bot.services.workflow import NotAllowed, answer_petition
 from handlers.officer import ACTIONS
 from storage import models as m
 from storage.repository import SqlStore
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, make_settings, running_app
 from tests.sandbox_client import SandboxPerson, texts
 from tests.test_filing_sandbox import consent, file_denunciation
-from tests.test_officer_actions import accepted_then, complaint_opened_by_assignee
+from tests.test_officer_actions import (
+    accepted_then,
+    complaint_opened_by_assignee,
+    signed_by_chairman,
+)
 
 
 async def petition_row(app: Application, petition_id: int = 1) -> m.Petition:
@@ -145,7 +155,7 @@ async def test_a_denouncer_is_not_shown_the_deadline_of_the_notice_they_are_read
     await file_denunciation(citizen, "Hoàng Văn Tố", "0987654321", "Bản Trang")
     head = SandboxPerson(sandbox_app, http, "officer-sp.chutich")
     await citizen.new_lines()
-    await head.press("Thụ lý", await opened_by(head))
+    await head.press("Xác nhận", await head.press("Thụ lý", await opened_by(head)))
     told = texts(await citizen.new_lines())
     assert "đã được thụ lý" in told and "Kết luận nội dung tố cáo: 01/04/2026" in told
     assert "Thông báo thụ lý cho người tố cáo" not in told
@@ -237,7 +247,7 @@ async def test_an_answer_waits_for_the_head_who_returns_it_then_approves_the_new
     citizen = SandboxPerson(sandbox_app, http, "citizen-1")
     await file_feedback(citizen, "Y tế", "Trạm y tế xã đóng cửa giờ hành chính nhiều ngày.")
     officer = SandboxPerson(sandbox_app, http, "officer-sp.vhxh")
-    await officer.press("Thụ lý", await opened_by(officer))
+    await officer.press("Xác nhận", await officer.press("Thụ lý", await opened_by(officer)))
     await citizen.new_lines()
 
     await officer.press("Trả lời", await opened_by(officer))
@@ -273,6 +283,229 @@ async def test_an_answer_waits_for_the_head_who_returns_it_then_approves_the_new
     ]
 
 
+# --- sign-off: a head signs a complaint decision or a denunciation conclusion (LEGAL §9) -------
+
+DECISION = "Quyết định số 15/QĐ-UBND ngày 05/03/2026: không công nhận nội dung khiếu nại."
+CHAIRMAN = "Chủ tịch UBND xã Sơn Phú Nguyễn Văn Hải"
+
+
+async def approvals(app: Application, petition_id: int = 1) -> list[tuple[str, str]]:
+    async with app.db.transaction() as session:
+        rows = await session.scalars(
+            select(m.PetitionEvent)
+            .where(
+                m.PetitionEvent.petition_id == petition_id,
+                m.PetitionEvent.action.in_(("answer_proposed", "answer", "answer_approved")),
+            )
+            .order_by(m.PetitionEvent.id)
+        )
+        return [(row.action, row.actor) for row in rows]
+
+
+async def test_the_reception_officers_complaint_decision_waits_for_the_chairman_who_signs_it(
+    sandbox_app: Application, http: aiohttp.ClientSession, clock: FakeClock
+) -> None:
+    citizen, officer, outcomes = await accepted_then(sandbox_app, http, "Trả lời")
+    await officer.press("Sai toàn bộ", outcomes)
+    submitted = texts(await officer.press("Gửi trả lời", await officer.say(DECISION)))
+    assert "Đã trình lãnh đạo duyệt trả lời đơn SP-2026-000001" in submitted
+    assert f"Người duyệt: đồng chí {CHAIRMAN}." in submitted
+    assert not texts(await citizen.new_lines()), "the citizen gets nothing before he signs"
+    for other in ("officer-sp.chanhvp", "officer-sp.phochutich"):
+        heard = texts(await SandboxPerson(sandbox_app, http, other).new_lines())
+        assert "chờ đồng chí duyệt" not in heard, f"{other} is not the one who signs"
+    assert (await petition_row(sandbox_app)).state == "accepted"
+
+    chairman = SandboxPerson(sandbox_app, http, "officer-sp.chutich")
+    request = await chairman.new_lines()
+    assert "Dự thảo trả lời đơn SP-2026-000001 của Lê Thị Mai" in texts(request)
+    assert DECISION in texts(request) and "nêu trong dự thảo: Sai toàn bộ" in texts(request)
+    clock.now = datetime(2026, 3, 5, 17, 30, tzinfo=UTC)  # 00:30 on Fri 06/03/2026 in Hà Nội
+    assert "Đã gửi trả lời đơn SP-2026-000001" in texts(
+        await chairman.press("Duyệt và gửi", request)
+    )
+
+    answer = texts(await citizen.new_lines())
+    assert DECISION in answer
+    assert f"Người duyệt: {CHAIRMAN}, ngày 06/03/2026." in answer
+    # kn2.file_window counts from the signed decision: 30 days from Fri 06/03/2026 is Sunday
+    # 05/04/2026, so Mon 06/04/2026 (Điều 33 Luật Khiếu nại; BLDS Art. 148).
+    assert "chậm nhất ngày 06/04/2026" in answer
+    assert "đã được duyệt" in texts(await officer.new_lines())
+    assert (await petition_row(sandbox_app)).state == "answered"
+    assert await approvals(sandbox_app) == [
+        ("answer_proposed", "officer:sp.tiepdan"),
+        ("answer", "officer:sp.chutich"),
+        ("answer_approved", "officer:sp.chutich"),
+    ]
+
+
+async def file_kien_nghi(person: SandboxPerson, story: str) -> None:
+    """A named kiến nghị about administrative procedures: it goes to the commune's office."""
+    lines = await consent(person)
+    for label in ("Gửi đơn", "Kiến nghị", "Thủ tục hành chính", "Sơn Phú", "Na Mao"):
+        lines = await person.press(label, lines)
+    lines = await person.press("Xong", await person.say(story))
+    await person.say("Đinh Văn Phúc")
+    lines = await person.act({"kind": "contact", "phone": "+84912345678"})
+    lines = await person.press("Bỏ qua", lines)  # the address
+    assert "Loại đơn: Kiến nghị" in texts(lines)
+    await person.press("Gửi đơn", lines)
+
+
+async def test_the_same_officers_answer_to_a_kien_nghi_goes_straight_to_the_citizen(
+    sandbox_app: Application, http: aiohttp.ClientSession
+) -> None:
+    citizen = SandboxPerson(sandbox_app, http, "citizen-1")
+    await file_kien_nghi(citizen, "Đề nghị bộ phận một cửa của xã làm việc cả sáng thứ Bảy.")
+    officer = SandboxPerson(sandbox_app, http, "officer-sp.tiepdan")
+    await officer.press(
+        "Xác nhận",
+        await officer.press("Thụ lý", await officer.press("Mở đơn", await officer.new_lines())),
+    )
+    await citizen.new_lines()
+    await officer.press("Trả lời", await opened_by(officer))
+    noted = await officer.say("Từ tháng 4/2026 bộ phận một cửa làm việc sáng thứ Bảy.")
+    done = texts(await officer.press("Gửi trả lời", noted))
+    assert "Đã gửi trả lời đơn SP-2026-000001 cho công dân" in done
+    answer = texts(await citizen.new_lines())
+    assert "Từ tháng 4/2026" in answer and "Người duyệt" not in answer
+    chairman = SandboxPerson(sandbox_app, http, "officer-sp.chutich")
+    assert "chờ đồng chí duyệt" not in texts(await chairman.new_lines())
+
+
+def org_file(tmp_path: Path, change: Callable[[dict[str, Any]], None]) -> Path:
+    """The demo organisation with `change` made to it, written to a file of the test's own."""
+    data = tomllib.loads(DEMO_ORG_FILE.read_text(encoding="utf-8"))
+    change(data)
+
+    def line(key: str, value: object) -> str:
+        return f"{key} = {json.dumps(value, ensure_ascii=False)}"  # TOML reads these alike
+
+    out = [line(k, v) for k, v in data.items() if not isinstance(v, list)]
+    for key, tables in data.items():
+        if isinstance(tables, list):
+            for table in tables:
+                out += [f"[[{key}]]", *(line(k, v) for k, v in table.items())]
+    path = tmp_path / "org.toml"
+    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+    return path
+
+
+def unit_of(data: dict[str, Any], handle: str) -> dict[str, Any]:
+    """The [[units]] table of the officer with this handle."""
+    code = next(o["unit"] for o in data["officers"] if o["handle"] == handle)
+    return next(u for u in data["units"] if u["code"] == code)
+
+
+async def test_with_sign_off_relaxed_on_the_office_the_decision_goes_straight_out(
+    tmp_path: Path, http: aiohttp.ClientSession, clock: FakeClock
+) -> None:
+    relaxed = org_file(tmp_path, lambda data: unit_of(data, "sp.tiepdan").update(sign_off=[]))
+    settings = make_settings(tmp_path, sandbox=True, org_file=relaxed)
+    async with running_app(settings, clock) as app:
+        citizen, officer, outcomes = await accepted_then(app, http, "Trả lời")
+        await officer.press("Sai toàn bộ", outcomes)
+        done = texts(await officer.press("Gửi trả lời", await officer.say(DECISION)))
+        assert "Đã gửi trả lời đơn SP-2026-000001 cho công dân" in done
+        answer = texts(await citizen.new_lines())
+        assert DECISION in answer and "Người duyệt" not in answer
+        chairman = SandboxPerson(app, http, "officer-sp.chutich")
+        assert "chờ đồng chí duyệt" not in texts(await chairman.new_lines())
+        assert [action for action, _ in await approvals(app)] == ["answer"]
+
+
+@pytest.mark.parametrize(
+    ("settings", "kinds"),
+    [
+        ({}, {"khieu_nai", "to_cao"}),  # the law's, by default
+        ({"sign_off": []}, set()),
+        ({"sign_off": ["kien_nghi"]}, {"kien_nghi"}),
+        ({"answer_approval": True}, {"khieu_nai", "to_cao", "kien_nghi", "phan_anh"}),
+        ({"answer_approval": False}, {"khieu_nai", "to_cao"}),  # never an opt-out of the law
+    ],
+)
+def test_the_organisation_file_sets_which_answers_a_head_signs(
+    settings: dict[str, Any], kinds: set[str]
+) -> None:
+    unit = {"code": "SP", "name": "UBND xã Sơn Phú", "kind": "commune", **settings}
+    assert parse_organisation({"units": [unit]}).units["SP"].sign_off == kinds
+
+
+@pytest.mark.parametrize(
+    ("settings", "says"),
+    [
+        ({"sign_off": ["khieu_nai", "don_thu"]}, "unknown kinds ['don_thu']"),
+        ({"sign_off": "khieu_nai"}, "must be a list"),
+        ({"sign_off": [], "answer_approval": True}, "not answer_approval as well"),
+    ],
+)
+def test_a_sign_off_the_bot_cannot_read_is_refused_with_the_unit(
+    settings: dict[str, Any], says: str
+) -> None:
+    unit = {"code": "SP", "name": "UBND xã Sơn Phú", "kind": "commune", **settings}
+    with pytest.raises(OrganisationError, match=r"^SP: ") as refused:
+        parse_organisation({"units": [unit]})
+    assert says in str(refused.value)
+
+
+def test_the_demo_has_the_law_everywhere_and_one_office_sign_everything() -> None:
+    demo = load_organisation(DEMO_ORG_FILE)
+    assert demo.units["SP-VP"].sign_off == {"khieu_nai", "to_cao"}
+    assert demo.units["SP-VHXH"].sign_off == {"khieu_nai", "to_cao", "kien_nghi", "phan_anh"}
+
+
+VERIFIER = {
+    "handle": "sp.tuphap",
+    "name": "Vi Thị Hằng",
+    "title": "Công chức Tư pháp - Hộ tịch",
+    "unit": "SP",
+    "roles": ["handler"],
+}
+
+
+async def test_a_denunciation_conclusion_drafted_by_the_verifier_waits_for_the_chairman(
+    tmp_path: Path, http: aiohttp.ClientSession, clock: FakeClock
+) -> None:
+    """The chairman takes a denunciation and gives it to a verifier of the committee; her
+    conclusion reaches the denouncer only once he signs it, naming him."""
+    with_verifier = org_file(tmp_path, lambda data: data["officers"].append(VERIFIER))
+    settings = make_settings(tmp_path, sandbox=True, org_file=with_verifier)
+    async with running_app(settings, clock) as app:
+        denouncer = SandboxPerson(app, http, "citizen-2")
+        await file_denunciation(denouncer, "Hoàng Văn Tố", "0987654321", "Bản Trang")
+        chairman = SandboxPerson(app, http, "officer-sp.chutich")
+        await chairman.press(
+            "Xác nhận",
+            await chairman.press(
+                "Thụ lý", await chairman.press("Mở đơn", await chairman.new_lines())
+            ),
+        )
+        assigned = await chairman.press("Giao cán bộ khác", await opened_by(chairman))
+        await chairman.press("Vi Thị Hằng", assigned)
+        await denouncer.new_lines()
+
+        verifier = SandboxPerson(app, http, "officer-sp.tuphap")
+        outcomes = await verifier.press("Trả lời", await opened_by(verifier))
+        await verifier.press("Có đúng, có sai", outcomes)
+        conclusion = "Kết luận số 03/KL-UBND: tố cáo đúng một phần; đã kiểm điểm cán bộ địa chính."
+        submitted = texts(await verifier.press("Gửi trả lời", await verifier.say(conclusion)))
+        assert "Đã trình lãnh đạo duyệt" in submitted and CHAIRMAN in submitted
+        assert not texts(await denouncer.new_lines()), "nothing before the chairman signs"
+
+        request = await chairman.new_lines()
+        assert conclusion in texts(request)
+        await chairman.press("Duyệt và gửi", request)
+        answer = texts(await denouncer.new_lines())
+        assert conclusion in answer and f"Người duyệt: {CHAIRMAN}, ngày 02/03/2026." in answer
+        assert "đã được duyệt" in texts(await verifier.new_lines())
+        assert await approvals(app) == [
+            ("answer_proposed", "officer:sp.tuphap"),
+            ("answer", "officer:sp.chutich"),
+            ("answer_approved", "officer:sp.chutich"),
+        ]
+
+
 async def test_not_resolved_reopens_a_feedback_and_the_heads_hear_why(
     sandbox_app: Application, http: aiohttp.ClientSession, clock: FakeClock
 ) -> None:
@@ -281,7 +514,7 @@ async def test_not_resolved_reopens_a_feedback_and_the_heads_hear_why(
         citizen, "Đất đai", "Mương thoát nước xóm Na Mao bị lấp, nước tràn vào nhà."
     )
     officer = SandboxPerson(sandbox_app, http, "officer-sp.kinhte")
-    await officer.press("Thụ lý", await opened_by(officer))
+    await officer.press("Xác nhận", await officer.press("Thụ lý", await opened_by(officer)))
     await officer.press("Trả lời", await opened_by(officer))
     noted = await officer.say("Xã đã nạo vét mương ngày 05/03.")
     await officer.press("Gửi trả lời", noted)
@@ -308,7 +541,8 @@ async def test_the_file_is_closed_after_the_answer(
     await officer.press("Có đúng, có sai", outcomes)
     noted = await officer.say("Quyết định số 12/QĐ-UBND: công nhận một phần.")
     await officer.press("Gửi trả lời", noted)
-    await citizen.new_lines()
+    await signed_by_chairman(sandbox_app, http)
+    assert "Quyết định số 12/QĐ-UBND" in texts(await citizen.new_lines())
     done = texts(await officer.press("Kết thúc hồ sơ", await opened_by(officer)))
     assert "Đã kết thúc hồ sơ" in done
     assert "đã kết thúc" in texts(await citizen.new_lines())
@@ -326,6 +560,7 @@ async def answered_complaint(
     await officer.press("Sai toàn bộ", outcomes)
     noted = await officer.say("Quyết định số 12/QĐ-UBND: không công nhận nội dung khiếu nại.")
     await officer.press("Gửi trả lời", noted)
+    await signed_by_chairman(app, http)
     return citizen, await citizen.new_lines()
 
 
@@ -433,7 +668,7 @@ async def test_every_officer_action_is_refused_to_anyone_without_standing(
         citizen, "Đất đai", "Mương thoát nước xóm Na Mao bị lấp, nước tràn vào nhà."
     )
     officer = SandboxPerson(sandbox_app, http, "officer-sp.kinhte")
-    await officer.press("Thụ lý", await opened_by(officer))
+    await officer.press("Xác nhận", await officer.press("Thụ lý", await opened_by(officer)))
     before = (await petition_row(sandbox_app)).state, await events(sandbox_app)
 
     person = SandboxPerson(sandbox_app, http, intruder)

@@ -45,10 +45,15 @@ async def test_a_complaint_from_filing_to_answer_with_its_document(
 
     await officer.next_reply()
     await officer.press("📂 Mở đơn")
-    assert "còn 10 ngày" in (await officer.next_reply()).text  # kn1.accept: Thu 12/03/2026
+    card = await officer.next_reply()
+    assert "còn 10 ngày" in card.text  # kn1.accept: Thu 12/03/2026
     await officer.press("✅ Thụ lý")
+    assert "Thụ lý đơn" in (await officer.next_reply()).text  # asked once
+    assert Reply.of(card.sent).buttons, "the card keeps its buttons until it is confirmed"
+    await officer.press("✅ Xác nhận")
     assert "01/04/2026" in (await officer.next_reply()).text
     assert "01/04/2026" in (await citizen.next_reply()).text
+    assert Reply.of(card.sent).buttons == [], "accepted: the card's buttons were taken off it"
 
     await officer.press_data("op:1")
     await officer.next_reply()
@@ -84,11 +89,18 @@ async def test_a_complaint_from_filing_to_answer_with_its_document(
     await officer.send_document(b"%PDF-1.4 fake", "quyet-dinh-12.pdf", "application/pdf")
     await officer.next_reply()
     await officer.press("📨 Gửi trả lời")
-    assert "Đã gửi trả lời" in (await officer.next_reply()).text
+    assert "Đã trình lãnh đạo duyệt" in (await officer.next_reply()).text
+    # The chairman signs the decision (LEGAL §9); only then does it reach the citizen.
+    request = await next_about_petitions(chairman)
+    assert "Quyết định số 12/QĐ-UBND" in request.text and "chờ đồng chí duyệt" in request.text
+    await chairman.press("✅ Duyệt và gửi công dân")
+    assert "Đã gửi trả lời" in (await chairman.next_reply()).text
+    assert "đã được duyệt" in (await officer.next_reply()).text
 
     answer = await citizen.next_reply()
     assert answer.document is not None and answer.document.file_name == "quyet-dinh-12.pdf"
     assert answer.text is not None and "Quyết định số 12/QĐ-UBND" in answer.text
+    assert "Người duyệt: Chủ tịch UBND xã Sơn Phú Nguyễn Văn Hải, ngày 24/04/2026." in answer.text
     assert "⚖️ Khiếu nại lần hai" in answer.button_texts
 
 
@@ -132,6 +144,8 @@ async def test_a_denunciation_from_filing_to_conclusion_with_an_extension(
     await resolver.press("📂 Mở đơn")
     assert "Hoàng Văn Tố" in (await resolver.next_reply()).text
     await resolver.press("✅ Thụ lý")
+    assert "Thụ lý đơn" in (await resolver.next_reply()).text  # asked once
+    await resolver.press("✅ Xác nhận")
     assert "01/04/2026" in (await resolver.next_reply()).text  # tc.resolve: 30 days
     await citizen.next_reply()
 

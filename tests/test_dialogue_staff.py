@@ -12,6 +12,7 @@ import aiohttp
 from sqlalchemy import select
 
 from bot.app import Application
+from bot.buttons import DialogueStaff, ModerateQuestion, SessionCard
 from bot.domain.words import clip
 from bot.services.dialogues import SessionPlan, ask_question, create_session, moderate, register
 from storage import models as m
@@ -202,7 +203,7 @@ async def test_a_handler_without_reception_duties_may_not_organise(
     surveyor = officer(sandbox_app, http, "sp.diachinh")
     menu = await surveyor.say("/menu")
     assert "Đối thoại" not in " ".join(labels(menu))
-    assert "không có quyền" in texts(await press_data(surveyor, "dm:new"))
+    assert "không có quyền" in texts(await press_data(surveyor, DialogueStaff("new").pack()))
 
 
 # --- who may press what --------------------------------------------------------------------------
@@ -216,10 +217,16 @@ async def test_a_citizen_or_another_commune_cannot_cancel_or_moderate(
     await asked(sandbox_app, dialogue_id, citizen_id, "Bao giờ chi trả tiền bồi thường?")
     await citizen.new_lines()
 
-    assert "dành cho cán bộ" in texts(await press_data(citizen, "dm:1.cancel"))
+    assert "dành cho cán bộ" in texts(await press_data(citizen, SessionCard(1, "cancel").pack()))
     assert "dành cho cán bộ" in texts(await press_data(citizen, "dq:1.rej"))
     stranger = officer(sandbox_app, http, "tx.tiepdan")
-    for data in ("dm:1.cancel", "dq:1.rej", "dq:1.acc", "dm:1.open", "dm:1.close"):
+    for data in (
+        SessionCard(1, "cancel").pack(),
+        ModerateQuestion(1, "rej").pack(),
+        ModerateQuestion(1, "acc").pack(),
+        SessionCard(1, "open").pack(),
+        SessionCard(1, "close").pack(),
+    ):
         assert "không có quyền quản lý buổi đối thoại này" in texts(
             await press_data(stranger, data)
         )
@@ -235,7 +242,7 @@ async def test_the_province_may_manage_a_commune_session(
 ) -> None:
     await announced_session(sandbox_app)
     governor = officer(sandbox_app, http, "tn.chutich")
-    card = texts(await press_data(governor, "dm:1.open"))
+    card = texts(await press_data(governor, SessionCard(1, "open").pack()))
     assert TOPIC in card and "Đã đăng ký: 0/100 chỗ" in card
 
 
@@ -254,7 +261,7 @@ async def test_moving_a_session_tells_the_registered_and_the_waitlist(
     await follower.new_lines()
 
     clerk = officer(sandbox_app, http, "sp.tiepdan")
-    card = await press_data(clerk, f"dm:{dialogue_id}.open")
+    card = await press_data(clerk, SessionCard(dialogue_id, "open").pack())
     assert "Đã đăng ký: 1/1 chỗ · Danh sách chờ: 1 người" in texts(card)
     assert "Ghi kết quả" not in " ".join(labels(card)), "not before the session starts"
     lines = await clerk.press("Dời lịch", card)
@@ -286,7 +293,9 @@ async def test_cancelling_tells_each_follower_and_registrant_once(
         await person.new_lines()
 
     chairman = officer(sandbox_app, http, "sp.chutich")
-    lines = await chairman.press("Hủy buổi đối thoại", await press_data(chairman, "dm:1.open"))
+    lines = await chairman.press(
+        "Hủy buổi đối thoại", await press_data(chairman, SessionCard(1, "open").pack())
+    )
     assert "chắc chắn hủy" in texts(lines)
     done = texts(await chairman.press("Xác nhận hủy", lines))
     assert "Đã hủy buổi đối thoại" in done
@@ -297,7 +306,7 @@ async def test_cancelling_tells_each_follower_and_registrant_once(
         told = [line["text"] for line in await person.new_lines()]
         assert len(told) == 1 and "đã bị hủy" in told[0] and TOPIC in told[0]
     assert (await dialogue_row(sandbox_app)).state == "cancelled"
-    again = texts(await press_data(chairman, "dm:1.cancel"))
+    again = texts(await press_data(chairman, SessionCard(1, "cancel").pack()))
     assert "không còn thay đổi được" in again
 
 
@@ -329,7 +338,7 @@ async def test_moderating_questions_tells_each_asker_and_the_answering_unit(
 ) -> None:
     dialogue_id, (first, second, third) = await three_askers(sandbox_app, http)
     clerk = officer(sandbox_app, http, "sp.tiepdan")
-    listed = await press_data(clerk, f"dm:{dialogue_id}.questions")
+    listed = await press_data(clerk, SessionCard(dialogue_id, "questions").pack())
     assert "3 câu" in texts(listed) and all(q in texts(listed) for q in QUESTIONS)
     assert "0912345678" not in texts(listed) and "Lục Văn Tâm" not in texts(listed)
 
@@ -363,6 +372,29 @@ async def test_moderating_questions_tells_each_asker_and_the_answering_unit(
     assert "đã được xử lý rồi" in texts(await press_data(clerk, "dq:3.acc"))
 
 
+async def test_a_question_once_accepted_loses_its_moderation_buttons(
+    sandbox_app: Application, http: aiohttp.ClientSession
+) -> None:
+    dialogue_id, _askers = await three_askers(sandbox_app, http)
+    clerk = officer(sandbox_app, http, "sp.tiepdan")
+    listed = await press_data(clerk, SessionCard(dialogue_id, "questions").pack())
+    first = next(line for line in listed if QUESTIONS[0] in line["text"])
+    units = await clerk.press("Tiếp nhận", [first])
+    relisted = await clerk.press("Phòng Kinh tế", units)
+    accepted = next(line for line in relisted if QUESTIONS[0] in line["text"])
+    assert "đã tiếp nhận" in accepted["text"] and accepted["buttons"] == [], "nothing to press"
+    async with http.get(
+        f"{clerk.base}/messages", params={"chat": clerk.chat, "after": 0}, headers=SANDBOX
+    ) as response:
+        transcript = (await response.json())["messages"]
+    pressed = next(line for line in transcript if line["id"] == first["id"])
+    assert pressed["buttons"] == [], "the pressed question's buttons were taken off it"
+    assert any(line.get("edits") == first["id"] for line in transcript), "and the page told"
+
+
+SANDBOX = {"X-Sandbox": "1"}
+
+
 # --- after the session ---------------------------------------------------------------------------
 
 
@@ -379,14 +411,14 @@ async def test_closing_keeps_the_minutes_and_files_what_was_left_open_as_petitio
 
     await in_store(sandbox_app, moderated)
     chairman = officer(sandbox_app, http, "sp.chutich")
-    too_early = texts(await press_data(chairman, f"dm:{dialogue_id}.close"))
+    too_early = texts(await press_data(chairman, SessionCard(dialogue_id, "close").pack()))
     assert "ghi kết quả sau giờ đó" in too_early
 
     clock.now = STARTS + timedelta(hours=3)
     for person in (first, second, third):
         await person.new_lines()
     lines = await chairman.press(
-        "Ghi kết quả", await press_data(chairman, f"dm:{dialogue_id}.open")
+        "Ghi kết quả", await press_data(chairman, SessionCard(dialogue_id, "open").pack())
     )
     assert "Số người tham dự cần là một số" in texts(await chairman.say("nhiều"))
     await chairman.say("85")

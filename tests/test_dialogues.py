@@ -13,6 +13,7 @@ import icalendar
 from sqlalchemy import select, update
 
 from bot.app import Application
+from bot.buttons import FollowCommunes, SessionAction
 from bot.services.dialogues import SessionPlan, cancel_session, create_session
 from storage import models as m
 from storage.repository import SqlStore
@@ -31,6 +32,7 @@ async def announce(
     capacity: int = 50,
     audience: tuple[str, ...] = ("SP",),
     subscribers_may_ask: bool = False,
+    topic: str = "Giải phóng mặt bằng đường liên xã Sơn Phú - Định Hóa",
 ) -> int:
     """The chairman of Sơn Phú announces a session (the staff conversation does the same)."""
     async with app.db.transaction() as session:
@@ -42,7 +44,7 @@ async def announce(
             app.env,
             chairman,
             SessionPlan(
-                topic="Giải phóng mặt bằng đường liên xã Sơn Phú - Định Hóa",
+                topic=topic,
                 leader_id=chairman.id,
                 starts_at=STARTS,
                 place="Hội trường UBND xã Sơn Phú",
@@ -70,7 +72,7 @@ async def follower(
     """A citizen who follows the places pressed, in order, from «Nhận tin theo địa bàn»."""
     person = SandboxPerson(app, http, chat)
     lines = await consent(person)
-    lines = await person.act({"kind": "callback", "data": "sb:home"})
+    lines = await person.act({"kind": "callback", "data": FollowCommunes().pack()})
     for label in labels:
         lines = await person.press(label, lines)
     return person
@@ -89,12 +91,10 @@ async def queued_texts(app: Application, chat: str) -> list[str]:
 async def test_a_session_is_announced_once_to_each_follower_in_their_language(
     sandbox_app: Application, http: aiohttp.ClientSession
 ) -> None:
-    both = await follower(
-        sandbox_app, http, "citizen-1", "Cả UBND xã Sơn Phú", "Chọn thôn", "Na Mao"
-    )
-    elsewhere = await follower(sandbox_app, http, "citizen-2", "Cả UBND xã Tú Xuyên")
+    both = await follower(sandbox_app, http, "citizen-1", "Cả xã Sơn Phú", "Chọn thôn", "Na Mao")
+    elsewhere = await follower(sandbox_app, http, "citizen-2", "Cả xã Tú Xuyên")
     english_village = await follower(
-        sandbox_app, http, "citizen-3", "Chọn thôn, xóm của UBND xã Sơn Phú", "Bản Trang"
+        sandbox_app, http, "citizen-3", "Chọn thôn, xóm của xã Sơn Phú", "Bản Trang"
     )
     async with sandbox_app.db.transaction() as session:
         await session.execute(
@@ -116,9 +116,7 @@ async def test_a_session_is_announced_once_to_each_follower_in_their_language(
 async def test_seats_fill_then_the_waitlist_and_a_cancellation_promotes_the_first_in_line(
     sandbox_app: Application, http: aiohttp.ClientSession
 ) -> None:
-    people = [
-        await follower(sandbox_app, http, f"citizen-{n}", "Cả UBND xã Sơn Phú") for n in (1, 2, 3)
-    ]
+    people = [await follower(sandbox_app, http, f"citizen-{n}", "Cả xã Sơn Phú") for n in (1, 2, 3)]
     dialogue_id = await announce(sandbox_app, capacity=2)
     replies = []
     for person in people:
@@ -126,11 +124,17 @@ async def test_seats_fill_then_the_waitlist_and_a_cancellation_promotes_the_firs
         replies.append(texts(await person.press("Đăng ký tham dự", announcement)))
     assert "đã đăng ký" in replies[0] and "đã đăng ký" in replies[1]
     assert "vị trí 1 trong danh sách chờ" in replies[2]
-    again = texts(await people[0].act({"kind": "callback", "data": f"dg:{dialogue_id}.reg"}))
+    again = texts(
+        await people[0].act({"kind": "callback", "data": SessionAction(dialogue_id, "reg").pack()})
+    )
     assert "đã đăng ký" in again, "pressing again keeps the seat, it does not take a second"
 
-    view = await people[0].act({"kind": "callback", "data": f"dg:{dialogue_id}.view"})
-    assert "Đã hủy đăng ký" in texts(await people[0].press("Hủy đăng ký", view))
+    view = await people[0].act(
+        {"kind": "callback", "data": SessionAction(dialogue_id, "view").pack()}
+    )
+    asked = await people[0].press("Hủy đăng ký", view)
+    assert "chắc chắn hủy đăng ký" in texts(asked) and not await people[2].new_lines()
+    assert "Đã hủy đăng ký" in texts(await people[0].press("Đúng, hủy đăng ký", asked))
     assert "Đã có chỗ" in texts(await people[2].new_lines())
     async with sandbox_app.db.transaction() as session:
         seats = {
@@ -143,9 +147,9 @@ async def test_seats_fill_then_the_waitlist_and_a_cancellation_promotes_the_firs
 async def test_the_calendar_file_parses_with_the_sessions_time_and_place(
     sandbox_app: Application, http: aiohttp.ClientSession
 ) -> None:
-    person = await follower(sandbox_app, http, "citizen-1", "Cả UBND xã Sơn Phú")
+    person = await follower(sandbox_app, http, "citizen-1", "Cả xã Sơn Phú")
     dialogue_id = await announce(sandbox_app)
-    lines = await person.act({"kind": "callback", "data": f"dg:{dialogue_id}.ics"})
+    lines = await person.act({"kind": "callback", "data": SessionAction(dialogue_id, "ics").pack()})
     assert any(line.get("document") == f"doi-thoai-{dialogue_id}.ics" for line in lines)
     async with sandbox_app.db.transaction() as session:
         payloads = await session.scalars(
@@ -164,21 +168,23 @@ async def test_the_calendar_file_parses_with_the_sessions_time_and_place(
 async def test_questions_ahead_come_from_registrants_or_followers_when_allowed(
     sandbox_app: Application, http: aiohttp.ClientSession
 ) -> None:
-    registrant = await follower(sandbox_app, http, "citizen-1", "Cả UBND xã Sơn Phú")
-    onlooker = await follower(sandbox_app, http, "citizen-2", "Cả UBND xã Sơn Phú")
+    registrant = await follower(sandbox_app, http, "citizen-1", "Cả xã Sơn Phú")
+    onlooker = await follower(sandbox_app, http, "citizen-2", "Cả xã Sơn Phú")
     dialogue_id = await announce(sandbox_app)
     await registrant.press("Đăng ký tham dự", await registrant.new_lines())
     await onlooker.new_lines()
-    refused = texts(await onlooker.act({"kind": "callback", "data": f"dg:{dialogue_id}.ask"}))
+    refused = texts(
+        await onlooker.act({"kind": "callback", "data": SessionAction(dialogue_id, "ask").pack()})
+    )
     assert "chưa đăng ký" in refused
 
-    await registrant.act({"kind": "callback", "data": f"dg:{dialogue_id}.ask"})
+    await registrant.act({"kind": "callback", "data": SessionAction(dialogue_id, "ask").pack()})
     assert "5 đến 1000" in texts(await registrant.say("Sao?"))
     sent = texts(await registrant.say("Bao giờ chi trả tiền đền bù cho các hộ xóm Na Mao?"))
     assert "Đã gửi câu hỏi" in sent
 
     open_to_all = await announce(sandbox_app, subscribers_may_ask=True)
-    await onlooker.act({"kind": "callback", "data": f"dg:{open_to_all}.ask"})
+    await onlooker.act({"kind": "callback", "data": SessionAction(open_to_all, "ask").pack()})
     assert "Đã gửi câu hỏi" in texts(
         await onlooker.say("Đường có mở rộng qua xóm Bản Trang không?")
     )
@@ -195,7 +201,7 @@ async def test_registrants_are_reminded_the_day_before_and_two_hours_before_acro
     settings = make_settings(tmp_path, sandbox=True)
     first = Application(settings, clock=clock)
     await first.start()
-    person = await follower(first, http, "citizen-1", "Cả UBND xã Sơn Phú")
+    person = await follower(first, http, "citizen-1", "Cả xã Sơn Phú")
     await announce(first)
     await person.press("Đăng ký tham dự", await person.new_lines())
     await first.stop()
@@ -223,8 +229,8 @@ async def test_registrants_are_reminded_the_day_before_and_two_hours_before_acro
 async def test_a_cancellation_reaches_followers_and_registrants_once_each(
     sandbox_app: Application, http: aiohttp.ClientSession
 ) -> None:
-    registrant = await follower(sandbox_app, http, "citizen-1", "Cả UBND xã Sơn Phú")
-    quiet = await follower(sandbox_app, http, "citizen-2", "Cả UBND xã Sơn Phú")
+    registrant = await follower(sandbox_app, http, "citizen-1", "Cả xã Sơn Phú")
+    quiet = await follower(sandbox_app, http, "citizen-2", "Cả xã Sơn Phú")
     dialogue_id = await announce(sandbox_app)
     await registrant.press("Đăng ký tham dự", await registrant.new_lines())
     await quiet.new_lines()
@@ -236,7 +242,9 @@ async def test_a_cancellation_reaches_followers_and_registrants_once_each(
     await run_jobs(sandbox_app)
     for person in (registrant, quiet):
         assert texts(await person.new_lines()).count("đã bị hủy") == 1
-    late = texts(await quiet.act({"kind": "callback", "data": f"dg:{dialogue_id}.reg"}))
+    late = texts(
+        await quiet.act({"kind": "callback", "data": SessionAction(dialogue_id, "reg").pack()})
+    )
     assert "đã kết thúc hoặc đã hủy" in late
 
 
@@ -247,7 +255,7 @@ async def test_after_a_first_petition_the_citizen_is_offered_news_of_their_commu
     receipt = await file_complaint(citizen)
     assert "nhận tin về các buổi lãnh đạo đối thoại" in texts(receipt)
     followed = texts(await citizen.press("Có, nhận tin", receipt))
-    assert "Đã nhận tin về UBND xã Sơn Phú" in followed
+    assert "Đã nhận tin về xã Sơn Phú" in followed
     async with sandbox_app.db.transaction() as session:
         places = (await session.scalars(select(m.Subscription.place))).all()
     assert places == ["SP"]

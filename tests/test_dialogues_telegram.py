@@ -10,10 +10,12 @@ import icalendar
 from sqlalchemy import select
 
 from bot.app import Application
+from bot.buttons import SessionAction, SessionCard
 from storage import models as m
 from tests.conftest import FakeClock
 from tests.fake_telegram import FakeTelegram, SimUser
 from tests.test_casework_telegram import bound, run_jobs_at
+from tests.test_dialogues import announce
 from tests.test_telegram import consent
 
 # Thu 05/03/2026 14:00 in Hà Nội.
@@ -27,7 +29,7 @@ async def follows_son_phu(citizen: SimUser) -> None:
     await citizen.next_reply()
     await citizen.press("🔔 Nhận tin theo địa bàn")
     await citizen.next_reply()
-    await citizen.press("Cả UBND xã Sơn Phú")
+    await citizen.press("Cả xã Sơn Phú")
     assert "Đã nhận tin" in (await citizen.next_reply()).text
     await citizen.next_reply()
 
@@ -94,7 +96,10 @@ async def test_a_session_from_announcement_to_follow_up_with_three_citizens(
     await citizens[1].send_text("Khi nào đường ống nước sạch về đến xóm Na Mao?")
     assert "Đã gửi câu hỏi" in (await citizens[1].next_reply()).text
 
-    await citizens[0].press_data("dg:1.leave")
+    await citizens[0].press_data(SessionAction(1, "leave").pack())
+    assert "chắc chắn hủy đăng ký" in (await citizens[0].next_reply()).text
+    await citizens[2].expect_no_reply(within=0.3)  # nothing is given up before the yes
+    await citizens[0].press("✅ Đúng, hủy đăng ký")
     await citizens[0].next_reply()
     assert "Đã có chỗ" in (await citizens[2].next_reply()).text
 
@@ -104,7 +109,7 @@ async def test_a_session_from_announcement_to_follow_up_with_three_citizens(
     await citizens[0].expect_no_reply(within=0.3)
 
     clock.now = datetime(2026, 3, 5, 10, 0, tzinfo=UTC)  # the session is over
-    await clerk.press_data("dm:1.open")
+    await clerk.press_data(SessionCard(1, "open").pack())
     await clerk.next_reply()
     await clerk.press("📝 Ghi kết quả buổi đối thoại")
     await clerk.next_reply()
@@ -129,3 +134,35 @@ async def test_a_session_from_announcement_to_follow_up_with_three_citizens(
         deadlines = (await session.scalars(select(m.Deadline.rule_id))).all()
     assert (petition.kind, petition.dialogue_id) == ("kien_nghi", 1)
     assert "pakn.answer" in deadlines
+
+
+async def test_typing_dang_ky_later_registers_only_those_told_of_the_session(
+    app: Application, telegram: FakeTelegram
+) -> None:
+    """«Đăng ký» typed after other messages registers a follower at the one session open to
+    them; someone told of no session gets the menu, as any other words."""
+    follower = telegram.user(1001, "Dân 1")
+    await follows_son_phu(follower)
+    stranger = telegram.user(1002, "Dân 2")
+    await consent(stranger)
+    dialogue_id = await announce(app)
+    assert "Thông báo buổi đối thoại" in (await follower.next_reply()).text
+    await follower.send_command("/menu")
+    await follower.next_reply()
+
+    await follower.send_text("ĐĂNG KÝ")
+    assert (
+        "đã đăng ký tham dự buổi đối thoại lúc 08:00 14/03/2026"
+        in (await follower.next_reply()).text
+    )
+    await stranger.send_text("đăng ký")
+    assert "Ông/bà cần gì?" in (await stranger.next_reply()).text
+    async with app.db.transaction() as session:
+        seats = [
+            (r.dialogue_id, r.citizen_id, r.status)
+            for r in await session.scalars(select(m.DialogueRegistration))
+        ]
+        (citizen_id,) = await session.scalars(
+            select(m.Citizen.id).where(m.Citizen.chat_id == str(follower.chat_id))
+        )
+    assert seats == [(dialogue_id, citizen_id, "registered")]

@@ -45,6 +45,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from bot.app import Application
+from bot.buttons import Menu, OpenPetition, PetitionAction
 from bot.channels import telegram as tg
 from bot.channels import zalo, zalo_oa
 from bot.config import Settings
@@ -344,7 +345,14 @@ def telegram_update(draw: st.DrawFn, breakage: int) -> Any:
                     "from": telegram_user(breakage),
                     "chat_instance": st.text(max_size=8),
                     "data": st.one_of(
-                        any_text(), st.sampled_from(["op:1", "pa:1.accept", "m:file"])
+                        any_text(),
+                        st.sampled_from(
+                            [
+                                OpenPetition(1).pack(),
+                                PetitionAction(1, "accept").pack(),
+                                Menu("file").pack(),
+                            ]
+                        ),
                     ),
                     "message": telegram_message(breakage),
                 },

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from bot.app import DEMO_ORG_FILE, load_organisation
+from bot.buttons import Consent, Language, Meet, Menu, MyPetition
 from bot.conversation import Context, Conversation
 from bot.core import Button, FileRef, Incoming, Kind, Outgoing, Recipient, Reply
 from bot.domain.petition import PetitionKind, PetitionState
@@ -96,7 +97,7 @@ class Chat:
     async def consent(self) -> Turn:
         """A first contact that reads the privacy notice and agrees."""
         await self.command("start")
-        return await self.press("pv:ok")
+        return await self.press(Consent().pack())
 
 
 @pytest.fixture(scope="module")
@@ -124,12 +125,14 @@ def citizen(store: FakeStore, env: Environment) -> Chat:
 async def filing(citizen: Chat) -> Chat:
     """A citizen at the first question of a new petition."""
     await citizen.consent()
-    await citizen.press("m:file")
+    await citizen.press(Menu("file").pack())
     assert citizen.conv.state == "f.kind"
     return citizen
 
 
-MENU_ENTRIES = ("m:file", "m:mine", "dg:home", "m:help", "m:lang")
+MENU_ENTRIES = tuple(
+    data.pack() for data in (Menu("file"), Menu("mine"), Meet("home"), Menu("help"), Menu("lang"))
+)
 
 
 def shows_menu(turn: Turn) -> bool:
@@ -143,7 +146,7 @@ async def test_start_shows_the_privacy_notice_first(citizen: Chat, store: FakeSt
     turn = await citizen.command("start")
     t = citizen.t
     assert turn.texts == [t("privacy.notice", days=citizen.env.drafts_days)]
-    assert turn.button(t("privacy.agree")).data == "pv:ok"
+    assert turn.button(t("privacy.agree")).data == Consent().pack()
     assert citizen.conv.state == ""
     known = await store.citizen("telegram", "100")
     assert known is not None and known.consent_at is None
@@ -151,7 +154,7 @@ async def test_start_shows_the_privacy_notice_first(citizen: Chat, store: FakeSt
 
 async def test_agreeing_records_consent_and_shows_the_menu(citizen: Chat, store: FakeStore) -> None:
     await citizen.command("start")
-    turn = await citizen.press("pv:ok")
+    turn = await citizen.press(Consent().pack())
     assert turn.texts == [citizen.t("menu.welcome")]
     assert shows_menu(turn)
     known = await store.citizen("telegram", "100")
@@ -198,7 +201,7 @@ async def test_a_forged_button_is_refused(citizen: Chat) -> None:
 async def test_choosing_english_answers_in_english(citizen: Chat) -> None:
     await citizen.consent()
     await citizen.command("lang")
-    turn = await citizen.press("lg:en")
+    turn = await citizen.press(Language("en").pack())
     assert citizen.conv.locale == "en"
     english = citizen.env.catalogues.get("en")
     assert turn.texts[0] == english("language.set")
@@ -210,7 +213,7 @@ async def test_choosing_english_answers_in_english(citizen: Chat) -> None:
 
 async def test_filing_asks_the_kind_first(citizen: Chat) -> None:
     await citizen.consent()
-    turn = await citizen.press("m:file")
+    turn = await citizen.press(Menu("file").pack())
     assert citizen.conv.state == "f.kind"
     assert turn.texts[0].startswith(citizen.t("filing.ask_kind"))
 
@@ -229,7 +232,8 @@ async def test_a_typed_kind_moves_to_the_field_question(filing: Chat) -> None:
 
 
 async def test_a_pressed_kind_moves_to_the_field_question(filing: Chat) -> None:
-    asked = await filing.press("m:file")  # the kind question again (a draft without a kind)
+    # the kind question again (a draft without a kind)
+    asked = await filing.press(Menu("file").pack())
     await filing.press(asked.buttons[0])
     assert filing.conv.state == "f.field"
     assert filing.conv.data["draft"]["kind"] == asked.buttons[0].data.partition(".")[2]
@@ -258,7 +262,8 @@ async def test_back_returns_to_the_previous_question(filing: Chat) -> None:
 
 
 async def test_back_from_the_first_question_leaves_filing(filing: Chat) -> None:
-    asked = await filing.press("m:file")  # the kind question again (a draft without a kind)
+    # the kind question again (a draft without a kind)
+    asked = await filing.press(Menu("file").pack())
     turn = await filing.press(asked.button(filing.t("nav.back")))
     assert filing.conv.state == "" and "draft" not in filing.conv.data
     assert shows_menu(turn)
@@ -281,7 +286,7 @@ async def test_start_during_filing_offers_to_resume_it(filing: Chat) -> None:
 
 
 async def test_a_stale_button_is_told_apart_and_the_question_asked_again(filing: Chat) -> None:
-    kinds = await filing.press("m:file")
+    kinds = await filing.press(Menu("file").pack())
     await filing.text("kiến nghị")
     turn = await filing.press(kinds.buttons[0])  # a kind, pressed on the older question
     assert turn.texts[0] == filing.t("input.stale_button")
@@ -384,10 +389,10 @@ async def test_answering_someone_elses_petition_is_refused(
 async def test_my_petitions_lists_the_citizens_own(citizen: Chat, store: FakeStore) -> None:
     await citizen.consent()
     petition_id = await waiting_petition(store, citizen)
-    turn = await citizen.press("m:mine")
+    turn = await citizen.press(Menu("mine").pack())
     assert "SP-2026-000001" in turn.texts[0]
     timeline = turn.button(citizen.t("mine.timeline", code="SP-2026-000001"))
-    assert timeline.data == f"mp:{petition_id}"
+    assert timeline.data == MyPetition(petition_id).pack()
 
 
 # --- an officer's chat --------------------------------------------------------------------------

@@ -186,7 +186,8 @@ async def asked(messenger: str, citizen: Person, officer: Person, files: int) ->
     """The officer opens the new complaint, accepts it, and asks the citizen a question."""
     assert f"Đơn mới {CODE}" in (await officer.settled()).text
     await officer.choose("officer.open")
-    assert "01/04/2026" in (await officer.choose("officer.action.accept")).text
+    assert "Thụ lý đơn" in (await officer.choose("officer.action.accept")).text  # asked once
+    assert "01/04/2026" in (await officer.choose("officer.confirm.yes")).text
     assert "01/04/2026" in (await citizen.settled()).text
     await officer.say(f"/tim {CODE}")
     await officer.choose("officer.action.ask_citizen")

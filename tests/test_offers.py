@@ -74,3 +74,20 @@ async def test_the_officers_card_shows_the_rating_and_why_in_the_officers_words(
     assert "Công dân đã đánh giá — ⭐⭐⭐⭐ 4/5 · Trả lời rõ ràng" in card
     assert "«Cán bộ giải thích dễ hiểu, cảm ơn.»" in card
     assert "Ông/bà đã" not in card
+
+
+async def test_rating_takes_the_stars_off_the_answer_and_leaves_the_second_complaint(
+    sandbox_app: Application, http: aiohttp.ClientSession
+) -> None:
+    citizen, answer = await answered_complaint(sandbox_app, http)
+    notice = next(line for line in answer if "⭐⭐⭐⭐" in str(line["buttons"]))
+    await citizen.press("⭐⭐⭐⭐", [notice])
+    async with http.get(
+        f"{citizen.base}/messages",
+        params={"chat": citizen.chat, "after": 0},
+        headers={"X-Sandbox": "1"},
+    ) as response:
+        transcript = (await response.json())["messages"]
+    now = next(line for line in transcript if line["id"] == notice["id"])
+    left = [button["text"] for row in now["buttons"] for button in row]
+    assert left == ["⚖️ Khiếu nại lần hai"], "rated once: the stars go, the appeal stays open"

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import Application
+from bot.buttons import OfficerList
 from storage import models as m
 from tests.conftest import FakeClock
 from tests.sandbox_client import SandboxPerson, texts
@@ -31,18 +32,27 @@ async def accepted_then(
 ) -> tuple[SandboxPerson, SandboxPerson, list[dict]]:
     """The assignee accepts the complaint, reopens it and presses `action`; its first question."""
     citizen, officer, opened = await complaint_opened_by_assignee(app, http)
-    await officer.press("Thụ lý", opened)
+    await officer.press("Xác nhận", await officer.press("Thụ lý", opened))
     await citizen.new_lines()
     reopened = await officer.act({"kind": "callback", "data": "op:1"})
     asked = await officer.press(action, reopened)
     return citizen, officer, asked
 
 
+async def signed_by_chairman(app: Application, http: aiohttp.ClientSession) -> str:
+    """The commune's chairman approves the draft decision waiting for him, as the law has him
+    sign it (LEGAL §9); what he reads."""
+    chairman = SandboxPerson(app, http, "officer-sp.chutich")
+    request = await chairman.new_lines()
+    assert "chờ đồng chí duyệt" in texts(request)
+    return texts(await chairman.press("Duyệt và gửi", request))
+
+
 async def test_the_assignee_accepts_and_the_citizen_learns_the_resolution_deadline(
     sandbox_app: Application, http: aiohttp.ClientSession
 ) -> None:
     citizen, officer, opened = await complaint_opened_by_assignee(sandbox_app, http)
-    done = texts(await officer.press("Thụ lý", opened))
+    done = texts(await officer.press("Xác nhận", await officer.press("Thụ lý", opened)))
     # kn1.resolve: accepted Mon 02/03/2026 + 30 days = Wed 01/04/2026 (Điều 28 Luật Khiếu nại).
     assert "Đã thụ lý đơn SP-2026-000001" in done and "01/04/2026" in done
 
@@ -124,13 +134,13 @@ async def test_the_officer_list_marks_urgency_and_codes_can_be_looked_up(
     await file_complaint(SandboxPerson(sandbox_app, http, "citizen-1"))
     officer = SandboxPerson(sandbox_app, http, "officer-sp.tiepdan")
     await officer.new_lines()
-    listed = await officer.act({"kind": "callback", "data": "of:list"})
+    listed = await officer.act({"kind": "callback", "data": OfficerList("list").pack()})
     assert "🟢 SP-2026-000001 · Khiếu nại · 12/03/2026" in str(listed[-1]["buttons"])
     clock.now = datetime(2026, 3, 10, 3, 0, tzinfo=UTC)  # Tue 10/03: due Thu 12/03
-    listed = await officer.act({"kind": "callback", "data": "of:list"})
+    listed = await officer.act({"kind": "callback", "data": OfficerList("list").pack()})
     assert "🟠 SP-2026-000001" in str(listed[-1]["buttons"])
     clock.now = datetime(2026, 3, 13, 3, 0, tzinfo=UTC)
-    listed = await officer.act({"kind": "callback", "data": "of:list"})
+    listed = await officer.act({"kind": "callback", "data": OfficerList("list").pack()})
     assert "🔴 SP-2026-000001" in str(listed[-1]["buttons"])
 
     found = texts(await officer.say("/tim sp-2026-000001"))
@@ -145,24 +155,51 @@ async def test_a_head_sees_the_units_queue_and_its_overdue_petitions_others_do_n
 ) -> None:
     await file_complaint(SandboxPerson(sandbox_app, http, "citizen-1"))
     chairman = SandboxPerson(sandbox_app, http, "officer-sp.chutich")  # head of the commune
-    queue = await chairman.act({"kind": "callback", "data": "of:unit"})
+    queue = await chairman.act({"kind": "callback", "data": OfficerList("unit").pack()})
     assert "SP-2026-000001" in str(queue[-1]["buttons"]), "the office below is in his queue"
     # Each list says what it is: the unit's queue, not «assigned to you».
     assert "Đơn đang mở của UBND xã Sơn Phú và các đơn vị trực thuộc (1)" in texts(queue)
     assert "giao cho đồng chí" not in texts(queue)
-    overdue = await chairman.act({"kind": "callback", "data": "of:overdue"})
+    overdue = await chairman.act({"kind": "callback", "data": OfficerList("overdue").pack()})
     assert "UBND xã Sơn Phú và các đơn vị trực thuộc không có đơn nào quá hạn" in texts(overdue)
     assert "🏠 Về menu chính" in str(overdue[-1]["buttons"])  # a list leads back to the menu
     clock.now = datetime(2026, 3, 13, 3, 0, tzinfo=UTC)  # really past due now
-    overdue = await chairman.act({"kind": "callback", "data": "of:overdue"})
+    overdue = await chairman.act({"kind": "callback", "data": OfficerList("overdue").pack()})
     assert "🔴 SP-2026-000001" in str(overdue[-1]["buttons"])
     assert "Đơn quá hạn của UBND xã Sơn Phú và các đơn vị trực thuộc (1)" in texts(overdue)
 
     other_head = SandboxPerson(sandbox_app, http, "officer-tx.chutich")
-    empty = texts(await other_head.act({"kind": "callback", "data": "of:unit"}))
+    empty = texts(await other_head.act({"kind": "callback", "data": OfficerList("unit").pack()}))
     assert "UBND xã Tú Xuyên và các đơn vị trực thuộc hiện không có đơn nào đang mở" in empty
     clerk = SandboxPerson(sandbox_app, http, "officer-sp.tiepdan")
-    assert "không có quyền" in texts(await clerk.act({"kind": "callback", "data": "of:unit"}))
+    unit_list = {"kind": "callback", "data": OfficerList("unit").pack()}
+    assert "không có quyền" in texts(await clerk.act(unit_list))
+
+
+async def test_accepting_is_asked_once_then_the_card_loses_its_buttons_and_what_next_is_offered(
+    sandbox_app: Application, http: aiohttp.ClientSession
+) -> None:
+    citizen, officer, opened = await complaint_opened_by_assignee(sandbox_app, http)
+    card = opened[-1]
+    asked = await officer.press("Thụ lý", [card])
+    assert "Thụ lý đơn SP-2026-000001?" in texts(asked) and "Xác nhận" in str(asked[-1]["buttons"])
+    kept = await officer.press("Hủy", asked)
+    assert "đã hủy" in texts(kept).lower()
+    assert not await citizen.new_lines(), "cancelled: the petition is as it was"
+    assert card["buttons"], "a cancelled question leaves the card as it was"
+
+    done = await officer.press("Xác nhận", await officer.press("Thụ lý", [card]))
+    assert "Đã thụ lý đơn SP-2026-000001" in texts(done)
+    offered = str(done[-1]["buttons"])
+    assert "Mở đơn" in offered and "Đơn được giao" in offered, "the card and the list, next"
+    async with http.get(
+        f"{officer.base}/messages", params={"chat": officer.chat, "after": 0}, headers=SANDBOX
+    ) as response:
+        transcript = (await response.json())["messages"]
+    assert next(line for line in transcript if line["id"] == card["id"])["buttons"] == []
+
+
+SANDBOX = {"X-Sandbox": "1"}
 
 
 async def test_rerouting_gives_the_petition_to_the_other_units_officer(
@@ -170,7 +207,10 @@ async def test_rerouting_gives_the_petition_to_the_other_units_officer(
 ) -> None:
     citizen, officer, opened = await complaint_opened_by_assignee(sandbox_app, http)
     targets = await officer.press("Chuyển đơn vị khác", opened)
-    done = texts(await officer.press("Phòng Kinh tế xã Sơn Phú", targets))
+    confirm = await officer.press("Phòng Kinh tế xã Sơn Phú", targets)
+    assert "Chuyển đơn SP-2026-000001 cho Phòng Kinh tế xã Sơn Phú?" in texts(confirm)
+    assert not await citizen.new_lines(), "nothing moves before the officer confirms"
+    done = texts(await officer.press("Xác nhận", confirm))
     assert "Đã chuyển đơn SP-2026-000001 đến Phòng Kinh tế xã Sơn Phú" in done
     assert "chuyển đến Phòng Kinh tế" in texts(await citizen.new_lines())
 
@@ -297,7 +337,9 @@ async def test_a_complaint_is_answered_shown_its_second_complaint_window_and_rat
     noted = await officer.say("Quyết định số 12/QĐ-UBND ngày 02/03/2026: công nhận một phần.")
     assert not texts(await citizen.new_lines()), "nothing leaves before Send"
     done = texts(await officer.press("Gửi trả lời", noted))
-    assert "Đã gửi trả lời đơn SP-2026-000001" in done
+    assert "Đã trình lãnh đạo duyệt trả lời đơn SP-2026-000001" in done
+    assert not texts(await citizen.new_lines()), "nothing leaves before the chairman signs"
+    assert "Đã gửi trả lời đơn SP-2026-000001" in await signed_by_chairman(sandbox_app, http)
 
     answer = await citizen.new_lines()
     # kn2.file_window: 30 days from Mon 02/03/2026 → Wed 01/04/2026 (Điều 33 Luật Khiếu nại).
@@ -329,7 +371,7 @@ async def test_a_denunciation_is_extended_once_by_a_head_and_the_denouncer_told(
 
     resolver = SandboxPerson(sandbox_app, http, "officer-sp.chutich")
     opened = await resolver.press("Mở đơn", await resolver.new_lines())
-    accepted = texts(await resolver.press("Thụ lý", opened))
+    accepted = texts(await resolver.press("Xác nhận", await resolver.press("Thụ lý", opened)))
     assert "01/04/2026" in accepted  # tc.resolve: 30 days after Mon 02/03/2026
     await citizen.new_lines()
 

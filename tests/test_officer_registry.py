@@ -134,7 +134,7 @@ async def test_a_forged_press_of_an_action_not_offered_is_refused_politely_and_c
 ) -> None:
     citizen, assignee, card = await complaint_opened_by_assignee(sandbox_app, http)
     if accepted:
-        await assignee.press("Thụ lý", card)
+        await assignee.press("Xác nhận", await assignee.press("Thụ lý", card))
     officer = SandboxPerson(sandbox_app, http, chat)
     card = await officer.act({"kind": "callback", "data": "op:1"})
     offered = offered_names(card)

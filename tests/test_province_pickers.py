@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import Application
+from bot.buttons import FollowCommunes
 from bot.domain.org import Organisation
 from bot.labels import as_heading
 from handlers.picker import PAGE_SIZE
@@ -172,7 +173,7 @@ async def test_places_to_follow_are_paged_within_telegrams_limits(
     """Two buttons a commune (follow it, or go down to its villages): 10 communes a page."""
     citizen = telegram.user(9103)
     await consent(citizen)
-    await citizen.press_data("sb:home")
+    await citizen.press_data(FollowCommunes().pack())
     await citizen.next_reply()
     labels, page = await every_page(citizen, PAGE_SIZE + 3)  # a page, ◀ ▶, back to the menu
     followed_names = [label for label in labels if label.startswith("Cả ")]

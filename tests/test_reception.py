@@ -8,6 +8,7 @@ import aiohttp
 from sqlalchemy import func, select
 
 from bot.app import Application
+from bot.buttons import NewReception
 from storage import models as m
 from tests.fake_telegram import FakeTelegram
 from tests.sandbox_client import SandboxPerson, texts
@@ -146,17 +147,19 @@ async def test_only_officers_who_receive_citizens_may_record_a_visit(
 ) -> None:
     citizen = SandboxPerson(sandbox_app, http, "citizen-1")
     await consent(citizen)
-    forged = texts(await citizen.act({"kind": "callback", "data": "rc:new"}))
+    forged = texts(await citizen.act({"kind": "callback", "data": NewReception().pack()}))
     assert "Chức năng này dành cho cán bộ" in forged
     assert "Chức năng này dành cho cán bộ" in texts(await citizen.say("/tiepdan"))
 
     surveyor = SandboxPerson(sandbox_app, http, "officer-sp.diachinh")  # a handler only
-    assert "rc:new" not in str((await surveyor.say("/menu"))[-1]["buttons"])
-    refused = texts(await surveyor.act({"kind": "callback", "data": "rc:new"}))
+    assert NewReception().pack() not in str((await surveyor.say("/menu"))[-1]["buttons"])
+    refused = texts(await surveyor.act({"kind": "callback", "data": NewReception().pack()}))
     assert "Chỉ cán bộ tiếp công dân và lãnh đạo" in refused
 
     clerk = SandboxPerson(sandbox_app, http, "officer-sp.tiepdan")
-    assert "không hiểu nút" in texts(await clerk.act({"kind": "callback", "data": "rc:open"}))
+    assert "không hiểu nút" in texts(
+        await clerk.act({"kind": "callback", "data": f"{NewReception.prefix}:open"})
+    )
     assert await stored(sandbox_app) == ([], [])
 
 

@@ -17,6 +17,14 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import Application, load_organisation
+from bot.buttons import (
+    CancelBooking,
+    Indicators,
+    ReceptionDays,
+    ReceptionStaff,
+    RecordVisit,
+    ScheduleAction,
+)
 from bot.domain.calendar import vietnam_calendar
 from bot.domain.reception_days import (
     COMMUNE_HEAD_DUTY,
@@ -117,7 +125,7 @@ async def press_data(person: SandboxPerson, data: str) -> list[dict[str, Any]]:
 
 async def up_to_confirm(person: SandboxPerson, day: str, slot: str) -> list[dict[str, Any]]:
     """The citizen picks a day and a slot and writes the matter; the booking awaits Confirm."""
-    lines = await press_data(person, "rd:list")
+    lines = await press_data(person, ReceptionDays("list").pack())
     lines = await person.press(slot, await person.press(day, lines))
     review = await person.say(TOPIC)
     assert "kiểm tra lại lịch hẹn" in texts(review)
@@ -162,7 +170,7 @@ async def test_a_clerk_sets_up_the_chairmans_tuesdays_which_skip_national_day(
         assert "Đã lập lịch tiếp công dân" in done
 
         person = await citizen(app, http, 1)
-        days = await press_data(person, "rd:list")
+        days = await press_data(person, ReceptionDays("list").pack())
         assert labels(days)[:3] == [
             "Thứ Ba 25/08/2026 · từ 08:00 · Nguyễn Văn Hải",
             "Thứ Ba 08/09/2026 · từ 08:00 · Nguyễn Văn Hải",
@@ -184,8 +192,8 @@ async def test_only_heads_and_reception_staff_set_up_reception_days(
     sandbox_app: Application, http: aiohttp.ClientSession, clock: FakeClock
 ) -> None:
     surveyor = SandboxPerson(sandbox_app, http, "officer-sp.diachinh")  # a handler only
-    assert "rs:home" not in str((await surveyor.say("/menu"))[-1]["buttons"])
-    refused = texts(await press_data(surveyor, "rs:new"))
+    assert ReceptionStaff("home").pack() not in str((await surveyor.say("/menu"))[-1]["buttons"])
+    refused = texts(await press_data(surveyor, ReceptionStaff("new").pack()))
     assert "Chỉ cán bộ tiếp công dân và lãnh đạo" in refused
     async with sandbox_app.db.transaction() as session:
         store = SqlStore(session)
@@ -208,15 +216,15 @@ async def test_a_citizen_sees_their_own_commune_first_and_may_look_further(
     await set_up_schedule(sandbox_app, clock)
     await set_up_schedule(sandbox_app, clock, clerk_handle="tx.tiepdan", head_handle="tx.chutich")
     newcomer = await citizen(sandbox_app, http, 1)
-    everywhere = labels(await press_data(newcomer, "rd:list"))
+    everywhere = labels(await press_data(newcomer, ReceptionDays("list").pack()))
     assert everywhere[:2] == ["UBND xã Sơn Phú", "UBND xã Tú Xuyên"]
 
     filer = SandboxPerson(sandbox_app, http, "citizen-2")
     await file_complaint(filer)  # to Sơn Phú
-    places = await press_data(filer, "rd:list")
+    places = await press_data(filer, ReceptionDays("list").pack())
     assert labels(places)[:3] == ["UBND xã Sơn Phú", "🔎 Xã, tỉnh khác", "📋 Lịch hẹn của tôi"]
     assert "UBND xã Tú Xuyên" in labels(await filer.press("Xã, tỉnh khác", places))
-    days = await filer.press("Sơn Phú", await press_data(filer, "rd:list"))
+    days = await filer.press("Sơn Phú", await press_data(filer, ReceptionDays("list").pack()))
     assert "Thứ Ba 03/03/2026 · từ 08:00 · Nguyễn Văn Hải" in labels(days)
     assert "Dương Văn Kiên" not in str(labels(days))
 
@@ -235,7 +243,7 @@ async def test_the_last_seat_is_enforced_on_the_server_and_a_cancellation_frees_
     assert "08:30 (còn 2)" in still_open and not any("08:00" in b for b in still_open)
     assert [b.status for b in await bookings(sandbox_app)] == ["booked", "booked"]
 
-    mine = await press_data(first, "rd:mine")
+    mine = await press_data(first, ReceptionDays("mine").pack())
     assert "08:00 ngày 03/03/2026" in texts(mine) and PLACE in texts(mine)
     cancelled = texts(await first.press("Hủy hẹn 08:00", mine))
     assert "Đã hủy lịch hẹn lúc 08:00 ngày 03/03/2026" in cancelled
@@ -252,16 +260,18 @@ async def test_a_citizen_cannot_cancel_another_citizens_booking(
     owner, other = await citizen(sandbox_app, http, 1), await citizen(sandbox_app, http, 2)
     await book(owner, "03/03/2026", "08:30")
     (booking,) = await bookings(sandbox_app)
-    refused = texts(await press_data(other, f"rd:x.{booking.id}"))
+    refused = texts(await press_data(other, CancelBooking(booking.id).pack()))
     assert "Không tìm thấy lịch hẹn này" in refused
-    assert "không hiểu nút" in texts(await press_data(other, "rd:x.abc"))
-    assert "Không tìm thấy" in texts(await press_data(other, "rd:x.999"))
+    assert "không hiểu nút" in texts(await press_data(other, f"{CancelBooking.prefix}:abc"))
+    assert "Không tìm thấy" in texts(await press_data(other, CancelBooking(999).pack()))
     assert [b.status for b in await bookings(sandbox_app)] == ["booked"]
     clerk_of_another_commune = SandboxPerson(sandbox_app, http, "officer-tx.tiepdan")
     assert "không có quyền" in texts(
-        await press_data(clerk_of_another_commune, f"rs:out.{booking.id}")
+        await press_data(clerk_of_another_commune, RecordVisit(booking.id).pack())
     )
-    assert "không có quyền" in texts(await press_data(clerk_of_another_commune, "rs:day.1"))
+    assert "không có quyền" in texts(
+        await press_data(clerk_of_another_commune, ScheduleAction(1, "off").pack())
+    )
 
 
 # --- reminders ------------------------------------------------------------------------------
@@ -277,7 +287,7 @@ async def test_reminders_come_once_at_their_time_across_a_restart_and_not_after_
     keeper, quitter = await citizen(first_run, http, 1), await citizen(first_run, http, 2)
     await book(keeper, "10/03/2026", "08:00")
     await book(quitter, "10/03/2026", "08:00")
-    await quitter.press("Hủy hẹn 08:00", await press_data(quitter, "rd:mine"))
+    await quitter.press("Hủy hẹn 08:00", await press_data(quitter, ReceptionDays("mine").pack()))
 
     clock.now = MON_09_0759
     await deliver(first_run)
@@ -336,7 +346,10 @@ async def test_calling_off_a_day_tells_every_booked_citizen_and_closes_it(
         assert "Chủ tịch đi công tác đột xuất" in told
     assert await people[2].new_lines() == [], "their day (03/03) still takes place"
     assert [b.status for b in await bookings(sandbox_app)] == ["cancelled", "cancelled", "booked"]
-    assert not any("10/03/2026" in day for day in labels(await press_data(people[0], "rd:list")))
+    assert not any(
+        "10/03/2026" in day
+        for day in labels(await press_data(people[0], ReceptionDays("list").pack()))
+    )
     clock.now = MON_09_0800
     await deliver(sandbox_app)
     assert "Nhắc lịch" not in texts(await people[0].new_lines())
@@ -350,16 +363,22 @@ async def test_the_chairman_records_a_visit_in_person_and_a_no_show(
     await book(visitor, "03/03/2026", "08:00")
     await book(absent, "03/03/2026", "08:30")
     chairman = SandboxPerson(sandbox_app, http, "officer-sp.chutich")
-    early = await press_data(chairman, "rs:today")
-    assert "Công dân đã hẹn (2)" in texts(early) and "rs:out" not in str(early[-1]["buttons"])
+    early = await press_data(chairman, ReceptionStaff("today").pack())
+    assert "Công dân đã hẹn (2)" in texts(early) and f"{RecordVisit.prefix}:" not in str(
+        early[-1]["buttons"]
+    )
+    assert "được ghi từ ngày hẹn" in texts(early), "no button yet, and it says why"
 
     clock.now = TUE_03_0900
-    listed = await press_data(chairman, "rs:today")
+    listed = await press_data(chairman, ReceptionStaff("today").pack())
+    assert "bấm vào từng người bên dưới" in texts(listed)
     lines = await chairman.press("08:00 03/03/2026", listed)
     assert "Kết quả lượt tiếp?" in texts(lines) and TOPIC in texts(lines)
     lines = await chairman.press("Đất đai", await chairman.press("Giải thích", lines))
     assert "Đã ghi nhận lượt tiếp" in texts(await chairman.press("Xác nhận", lines))
-    lines = await chairman.press("08:30", await press_data(chairman, "rs:today"))
+    lines = await chairman.press(
+        "08:30", await press_data(chairman, ReceptionStaff("today").pack())
+    )
     assert "không đến" in texts(await chairman.press("Công dân không đến", lines))
 
     async with sandbox_app.db.transaction() as session:
@@ -381,7 +400,7 @@ async def test_the_chairman_records_a_visit_in_person_and_a_no_show(
     attended, no_show = await bookings(sandbox_app)
     assert (attended.status, attended.reception_id) == ("attended", reception.id)
     assert (no_show.status, no_show.reception_id) == ("no_show", None)
-    again = texts(await press_data(chairman, f"rs:out.{attended.id}"))
+    again = texts(await press_data(chairman, RecordVisit(attended.id).pack()))
     assert "đã được ghi kết quả" in again
 
 
@@ -394,7 +413,9 @@ async def test_a_clerk_takes_a_booked_visit_as_a_petition_the_citizen_follows_in
     await visitor.new_lines()
     clock.now = TUE_03_0900
     clerk = SandboxPerson(sandbox_app, http, "officer-sp.tiepdan")
-    lines = await clerk.press("09:00 03/03/2026", await press_data(clerk, "rs:today"))
+    lines = await clerk.press(
+        "09:00 03/03/2026", await press_data(clerk, ReceptionStaff("today").pack())
+    )
     lines = await clerk.press(
         "Kiến nghị", await clerk.press("Đất đai", await clerk.press("Tiếp nhận đơn", lines))
     )
@@ -481,7 +502,7 @@ async def test_indicators_count_dialogues_and_reception_days_against_the_law(
 ) -> None:
     await add_history(sandbox_app)
     chairman = SandboxPerson(sandbox_app, http, "officer-sp.chutich")
-    shown = texts(await press_data(chairman, "ki:show"))
+    shown = texts(await press_data(chairman, Indicators().pack()))
     assert "Chỉ tiêu năm 2026 (tính đến 02/03/2026)" in shown
     mine = shown.split("Nguyễn Văn Hải")[1].split("\n\n")[0]
     assert "✅ Đối thoại với nhân dân: 1/1" in mine
@@ -497,14 +518,16 @@ async def test_indicators_count_dialogues_and_reception_days_against_the_law(
     assert "Điều 15" in shown
 
     inspector = SandboxPerson(sandbox_app, http, "officer-tt.thanhtravien")
-    province = texts(await press_data(inspector, "ki:show"))
+    province = texts(await press_data(inspector, Indicators().pack()))
     assert all(name in province for name in ("Trịnh Việt Hùng", "Dương Văn Kiên", "Nguyễn Văn Hải"))
     assert "2/8" in province.split("Nguyễn Văn Hải")[1].split("\n\n")[0]
 
     clerk = SandboxPerson(sandbox_app, http, "officer-sp.tiepdan")
-    assert "Chỉ lãnh đạo và thanh tra" in texts(await press_data(clerk, "ki:show"))
+    assert "Chỉ lãnh đạo và thanh tra" in texts(await press_data(clerk, Indicators().pack()))
     a_citizen = await citizen(sandbox_app, http, 1)
-    assert "Chức năng này dành cho cán bộ" in texts(await press_data(a_citizen, "ki:show"))
+    assert "Chức năng này dành cho cán bộ" in texts(
+        await press_data(a_citizen, Indicators().pack())
+    )
 
 
 def test_the_org_file_may_name_who_carries_the_reception_duty() -> None:

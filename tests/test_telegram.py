@@ -276,6 +276,8 @@ async def test_the_officer_hears_when_the_filer_cannot_be_told(
 async def accepted_but_filer_unreachable(app: Application, officer: SimUser) -> str:
     """The officer accepts the open petition; its filer cannot be told: what the officer hears."""
     await officer.press("✅ Thụ lý")
+    assert "Thụ lý đơn" in (await officer.next_reply()).text  # asked once
+    await officer.press("✅ Xác nhận")
     assert "SP-2026-000001" in (await officer.next_reply()).text
     await app.outbox.flush()
     await run_due_jobs(app)

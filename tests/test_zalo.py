@@ -376,6 +376,8 @@ async def test_a_zalo_complaint_is_accepted_by_an_officer_on_telegram(
         citizen = zalo.user("citizen-6")
         officer = await complaint_opened_on_telegram(app, citizen, telegram)
         await officer.press("✅ Thụ lý")
+        assert "Thụ lý đơn" in (await officer.next_reply()).text  # asked once
+        await officer.press("✅ Xác nhận")
         assert "01/04/2026" in (await officer.next_reply()).text
         accepted = await citizen.next_reply()
         assert "SP-2026-000001" in accepted.text and "01/04/2026" in accepted.text

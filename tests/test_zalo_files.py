@@ -81,12 +81,16 @@ async def test_an_answer_document_from_telegram_reaches_a_zalo_citizen_as_a_link
 ) -> None:
     officer = telegram.user(5001, "Mai")
     await bind_officer(both, officer, "sp.tiepdan")
+    chairman = telegram.user(5003, "Hải")  # who signs the decision (LEGAL §9)
+    await bind_officer(both, chairman, "sp.chutich")
     citizen = zalo.user("citizen-1")
     await file_complaint_over_zalo(citizen)
     await officer.next_reply()
     await officer.press("📂 Mở đơn")
     await officer.next_reply()
     await officer.press("✅ Thụ lý")
+    assert "Thụ lý đơn" in (await officer.next_reply()).text  # asked once
+    await officer.press("✅ Xác nhận")
     await officer.next_reply()
     await citizen.next_reply()
 
@@ -101,7 +105,10 @@ async def test_an_answer_document_from_telegram_reaches_a_zalo_citizen_as_a_link
     await officer.send_document(PDF, "quyet-dinh-12.pdf", "application/pdf")
     await officer.next_reply()
     await officer.press("📨 Gửi trả lời")
-    assert "Đã gửi trả lời" in (await officer.next_reply()).text
+    assert "Đã trình lãnh đạo duyệt" in (await officer.next_reply()).text
+    assert "chờ đồng chí duyệt" in (await chairman.next_reply()).text
+    await chairman.press("✅ Duyệt và gửi công dân")
+    assert "Đã gửi trả lời" in (await chairman.next_reply()).text
 
     answer = await citizen.next_reply()
     assert "Quyết định số 12/QĐ-UBND" in answer.text

@@ -88,7 +88,8 @@ async def accepted_on_zalo(officer: FakeZaloUser, citizen: FakeZaloUser) -> tupl
     notice = await officer.next_reply()
     assert f"Đơn mới {CODE}" in notice.text
     card = await choose(officer, notice, VI("officer.open"))
-    accepted = await choose(officer, card, VI("officer.action.accept"))
+    confirm = await choose(officer, card, VI("officer.action.accept"))
+    accepted = await choose(officer, confirm, VI("officer.confirm.yes"))
     return accepted, await citizen.next_reply()
 
 
@@ -180,7 +181,8 @@ async def test_an_officer_on_zalo_accepts_asks_and_answers_and_the_citizen_rates
     assert f"1. {VI('officer.open')}" in notice.text
     card = await choose(officer, notice, VI("officer.open"))
     assert STORY in card.text and "0912345678" in card.text, "the assignee sees the full phone"
-    accepted = await choose(officer, card, VI("officer.action.accept"))
+    confirm = await choose(officer, card, VI("officer.action.accept"))
+    accepted = await choose(officer, confirm, VI("officer.confirm.yes"))
     assert f"Đã thụ lý đơn {CODE}" in accepted.text
     assert "Giải quyết khiếu nại lần đầu: 01/04/2026" in accepted.text
     told = await citizen.next_reply()
@@ -220,11 +222,16 @@ async def test_an_officer_on_zalo_accepts_asks_and_answers_and_the_citizen_rates
     decision = "Quyết định số 12/QĐ-UBND ngày 02/03/2026: công nhận một phần khiếu nại."
     noted = await said(officer, decision)
     assert await the_rest(app, citizen) == [], "nothing reaches the citizen before Send"
+    chairman = await officer_on_zalo(app, zalo, "officer-2", "sp.chutich")
     done = await choose(officer, noted, VI("officer.answer.send"))
-    assert f"Đã gửi trả lời đơn {CODE} cho công dân" in done.text
+    assert f"Đã trình lãnh đạo duyệt trả lời đơn {CODE}" in done.text
+    assert await the_rest(app, citizen) == [], "nor before the chairman signs it (LEGAL §9)"
+    signed = await choose(chairman, await chairman.next_reply(), VI("officer.answer.approve"))
+    assert f"Đã gửi trả lời đơn {CODE} cho công dân" in signed.text
 
     answer = await citizen.next_reply()
     assert f"Trả lời về đơn {CODE}:\n{decision}" in answer.text
+    assert "Người duyệt: Chủ tịch UBND xã Sơn Phú Nguyễn Văn Hải, ngày 02/03/2026." in answer.text
     # kn2.file_window: 30 days after the decision of Mon 02/03/2026 (Điều 33 Luật Khiếu nại).
     assert "khiếu nại lần hai" in answer.text and "01/04/2026" in answer.text
     assert VI("citizen.answer.rate") in answer.text
@@ -293,10 +300,10 @@ async def test_following_a_commune_registering_asking_ahead_and_reminders_on_zal
     assert VI("dialogue.home") in home.text
     places = await choose(citizen, home, VI("dialogue.home.follow"))
     assert VI("follow.title") in places.text
-    followed = await choose(citizen, places, "Cả UBND xã Sơn Phú")
-    assert "Đã nhận tin về UBND xã Sơn Phú" in followed.text
+    followed = await choose(citizen, places, "Cả xã Sơn Phú")
+    assert "Đã nhận tin về xã Sơn Phú" in followed.text
     [places] = await the_rest(app, citizen)
-    assert number_of(places, "✅ Cả UBND xã Sơn Phú"), "the list marks what is followed"
+    assert number_of(places, "✅ Cả xã Sơn Phú"), "the list marks what is followed"
 
     dialogue_id = await announce(app)
     announcement = await citizen.next_reply()
@@ -328,6 +335,64 @@ async def test_following_a_commune_registering_asking_ahead_and_reminders_on_zal
     hours_before = await citizen.next_reply()
     assert "Nhắc lịch buổi đối thoại" in hours_before.text
     assert await the_rest(app, citizen) == [], "each reminder once"
+
+
+async def follows_son_phu_on_zalo(app: Application, zalo: FakeZalo, user_id: str) -> FakeZaloUser:
+    """A citizen on Zalo who agreed to the notice and follows the whole of Sơn Phú."""
+    citizen = zalo.user(user_id)
+    await citizen.send_text("/start")
+    menu = await choose(citizen, await citizen.next_reply(), VI("privacy.agree"))
+    home = await choose(citizen, menu, VI("menu.meet"))
+    places = await choose(citizen, home, VI("dialogue.home.follow"))
+    assert "Đã nhận tin" in (await choose(citizen, places, "Cả xã Sơn Phú")).text
+    await the_rest(app, citizen)
+    return citizen
+
+
+async def seats(app: Application) -> list[tuple[int, int, str]]:
+    async with app.db.transaction() as session:
+        rows = await session.scalars(select(m.DialogueRegistration))
+        return sorted((r.dialogue_id, r.citizen_id, r.status) for r in rows)
+
+
+async def test_on_zalo_typing_dang_ky_later_registers_at_the_session_announced(
+    app: Application, zalo: FakeZalo
+) -> None:
+    """The announcement's «Đăng ký» stays open: typed after other messages, in any case and
+    without diacritics, it registers; once the seat is held the words go where they went."""
+    citizen = await follows_son_phu_on_zalo(app, zalo, "citizen-1")
+    dialogue_id = await announce(app)
+    assert "Thông báo buổi đối thoại" in (await citizen.next_reply()).text
+    menu = await said(citizen, "cảm ơn")  # an unrelated message: the menu takes the numbers
+    assert VI("menu.title") in menu.text
+
+    registered = await said(citizen, "dang KY")
+    assert "đã đăng ký tham dự buổi đối thoại lúc 08:00 14/03/2026" in registered.text
+    assert [(d, status) for d, _, status in await seats(app)] == [(dialogue_id, "registered")]
+
+    again = await said(citizen, "Đăng ký")  # the seat is held: nothing is open, the menu
+    assert VI("menu.title") in again.text and "đã đăng ký" not in again.text
+    assert len(await seats(app)) == 1
+
+
+async def test_on_zalo_with_two_sessions_open_dang_ky_lists_them_to_choose(
+    app: Application, zalo: FakeZalo
+) -> None:
+    citizen = await follows_son_phu_on_zalo(app, zalo, "citizen-1")
+    water = await announce(app, topic="Nước sạch cho xóm Na Mao")
+    road = await announce(app, topic="Đường liên xã Sơn Phú - Định Hóa")
+    assert len(await the_rest(app, citizen)) == 2, "two announcements"
+
+    listed = await said(citizen, "đăng ký")
+    assert "Có 2 buổi đối thoại đang nhận đăng ký" in listed.text
+    assert await seats(app) == [], "nothing is taken before the citizen chooses"
+    registered = await choose(citizen, listed, "08:00 14/03/2026 · Nước sạch")
+    assert "đã đăng ký tham dự" in registered.text
+    assert [d for d, _, _ in await seats(app)] == [water]
+
+    # One session is left open to this citizen: its words take it straight away.
+    assert "đã đăng ký tham dự" in (await said(citizen, "dang ky tham du")).text
+    assert [d for d, _, _ in await seats(app)] == sorted([water, road])
 
 
 # --- dates and reminders ------------------------------------------------------------------------
@@ -422,8 +487,10 @@ async def test_a_notice_arriving_mid_answer_does_not_take_over_the_answers_numbe
     notice = await officer.next_reply()
     assert "Đơn mới SP-2026-000002" in notice.text
 
+    chairman = await officer_on_zalo(app, zalo, "officer-2", "sp.chutich")
     done = await said(officer, number_of(noted, VI("officer.answer.send")))
-    assert f"Đã gửi trả lời đơn {CODE} cho công dân" in done.text
+    assert f"Đã trình lãnh đạo duyệt trả lời đơn {CODE}" in done.text
+    await choose(chairman, await chairman.next_reply(), VI("officer.answer.approve"))
     assert "Quyết định số 12/QĐ-UBND" in (await first.next_reply()).text
 
 

@@ -220,7 +220,7 @@ async def test_a_redelivered_event_is_dropped_and_other_events_are_ignored(
 ) -> None:
     citizen = oa.user("citizen-3")
     raw = await citizen.send_text("/start")
-    assert "dữ liệu cá nhân" in (await citizen.next_reply()).text
+    assert "Dữ liệu cá nhân" in (await citizen.next_reply()).text
     assert await oa.post_webhook(raw, sign(raw, json.loads(raw)["timestamp"])) == 200
     await citizen.follow()
     await oa.deliver(oa.event("oa_send_text", citizen))
@@ -240,7 +240,7 @@ async def test_a_rejected_token_is_renewed_once_and_the_new_refresh_token_outliv
         assert oa.refresh_calls == [FIRST_REFRESH_TOKEN], "the settings' token, at start"
         oa.revoke_access_tokens()
         await citizen.send_text("/start")
-        assert "dữ liệu cá nhân" in (await citizen.next_reply()).text
+        assert "Dữ liệu cá nhân" in (await citizen.next_reply()).text
         assert (oa.token_refusals, len(oa.refresh_calls)) == (1, 2), "rejected, renewed, sent"
 
         clock.advance(hours=24, minutes=30)  # half an hour before the token expires
@@ -324,7 +324,7 @@ async def test_outside_the_48_hour_window_a_reply_is_undeliverable_and_not_retri
     assert oa.send_calls == asked, "Zalo was not asked"
 
     await citizen.send_text("/start")  # a new message opens the window again
-    assert "dữ liệu cá nhân" in (await citizen.next_reply()).text
+    assert "Dữ liệu cá nhân" in (await citizen.next_reply()).text
     assert (await outbox_row(bot, outside)).attempts == 1, "the refused notice is not retried"
 
 
@@ -408,6 +408,8 @@ async def test_an_oa_complaint_is_accepted_by_an_officer_on_telegram(
         citizen = oa.user("citizen-6")
         officer = await complaint_opened_on_telegram(app, citizen, telegram)
         await officer.press("✅ Thụ lý")
+        assert "Thụ lý đơn" in (await officer.next_reply()).text  # asked once
+        await officer.press("✅ Xác nhận")
         assert "01/04/2026" in (await officer.next_reply()).text
         accepted = await citizen.next_reply()
         assert "SP-2026-000001" in accepted.text and "01/04/2026" in accepted.text

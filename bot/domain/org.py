@@ -1,6 +1,6 @@
 """The organisation: units, villages, fields, officers and routing rules, as plain data.
 
-Parsed from the organisation file (TOML, see README "Organisation file"); no I/O here.
+Parsed from the organisation file (TOML, docs/admin/organisation.md); no I/O here.
 """
 
 from __future__ import annotations
@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from bot.domain.petition import PetitionKind
 
 ROLES = frozenset({"reception", "handler", "head", "inspector", "admin"})
 Point = tuple[float, float]  # latitude, longitude in degrees
@@ -17,6 +19,13 @@ Point = tuple[float, float]  # latitude, longitude in degrees
 # residential groups below it (thôn, tổ dân phố and their local names). Longest first.
 COMMUNE_TYPES = ("đặc khu", "thị trấn", "phường", "xã")
 VILLAGE_TYPES = ("tổ dân phố", "khu dân cư", "khu phố", "thôn", "xóm", "ấp", "bản", "buôn", "làng")
+# The kinds of petition whose answer an officer only drafts, and a head signs (LEGAL §9): the
+# decision on a complaint is the competent head's, at first instance the Chairman of the commune
+# People's Committee (Luật Khiếu nại 2011, Art. 18), and the conclusion on a denunciation is the
+# competent head's (Luật Tố cáo 2018, Art. 13, 35). A unit's `sign_off` in the organisation file
+# narrows or widens this.
+SIGN_OFF = frozenset({PetitionKind.COMPLAINT.value, PetitionKind.DENUNCIATION.value})
+KINDS = frozenset(kind.value for kind in PetitionKind)
 # What a People's Committee's name puts before its place: «UBND xã Sơn Phú» governs «xã Sơn Phú».
 COMMITTEE_WORDS = ("ủy ban nhân dân ", "uỷ ban nhân dân ", "ubnd ")
 
@@ -36,7 +45,8 @@ class Unit:
     kind: str
     parent: str | None = None
     petition_prefix: str | None = None
-    answer_approval: bool = False  # answers drafted here are sent only once a head approves
+    # The kinds whose answers drafted here reach the citizen only once a head approves them.
+    sign_off: frozenset[str] = SIGN_OFF
     report_due_day: int | None = None  # the day of the month its periodic reports are due
     centre: Point | None = None  # where it is (latitude, longitude), to tell it from a location
 
@@ -196,10 +206,31 @@ def _unit(item: Mapping[str, Any]) -> Unit:
         item["kind"],
         item.get("parent"),
         item.get("prefix"),
-        bool(item.get("answer_approval", False)),
+        _sign_off(item),
         item.get("report_due_day"),
         _centre(item),
     )
+
+
+def _sign_off(item: Mapping[str, Any]) -> frozenset[str]:
+    """`sign_off`: the kinds a head approves (`[]` for none); by default the law's. The older
+    `answer_approval = true` meant every kind; `false` was only the absence of the option."""
+    code = item.get("code")
+    if "sign_off" in item and "answer_approval" in item:
+        raise OrganisationError(f"{code}: give sign_off, not answer_approval as well")
+    if "answer_approval" in item:
+        if not isinstance(item["answer_approval"], bool):
+            raise OrganisationError(f"{code}: answer_approval must be true or false")
+        return KINDS if item["answer_approval"] else SIGN_OFF
+    kinds = item.get("sign_off", SIGN_OFF)
+    if not isinstance(kinds, list | frozenset) or not all(isinstance(k, str) for k in kinds):
+        raise OrganisationError(f"{code}: sign_off must be a list of kinds of petition")
+    if unknown := set(kinds) - KINDS:
+        raise OrganisationError(
+            f"{code}: sign_off has unknown kinds {sorted(unknown)} "
+            f"(known: {', '.join(sorted(KINDS))})"
+        )
+    return frozenset(kinds)
 
 
 def _centre(item: Mapping[str, Any]) -> Point | None:

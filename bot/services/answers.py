@@ -1,9 +1,13 @@
-"""The answer's road: a head's approval where the unit requires it, and a second complaint after.
+"""The answer's road: a head signs what the law has a head sign, and a second complaint after.
 
-An answer drafted by an officer of a unit with `answer_approval` waits, as an event, for one of
-the unit's heads; only the latest draft can be approved, so an old button cannot send a text the
-officer has since replaced. A complainant unhappy with the first decision files a second complaint
-to the level above, linked to the first (LKN Art. 33), within the window the answer printed.
+A decision on a complaint and a conclusion on a denunciation are the competent head's, not the
+drafting officer's (LEGAL §9): by default an officer's draft of either waits, as an event, for
+the head of the commune's People's Committee; a unit's `sign_off` in the organisation file
+narrows or widens the kinds. A head of the unit or of a unit above answers directly. Only the
+latest draft can be approved, so an old button cannot send a text the officer has since replaced;
+the approval is an event, and the answer the citizen receives names the head and the day. A
+complainant unhappy with the first decision files a second complaint to the level above, linked
+to the first (LKN Art. 33), within the window the answer printed.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.core import FileRef
+from bot.domain.org import SIGN_OFF
 from bot.domain.petition import PetitionKind, PetitionState, outcomes_for
 from bot.domain.workflow import Action, next_state
 from bot.environment import Environment
@@ -30,11 +35,36 @@ from bot.services.workflow import (
 PROPOSED, APPROVED, RETURNED = "answer_proposed", "answer_approved", "answer_returned"
 
 
+def head_over(env: Environment, officer: OfficerView, petition: PetitionDetail) -> bool:
+    """A head of the petition's unit or of a unit above: they sign their own answers."""
+    return "head" in officer.roles and officer.unit in unit_chain(env.org, petition.unit)
+
+
 def needs_approval(env: Environment, officer: OfficerView, petition: PetitionDetail) -> bool:
-    """The unit wants a head's approval, and the officer is not a head of it or above."""
-    if not env.org.units[petition.unit].answer_approval:
+    """The unit has a head sign answers of this kind, and the officer is not a head over it."""
+    if petition.summary.kind not in env.org.units[petition.unit].sign_off:
         return False
-    return not ("head" in officer.roles and officer.unit in unit_chain(env.org, petition.unit))
+    return not head_over(env, officer, petition)
+
+
+async def signers(
+    store: Store, env: Environment, petition: PetitionDetail, author: OfficerView
+) -> list[OfficerView]:
+    """Whom a draft goes to. A complaint decision or a denunciation conclusion goes to the head
+    of the People's Committee that decides it: the commune's chairman for a unit of a commune
+    (LKN Art. 18; LTC Art. 13), the unit's own head above communes. Other kinds go to the
+    unit's heads. Where a unit has no head, the nearest unit above that has one; among a
+    committee's heads its chairman, its deputies («Phó …») only when it has no other."""
+    start = petition.unit
+    if petition.summary.kind in SIGN_OFF:
+        commune = env.org.commune_of(petition.unit)
+        start = commune.code if commune is not None else start
+    for unit in unit_chain(env.org, start):
+        heads = [h for h in await store.heads_of(unit) if h.id != author.id]
+        if heads:
+            chiefs = [h for h in heads if not h.title.strip().casefold().startswith("phó")]
+            return chiefs or heads
+    return []
 
 
 @dataclass(frozen=True)
@@ -44,6 +74,15 @@ class AnswerProposed:
     petition: PetitionDetail
     proposal_id: int
     heads: list[OfficerView]
+
+
+@dataclass(frozen=True)
+class Approval:
+    """Who signed an officer's draft, and when: the citizen's answer names them."""
+
+    name: str
+    title: str
+    at: datetime
 
 
 async def propose_answer(
@@ -58,7 +97,7 @@ async def propose_answer(
     outcome: str | None = None,
 ) -> AnswerProposed | AnswerSent:
     """Send the answer with its document (the first file), or hold it for a head where the
-    unit requires approval."""
+    unit has a head sign answers of its kind (`needs_approval`)."""
     petition = await check_action(store, env, petition_id, officer, Action.ANSWER)
     document = files[0] if files else None
     if not needs_approval(env, officer, petition):
@@ -76,20 +115,18 @@ async def propose_answer(
     proposal_id = await store.add_event(
         petition_id, f"officer:{officer.handle}", PROPOSED, text, payload, now
     )
-    heads = [h for h in await store.heads_of(petition.unit) if h.id != officer.id]
-    parent = env.org.units[petition.unit].parent
-    if not heads and parent:
-        heads = await store.heads_of(parent)
-    return AnswerProposed(petition, proposal_id, heads)
+    return AnswerProposed(petition, proposal_id, await signers(store, env, petition, officer))
 
 
 @dataclass(frozen=True)
 class AnswerDecided:
-    """A head's decision on a draft: the answer sent, or the draft returned to its author."""
+    """A head's decision on a draft: the answer sent and its approval, or the draft returned
+    to its author."""
 
     petition: PetitionDetail
     author: OfficerView | None
     sent: AnswerSent | None
+    approval: Approval | None = None
 
 
 async def decide_answer(
@@ -102,10 +139,11 @@ async def decide_answer(
     reason: str | None,
     now: datetime,
 ) -> AnswerDecided:
-    """Approve (the answer goes out under the head's authority) or return it with a reason."""
+    """Approve (the answer goes out under the head's authority) or return it with a reason.
+    Only a head of the petition's unit or of a unit above decides: one who answers directly."""
     petition = await check_action(store, env, petition_id, head, Action.ANSWER)
-    if "head" not in head.roles:
-        raise NotAllowed(f"{head.handle} is not a head")
+    if not head_over(env, head, petition):
+        raise NotAllowed(f"{head.handle} is not a head over {petition.unit}")
     latest = await store.last_event(petition_id, {PROPOSED, APPROVED, RETURNED})
     if latest is None or latest.id != proposal_id or latest.action != PROPOSED:
         raise NotAllowed(f"proposal {proposal_id} on petition {petition_id} is not the open one")
@@ -129,9 +167,14 @@ async def decide_answer(
         latest.payload.get("outcome"),
     )
     await store.add_event(
-        petition_id, f"officer:{head.handle}", APPROVED, None, {"proposal": proposal_id}, now
+        petition_id,
+        f"officer:{head.handle}",
+        APPROVED,
+        None,
+        {"proposal": proposal_id, "author": author_handle},
+        now,
     )
-    return AnswerDecided(petition, author, sent)
+    return AnswerDecided(petition, author, sent, Approval(head.name, head.title, now))
 
 
 class SecondComplaintRefused(ValueError):

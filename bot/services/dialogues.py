@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.buttons import SessionAction
 from bot.core import Button, Outgoing, Reply
 from bot.domain.dialogues import (
     CalendarEntry,
@@ -38,6 +39,7 @@ ANNOUNCE, REMIND = "session.announce", "session.remind"
 MAX_TOPIC_CHARS = 300
 MAX_CAPACITY = 100_000
 MAX_QUESTION_CHARS = 1000
+MAX_ANNOUNCED_LOOKED_AT = 50  # sessions ahead looked through for those open to a citizen
 FOLLOW_UP_FIELD = "khac"  # the field of petitions a session leaves, when the org file has it
 
 
@@ -213,6 +215,26 @@ async def may_ask(store: Store, env: Environment, session: DialogueView, citizen
         return False
     followed = set(await store.subscriptions(citizen_id))
     return bool(followed & places_that_hear(env.org, session.audience))
+
+
+async def open_for_registration(
+    store: Store, env: Environment, citizen_id: int, now: datetime
+) -> list[DialogueView]:
+    """The sessions this citizen was told of (their audience covers a place they follow) that
+    still take registrations and where they hold no seat, soonest first: the «Đăng ký» their
+    announcements offered, still open."""
+    followed = set(await store.subscriptions(citizen_id))
+    if not followed:
+        return []
+    held = {session.id for session, _ in await store.seats_of_citizen(citizen_id, now)}
+    return [
+        session
+        for session in await store.upcoming_dialogues(now, None, MAX_ANNOUNCED_LOOKED_AT)
+        if session.state == DialogueState.ANNOUNCED
+        and now < session.registration_closes_at
+        and session.id not in held
+        and followed & places_that_hear(env.org, session.audience)
+    ]
 
 
 async def ask_question(
@@ -447,8 +469,8 @@ def session_message(
     if what == "cancel":
         return Reply(t(FAN_OUT_MESSAGES[what], details=details))
     buttons = (
-        (Button(t("dialogue.register"), f"dg:{session.id}.reg"),),
-        (Button(t("dialogue.view"), f"dg:{session.id}.view"),),
+        (Button(t("dialogue.register"), SessionAction(session.id, "reg").pack()),),
+        (Button(t("dialogue.view"), SessionAction(session.id, "view").pack()),),
     )
     return Reply(t(FAN_OUT_MESSAGES[what], details=details), buttons)
 

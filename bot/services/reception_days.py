@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from bot.buttons import CancelBooking
 from bot.core import Button, Outgoing, Reply
 from bot.domain.org import Organisation
 from bot.domain.reception import ReceptionKind, ReceptionOutcome
@@ -600,7 +601,7 @@ def head_text(head: OfficerView) -> str:
 
 def cancel_button(t: Translator, booking_id: int) -> Button:
     """The citizen's button that calls off one of their bookings."""
-    return Button(t("reception_days.mine.cancel"), f"rd:x.{booking_id}")
+    return Button(t("reception_days.mine.cancel"), CancelBooking(booking_id).pack())
 
 
 # --- indicators --------------------------------------------------------------------------------

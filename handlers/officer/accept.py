@@ -11,6 +11,7 @@ from bot.ports import OfficerView
 from bot.services.workflow import Accepted, accept_petition
 from handlers.officer.actions import ACTIONS, Finished, OfficerAction
 from handlers.officer.base import Answers
+from handlers.officer.kinds import confirm_question
 
 
 async def accept(ctx: Context, officer: OfficerView, answers: Answers) -> Accepted:
@@ -44,6 +45,8 @@ ACCEPT = ACTIONS.declare(
     OfficerAction(
         Action.ACCEPT,
         N_("officer.action.accept"),
+        # Thụ lý starts the legal clock and tells the citizen: asked once.
+        questions=(confirm_question("o.accept.confirm", N_("officer.accept.confirm")),),
         service=accept,
         said=accepted,
         citizen=citizen_accepted,

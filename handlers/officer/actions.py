@@ -22,7 +22,7 @@ from bot.core import Button, Recipient, Reply
 from bot.domain.deadlines import TooManyExtensions
 from bot.domain.org import Organisation
 from bot.domain.petition import PetitionKind, PetitionState
-from bot.domain.workflow import Action, TransitionRefused, allowed_actions
+from bot.domain.workflow import Action, TransitionRefused, allowed_actions, next_state
 from bot.i18n import N_, Translator
 from bot.labels import state_label
 from bot.ports import OfficerView, PetitionDetail
@@ -260,6 +260,8 @@ async def act_on_petition(ctx: Context, data: PetitionAction) -> None:
         refuse(ctx, officer, f"{name} on petition {petition_id}", refusal)
         return
     answers = Answers(petition=petition_id, action=action.name)
+    if ctx.incoming.pressed_message:
+        answers["card"] = ctx.incoming.pressed_message
     if not action.questions:
         await complete(ctx, officer, action, answers)
         return
@@ -292,7 +294,11 @@ async def complete(
         await say_refused(ctx, officer, action.name, error, menu=bool(action.questions))
         return
     finished = Finished(ctx, officer, answers, done)
-    await conclude(ctx, action.said(finished), menu=bool(action.questions))
+    if moves_petition(action, finished.done.petition) and (card := answers.get("card")):
+        ctx.replies.append(Reply.new_buttons(card))  # its buttons were for the step now past
+    await conclude(
+        ctx, action.said(finished), menu=bool(action.questions), about=finished.petition_id
+    )
     await tell_holder(finished, action)
     tell = action.citizen
     if tell is not None and isinstance(done, ReachesCitizen) and done.citizen is not None:
@@ -341,13 +347,26 @@ async def tell_holder(finished: Finished[Any], action: OfficerAction[Any]) -> No
     await ctx.notify_officer(holder, notice)
 
 
-async def conclude(ctx: Context, text: str, *, menu: bool) -> None:
-    """The officer's last word on an action: with the menu when questions led to it (it leaves
-    the question), as a plain reply when it was done at a press."""
+async def conclude(ctx: Context, text: str, *, menu: bool, about: int | None = None) -> None:
+    """The officer's last word on an action, with what comes next: the petition's card, and the
+    menu (with the lists) when questions led to it, as it leaves the question."""
+    card = [[open_button(ctx.t, about)]] if about is not None else []
     if menu:
-        await show_menu(ctx, text)
+        await show_menu(ctx, text, card)
     else:
-        ctx.reply(text)
+        ctx.reply(text, *card)
+
+
+def moves_petition(action: OfficerAction[Any], before: PetitionDetail) -> bool:
+    """Whether the action took the petition to another state (its card's buttons were for the
+    state it left)."""
+    if action.step is None:
+        return False
+    state, kind = PetitionState(before.summary.state), PetitionKind(before.summary.kind)
+    try:
+        return next_state(state, action.step, kind) != state
+    except TransitionRefused:
+        return False
 
 
 async def say_refused(

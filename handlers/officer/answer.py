@@ -1,6 +1,7 @@
-"""Trả lời: the decision, conclusion or reply, with its document, goes to the citizen; where the
-unit wants a head's approval, the draft goes to its heads first, who approve it (it goes out)
-or return it with a reason."""
+"""Trả lời: the decision, conclusion or reply, with its document, goes to the citizen. A decision
+on a complaint or a conclusion on a denunciation drafted by an officer (and any kind the unit's
+`sign_off` adds) goes first to the head who signs it (LEGAL §9), who approves it (it goes out,
+naming them and the day) or returns it with a reason."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from bot.domain.workflow import Action, TransitionRefused
 from bot.i18n import N_, Translator
 from bot.labels import OUTCOME_LABELS
 from bot.ports import OfficerView
-from bot.services.answers import AnswerProposed, decide_answer, propose_answer
+from bot.services.answers import AnswerProposed, Approval, decide_answer, propose_answer
 from bot.services.workflow import AnswerSent, NotAllowed
 from handlers.callbacks import on
 from handlers.common import show_menu
@@ -68,10 +69,20 @@ async def send(ctx: Context, officer: OfficerView, answers: Answers) -> Sent:
 
 
 def answered(finished: Finished[Sent]) -> str:
-    """For the officer: sent, or waiting for a head."""
-    if isinstance(finished.done, AnswerProposed):
-        return finished.ctx.t("officer.answer.submitted", code=finished.code)
-    return finished.ctx.t("officer.answered", code=finished.code)
+    """For the officer: sent, or waiting for a head, named."""
+    t, done = finished.ctx.t, finished.done
+    if not isinstance(done, AnswerProposed):
+        return t("officer.answered", code=finished.code)
+    said = t("officer.answer.submitted", code=finished.code)
+    if done.heads:
+        heads = ", ".join(named(head.title, head.name) for head in done.heads)
+        said += "\n" + t("officer.answer.signer", heads=heads)
+    return said
+
+
+def named(title: str, name: str) -> str:
+    """«Chủ tịch UBND xã Sơn Phú Nguyễn Văn Hải», or the name alone where no title is set."""
+    return " ".join(part for part in (title.strip(), name.strip()) if part)
 
 
 def citizen_answer(t: Translator, finished: Finished[Sent]) -> Reply:
@@ -85,9 +96,10 @@ async def ask_heads(finished: Finished[Sent]) -> None:
     if not isinstance(proposed, AnswerProposed):
         return
     author, text = finished.officer.name, finished.answers.get("text", "")
+    outcome = finished.answers.get("outcome")
     for head in proposed.heads:
         await finished.ctx.notify_officer(
-            head.id, lambda t: approval_request(t, proposed, author, text)
+            head.id, lambda t: approval_request(t, proposed, author, text, outcome)
         )
 
 
@@ -104,20 +116,28 @@ ANSWER_ACTION = ACTIONS.declare(
 )
 
 
-def approval_request(t: Translator, proposed: AnswerProposed, author: str, text: str) -> Reply:
-    """The head reads the draft and decides with one press."""
+def approval_request(
+    t: Translator, proposed: AnswerProposed, author: str, text: str, outcome: str | None = None
+) -> Reply:
+    """The head reads the draft, and the outcome it states, and decides with one press."""
     petition_id, code = proposed.petition.summary.id, proposed.petition.summary.code
     text = t("officer.answer.approval", code=code, officer=author, text=text)
+    if outcome in OUTCOME_LABELS:
+        text += "\n" + t("officer.answer.approval.outcome", outcome=t(OUTCOME_LABELS[outcome]))
     yes, no = N_("officer.answer.approve"), N_("officer.answer.return")
     decide = functools.partial(AnswerDecision, petition_id, proposed.proposal_id)
     return for_decision(t, text, decide, petition_id, yes, no)
 
 
-def answer_for_citizen(t: Translator, sent: AnswerSent) -> Reply:
-    """The answer; for a complaint the second-complaint window; the rating; «not resolved»."""
+def answer_for_citizen(t: Translator, sent: AnswerSent, approval: Approval | None = None) -> Reply:
+    """The answer; who approved the officer's draft, and when; for a complaint the
+    second-complaint window; the rating; «not resolved»."""
     petition = sent.petition
     code, petition_id = petition.summary.code, petition.summary.id
     lines = [t("citizen.answer", code=code, text=sent.text)]
+    if approval is not None:
+        who = named(approval.title, approval.name)
+        lines.append(t("citizen.answer.approved_by", approver=who, date=t.date(approval.at)))
     if sent.second_complaint_until is not None:
         until = t.date(sent.second_complaint_until)
         lines.append(t("citizen.answer.second_complaint", date=until))
@@ -158,10 +178,12 @@ async def decide_on_answer(ctx: Context, data: AnswerDecision) -> None:
         await ctx.notify_officer(
             decided.author.id, lambda t: Reply(t("officer.answer.approved", code=code))
         )
-    sent = decided.sent
+    sent, approval = decided.sent, decided.approval
     if sent is not None and sent.citizen is not None:
         await ctx.notify(
-            sent.citizen, lambda t: answer_for_citizen(t, sent), about=sent.petition.summary.id
+            sent.citizen,
+            lambda t: answer_for_citizen(t, sent, approval),
+            about=sent.petition.summary.id,
         )
 
 

@@ -36,6 +36,7 @@ class Answers(TypedDict, total=False):
 
     petition: int  # which petition
     action: str  # which action: its declaration's name
+    card: str  # the card whose button started it: its buttons go once the petition moves on
     reason: str  # refuse: the legal reason's code
     complexity: str  # extend: how complex the case is
     outcome: str  # answer: how a complaint or denunciation was decided

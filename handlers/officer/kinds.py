@@ -10,6 +10,7 @@ from typing import Literal
 
 from bot.conversation import Context, ask
 from bot.core import FileRef, Reply
+from bot.domain.words import says_yes
 from bot.domain.workflow import Action
 from bot.environment import Environment
 from bot.i18n import N_, Translator
@@ -70,6 +71,31 @@ def choice_question(
             return
         pending(ctx)[key] = ctx.choice
         await ask(router, ctx, then)
+
+    return Question(state, prompt, answer)
+
+
+def confirm_question(
+    state: str, question: str, words: Callable[[Context, Answers], Mapping[str, str]] | None = None
+) -> Question:
+    """Asks once before an action that cannot be undone (`question`: a message id with the
+    petition's `code` and `words`): «✅ Xác nhận», pressed or typed as yes, carries it out;
+    Cancel leaves the petition as it was."""
+
+    async def prompt(ctx: Context) -> None:
+        petition = await the_petition(ctx)
+        code = petition.summary.code if petition else ""
+        more = words(ctx, pending(ctx)) if words else {}
+        text = ctx.t(question, code=code, **more)
+        ctx.reply(text, [ctx.button(ctx.t("officer.confirm.yes"), "yes")], cancel_row(ctx))
+
+    async def answer(ctx: Context) -> None:
+        if await pending_cancelled(ctx):
+            return
+        if ctx.choice == "yes" or says_yes(ctx.incoming.text or ""):
+            await finish(ctx, Answers())
+            return
+        ctx.aside(ctx.t("officer.confirm.again"))
 
     return Question(state, prompt, answer)
 

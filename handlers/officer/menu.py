@@ -4,8 +4,18 @@ petition found by its code."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
-from bot.buttons import OpenPetition
+from bot.buttons import (
+    DialogueStaff,
+    Indicators,
+    Menu,
+    NewReception,
+    OfficerList,
+    OpenPetition,
+    ReceptionStaff,
+    Reports,
+)
 from bot.conversation import Context
 from bot.core import Button
 from bot.domain.reminders import urgency
@@ -14,6 +24,7 @@ from bot.labels import kind_label
 from bot.ports import OfficerView
 from bot.services.access import units_under
 from bot.services.reception import may_record
+from handlers.callbacks import on
 from handlers.officer.base import router
 from handlers.officer.card import open_petition
 from handlers.staff import current_officer
@@ -28,14 +39,19 @@ URGENCY_LABELS = {
 }
 
 
-async def officer_menu(ctx: Context, officer: OfficerView, intro: str | None) -> None:
-    """The officer's menu."""
+async def officer_menu(
+    ctx: Context,
+    officer: OfficerView,
+    intro: str | None,
+    first_rows: Sequence[Sequence[Button]] = (),
+) -> None:
+    """The officer's menu; `first_rows` first (the petition just acted on)."""
     t = ctx.t
     head_rows = (
         [
             [
-                Button(t("officer.menu.unit"), "of:unit"),
-                Button(t("officer.menu.overdue"), "of:overdue"),
+                Button(t("officer.menu.unit"), OfficerList("unit").pack()),
+                Button(t("officer.menu.overdue"), OfficerList("overdue").pack()),
             ]
         ]
         if "head" in officer.roles
@@ -43,14 +59,19 @@ async def officer_menu(ctx: Context, officer: OfficerView, intro: str | None) ->
     )
     ctx.reply(
         intro or t("officer.menu", name=officer.name),
-        [Button(t("officer.menu.assigned"), "of:list")],
-        *([[Button(t("officer.menu.reception"), "rc:new")]] if may_record(officer) else []),
+        *first_rows,
+        [Button(t("officer.menu.assigned"), OfficerList("list").pack())],
+        *(
+            [[Button(t("officer.menu.reception"), NewReception().pack())]]
+            if may_record(officer)
+            else []
+        ),
         *head_rows,
         *(
             [
                 [
-                    Button(t("officer.menu.dialogues"), "dm:home"),
-                    Button(t("officer.menu.reception_days"), "rs:home"),
+                    Button(t("officer.menu.dialogues"), DialogueStaff("home").pack()),
+                    Button(t("officer.menu.reception_days"), ReceptionStaff("home").pack()),
                 ]
             ]
             if may_record(officer)
@@ -59,14 +80,17 @@ async def officer_menu(ctx: Context, officer: OfficerView, intro: str | None) ->
         *(
             [
                 [
-                    Button(t("officer.menu.indicators"), "ki:show"),
-                    Button(t("officer.menu.reports"), "rp:home"),
+                    Button(t("officer.menu.indicators"), Indicators().pack()),
+                    Button(t("officer.menu.reports"), Reports().pack()),
                 ]
             ]
             if officer.roles & {"head", "inspector"}
             else []
         ),
-        [Button(t("menu.help"), "m:help"), Button(t("menu.language"), "m:lang")],
+        [
+            Button(t("menu.help"), Menu("help").pack()),
+            Button(t("menu.language"), Menu("lang").pack()),
+        ],
         remove_keyboard=True,
     )
 
@@ -79,15 +103,15 @@ LIST_WORDS = {
 }
 
 
-@router.global_button("of")
-async def officer_list(ctx: Context) -> None:
+@on(router, OfficerList)
+async def officer_list(ctx: Context, data: OfficerList) -> None:
     """Lists the officer's open petitions, soonest deadline first."""
     officer = await current_officer(ctx)
     if officer is None:
         return
     t = ctx.t
     today = ctx.now.astimezone(LOCAL_TZ).date()
-    which = ctx.choice if ctx.choice in LIST_WORDS else "list"
+    which = data.which
     title, empty = LIST_WORDS[which]
     unit = ctx.env.org.units[officer.unit].name
     if which != "list":
@@ -100,7 +124,7 @@ async def officer_list(ctx: Context) -> None:
         petitions = await ctx.store.petitions_of_units(units, LIST_LIMIT, overdue_only)
     else:
         petitions = await ctx.store.petitions_assigned(officer.id, LIST_LIMIT)
-    home = [Button(t("menu.back_home"), "m:home")]
+    home = [Button(t("menu.back_home"), Menu("home").pack())]
     if not petitions:
         ctx.reply(t(empty, unit=unit), home)
         return

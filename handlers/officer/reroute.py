@@ -3,14 +3,15 @@
 
 from __future__ import annotations
 
-from bot.conversation import Context
+from bot.conversation import Context, ask
 from bot.core import Reply
 from bot.domain.workflow import Action
 from bot.i18n import N_, Translator
 from bot.ports import OfficerView
 from bot.services.workflow import Rerouted, reroute_petition
-from handlers.officer.actions import ACTIONS, Finished, OfficerAction, Question, finish, opening
-from handlers.officer.base import Answers, pending_cancelled, the_petition
+from handlers.officer.actions import ACTIONS, Finished, OfficerAction, Question, opening
+from handlers.officer.base import Answers, pending, pending_cancelled, router, the_petition
+from handlers.officer.kinds import confirm_question
 from handlers.picker import Option, page_rows, picked, with_page_hint
 from handlers.staff import cancel_row
 
@@ -35,7 +36,17 @@ async def take_target(ctx: Context) -> None:
         return
     target = await picked(ctx, await targets(ctx), prompt_target)
     if target is not None:
-        await finish(ctx, Answers(choice=target))
+        pending(ctx)["choice"] = target
+        await ask(router, ctx, CONFIRM.state)
+
+
+def target_words(ctx: Context, answers: Answers) -> dict[str, str]:
+    """The unit chosen, named in the question that confirms it."""
+    return {"unit": ctx.env.org.units[answers.get("choice", "")].name}
+
+
+# Another unit takes the petition and its officer is told: asked once.
+CONFIRM = confirm_question("o.forward.confirm", N_("officer.reroute.confirm"), target_words)
 
 
 async def reroute(ctx: Context, officer: OfficerView, answers: Answers) -> Rerouted:
@@ -77,7 +88,7 @@ REROUTE = ACTIONS.declare(
     OfficerAction(
         Action.REROUTE,
         N_("officer.action.reroute"),
-        questions=(Question("o.forward", prompt_target, take_target),),
+        questions=(Question("o.forward", prompt_target, take_target), CONFIRM),
         service=reroute,
         said=rerouted,
         citizen=citizen_rerouted,
