@@ -3,7 +3,7 @@
 The fake Bot API server (tests/fake_telegram.py) runs in this process and enforces Telegram's
 limits: 30 messages/s overall and 1/s per chat, answering 429 with retry_after. The bot runs as
 a separate process (`python -m bot`, long polling the fake) on a temporary SQLite database where
-N citizens follow the commune of Sơn Phú and its chairman has just created a session, whose
+N citizens follow the commune of Phú Đình and its chairman has just created a session, whose
 announcement job fans out one outbox row per follower.
 
 Phase 1 starts the bot and SIGKILLs it once half of the subscribers have received the
@@ -54,9 +54,9 @@ GLOBAL_RATE = 30
 PER_CHAT_RATE = 1
 TARGET_RATE_FRACTION = 0.95
 FIRST_USER_ID = 1_000_001
-COMMUNE = "SP"
-ORGANISER = "sp.chutich"
-TOPIC = "Giải phóng mặt bằng đường liên xã Sơn Phú - Định Hóa"
+COMMUNE = "PD"
+ORGANISER = "pd.chutich"
+TOPIC = "Giải phóng mặt bằng đường liên xã Phú Đình - Định Hóa"
 STARTUP_SECONDS = 60.0  # the most a phase may spend before its first send
 SLACK = 2.0  # a phase may take this many times its duration at the nominal rate
 
@@ -104,7 +104,7 @@ async def prepare(settings: Settings, path: Path, subscribers: int) -> None:
                 topic=TOPIC,
                 leader_id=chairman.id,
                 starts_at=now + timedelta(days=4),
-                place="Hội trường UBND xã Sơn Phú",
+                place="Hội trường UBND xã Phú Đình",
                 link=None,
                 audience=(COMMUNE,),
                 capacity=500,

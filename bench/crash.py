@@ -14,7 +14,7 @@ at random moments (`--kills`, one every 2-6 s) and restarted at once.
 The people behave like people whose bot sometimes restarts: each step waits (up to 30 s) for
 the answer that step expects, skipping anything else (a message seen already, a notice, a
 duplicate), and presses buttons on that very message. Each citizen files one petition (a
-complaint or a kiến nghị, in Sơn Phú or Tú Xuyên, some with a photo) whose text carries a token
+complaint or a kiến nghị, in Phú Đình or Thần Sa, some with a photo) whose text carries a token
 unique to the story. Officers are bound with invite codes written to the database before the
 bot starts (what `python -m bot invite` does), then open each new petition as its notice arrives
 («📂 Mở đơn») and accept most of them («✅ Thụ lý»); heads are bound too, to receive reminders.
@@ -122,9 +122,9 @@ WEBHOOK_SECRET = "crash-s3cret"
 FIRST_CITIZEN = 3_000_001
 FIRST_OFFICER = 3_900_001
 # Officers who receive new petitions and act on them (one per routing target of the stories).
-RECEPTION = ("sp.tiepdan", "sp.kinhte", "tx.tiepdan")
+RECEPTION = ("pd.tiepdan", "pd.kinhte", "ts.tiepdan")
 # Heads: they only receive overdue notices and escalations.
-HEADS = ("sp.chanhvp", "sp.truongkt", "sp.chutich", "tx.chutich")
+HEADS = ("pd.chanhvp", "pd.truongkt", "pd.chutich", "ts.chutich")
 REMINDER_IDS = tuple(sorted(set(REMINDER_MESSAGES.values())))
 # Answers a person following the script can only get from an update handled a second time.
 SIGNS_OF_DOUBLE_HANDLING = (

@@ -42,15 +42,15 @@ def fill(path: Path, petitions: int, sweeps: int) -> None:
     """Petitions, their kn1.accept deadlines and reminder jobs, written in bulk."""
     db = sqlite3.connect(path)
     db.execute("PRAGMA synchronous=OFF")
-    assignee = db.execute("SELECT id FROM officers WHERE handle = 'sp.tiepdan'").fetchone()[0]
+    assignee = db.execute("SELECT id FROM officers WHERE handle = 'pd.tiepdan'").fetchone()[0]
     received = stamp(BASE)
     db.executemany(
         "INSERT INTO petitions (id, code, kind, field, unit_code, assignee_id, state, instance,"
         " remote_area, complex, especially_complex, group_size, anonymous, content, channel,"
-        " received_at) VALUES (?, ?, 'khieu_nai', 'dat_dai', 'SP-VP', ?, ?, 1, 0, 0, 0, 1, 0,"
+        " received_at) VALUES (?, ?, 'khieu_nai', 'dat_dai', 'PD-VP', ?, ?, 1, 0, 0, 0, 1, 0,"
         " 'Nội dung đơn', 'telegram', ?)",
         (
-            (n, f"SP-2026-{n:07d}", assignee, "received" if n % 10 == 0 else "closed", received)
+            (n, f"PD-2026-{n:07d}", assignee, "received" if n % 10 == 0 else "closed", received)
             for n in range(1, petitions + 1)
         ),
     )

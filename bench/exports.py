@@ -38,7 +38,7 @@ from storage.db import Database  # noqa: E402
 START = datetime(2026, 1, 1, 1, 0, tzinfo=UTC)
 HALF_YEAR_MINUTES = 181 * 24 * 60
 KINDS = ("khieu_nai", "to_cao", "kien_nghi", "phan_anh")
-UNITS = ("SP-VP", "SP-KT", "SP-VHXH", "SP", "TX-VP", "TX")
+UNITS = ("PD-VP", "PD-KT", "PD-VHXH", "PD", "TS-VP", "TS")
 STORY = (
     "Gia đình tôi ở xóm Na Mao có thửa đất số 127 bị lấn chiếm khi làm đường liên xóm; "
     "đã nhiều lần đề nghị nhưng chưa được giải quyết. Đề nghị Ủy ban xã kiểm tra, đo đạc "
@@ -58,7 +58,7 @@ def petition_rows(count: int) -> Iterator[tuple[object, ...]]:
         story = ("=" if n % 10 == 0 else "") + STORY
         yield (
             n,
-            f"SP-2026-{n:07d}",
+            f"PD-2026-{n:07d}",
             KINDS[n % len(KINDS)],
             UNITS[n % len(UNITS)],
             "answered" if n % 3 else "accepted",
@@ -93,7 +93,7 @@ def fill(path: Path, count: int) -> None:
     )
     db.executemany(
         "INSERT INTO petition_events (petition_id, at, actor, action, payload)"
-        " VALUES (?, ?, 'officer:sp.tiepdan', ?, '{}')",
+        " VALUES (?, ?, 'officer:pd.tiepdan', ?, '{}')",
         (
             (n, stamp(START + timedelta(days=days)), action)
             for n in range(1, count + 1)

@@ -56,13 +56,13 @@ FILING: list[Step] = [
     (press("📝 Gửi đơn"), 1),
     (press("Khiếu nại"), 1),
     (press("Đất đai"), 1),
-    (press("Xã Sơn Phú"), 1),
+    (press("Xã Phú Đình"), 1),
     (press("Xóm Na Mao"), 1),
     (say("Đường vào xóm bị lấn chiếm, xin xã xem xét giải quyết."), 1),
     (press("✅ Xong"), 1),
     (say("Nguyễn Văn Bền"), 1),
     (lambda u: u.share_contact("0912345678"), 1),
-    (say("Xóm Na Mao, xã Sơn Phú"), 1),
+    (say("Xóm Na Mao, xã Phú Đình"), 1),
     (press("📨 Gửi đơn"), 1),
 ]
 PRESSED = {1, 2, 3, 4, 5, 6, 8, 12}  # the steps above that press a button

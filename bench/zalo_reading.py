@@ -48,7 +48,7 @@ async def denunciation(citizen: FakeZaloUser) -> None:
         "Tố cáo",
         "Đất đai",
         "Cán bộ, công chức của xã",
-        "Xã Sơn Phú",
+        "Xã Phú Đình",
         "Xóm Bản Trang",
     ):
         last = await choose(citizen, last, label)
@@ -59,7 +59,7 @@ async def denunciation(citizen: FakeZaloUser) -> None:
         await said(citizen, answer)
     review = await said(citizen, "Xóm Bản Trang, nhà số 17")
     receipt = await choose(citizen, review, VI("filing.review.send"))
-    assert "SP-2026-000001" in receipt.text, receipt.text
+    assert "PD-2026-000001" in receipt.text, receipt.text
 
 
 FLOWS: dict[str, Callable[[FakeZaloUser], Awaitable[None]]] = {

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.buttons import Menu
 from bot.core import TYPED_CHANNELS, Button, Incoming, Kind, Outgoing, Recipient, Reply
 from bot.environment import Environment
 from bot.i18n import Translator
@@ -124,11 +125,14 @@ class Context:
         self, recipient: Recipient, make: ReplyFactory, about: int | None = None
     ) -> None:
         """Queue a message to another chat, written in that chat's language; `about`: the
-        petition, when it tells the filer of it (see `Reply.about`)."""
+        petition, when it tells the filer of it (see `Reply.about`). A notice to the filer that
+        offers nothing else offers «📂 Đơn của tôi», where its petition's history is."""
         locale = await self.store.locale_of(recipient)
-        reply = make(self.env.catalogues.get(locale, typed=recipient.channel in TYPED_CHANNELS))
+        t = self.env.catalogues.get(locale, typed=recipient.channel in TYPED_CHANNELS)
+        reply = make(t)
         if about is not None:
-            reply = dataclasses.replace(reply, about=about)
+            mine = ((Button(t("menu.mine"), Menu("mine").pack()),),)
+            reply = dataclasses.replace(reply, about=about, buttons=reply.buttons or mine)
         self.outgoing.append(Outgoing(recipient, reply))
 
     async def notify_officer(self, officer_id: int, make: ReplyFactory) -> None:

@@ -173,5 +173,5 @@ def place_types(t: Translator, types: Sequence[str | None], unknown: str) -> str
 
 
 def as_heading(text: str) -> str:
-    """A name as a list item begins it: «xã Sơn Phú» → «Xã Sơn Phú»."""
+    """A name as a list item begins it: «xã Phú Đình» → «Xã Phú Đình»."""
     return text[:1].upper() + text[1:]

@@ -38,6 +38,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from vietnam_provinces import Province, ProvinceCode, VietNamDivisionType, Ward
@@ -100,9 +101,20 @@ def province_communes(province: int | str) -> list[Commune]:
     ]
 
 
-def org_skeleton(province: int | str, fields: tuple[FieldOfLaw, ...]) -> str:
+Contacts = Callable[[Commune], tuple[str, str, str]]
+
+
+def no_contacts(_commune: Commune) -> tuple[str, str, str]:
+    """Empty address, phone and hours: the administrator fills them in."""
+    return "", "", ""
+
+
+def org_skeleton(
+    province: int | str, fields: tuple[FieldOfLaw, ...], contacts: Contacts = no_contacts
+) -> str:
     """The start of a province's organisation file (TOML text): its units from the official
-    list and `fields`, with what to add next. The same arguments give the same text."""
+    list, each commune's reception (`contacts`: address, phone, hours; empty to be filled in)
+    and `fields`, with what to add next. The same arguments give the same text."""
     found = find_province(province)
     code = province_code(found)
     seat = seat_name(found)
@@ -120,7 +132,10 @@ def org_skeleton(province: int | str, fields: tuple[FieldOfLaw, ...]) -> str:
         out.append(f"# {commune.official_name} ({commune.code})")
         out += unit_table(
             commune.code, commune.unit_name, "commune", parent=code, prefix=commune.prefix
-        )
+        )[:-1]
+        address, phone, hours = contacts(commune)
+        out += [f"address = {toml_string(address)}", f"phone = {toml_string(phone)}"]
+        out += [f"hours = {toml_string(hours)}", ""]
     for field in fields:
         out += ["[[fields]]", f"code = {toml_string(field.code)}"]
         out += [f"label = {toml_string(field.label)}", ""]
@@ -137,6 +152,7 @@ NEXT_STEPS = (
     "# - the officers: [[officers]] handle, name, title, unit, roles (reception, handler, head,",
     "#   inspector, admin): someone who receives petitions in every commune, a head in every",
     "#   commune and in the province, an inspector at the inspectorate;",
+    "# - each commune's address, phone and hours of citizen reception (shown to citizens);",
     "# - [[routing]] rules, where a kind or field of petition goes to an office.",
     "",
 )

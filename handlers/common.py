@@ -9,8 +9,10 @@ from collections.abc import Sequence
 from bot.buttons import Consent, Language, Meet, Menu
 from bot.conversation import Context, Router, ask_again
 from bot.core import Button, Kind
+from bot.domain.org import Organisation
 from bot.domain.words import matching, says_yes
 from bot.flow import FLOWS, flow_at, pause_flows
+from bot.i18n import Translator
 from bot.ports import InviteRefused
 from handlers.callbacks import on, press
 
@@ -139,8 +141,41 @@ async def agree_to_privacy(ctx: Context) -> None:
 @router.command("help")
 async def help_command(ctx: Context) -> None:
     """Explains what the bot does and how to use it, then repeats any pending question."""
-    ctx.reply(ctx.t("help.text"))
+    ctx.reply(await help_text(ctx))
     await continue_where_we_were(ctx)
+
+
+HELP_CONTACTS = 3  # a new citizen reads every commune's reception when there are this few
+HELP_PETITIONS = 10  # the latest petitions whose communes' receptions «Hướng dẫn» gives
+
+
+async def help_text(ctx: Context) -> str:
+    """How the bot works, and where the communes this person deals with receive citizens: those
+    of their petitions and the places they follow (every commune, in a small organisation)."""
+    org = ctx.env.org
+    citizen = await ctx.store.citizen(ctx.incoming.channel, ctx.incoming.chat_id)
+    units: list[str] = []
+    if citizen is not None:
+        by_prefix = {org.prefix_of(commune.code): commune.code for commune in org.communes()}
+        petitions = await ctx.store.petitions_of_citizen(citizen.id, HELP_PETITIONS)
+        units += [by_prefix.get(p.code.rsplit("-", 2)[0], "") for p in petitions]  # PD-2026-…
+        followed = await ctx.store.subscriptions(citizen.id)
+        units += [place for place in followed if place in org.units]
+    if not units and len(org.communes()) <= HELP_CONTACTS:
+        units = [commune.code for commune in org.communes()]
+    lines = dict.fromkeys(filter(None, (reception_line(ctx.t, org, unit) for unit in units)))
+    return "\n\n".join([ctx.t("help.text"), *lines])
+
+
+def reception_line(t: Translator, org: Organisation, unit_code: str) -> str | None:
+    """Where and when the unit (or the unit above it that receives citizens) can be reached, in
+    one line; None when the organisation file does not say."""
+    unit = org.reception_of(unit_code)
+    if unit is None:
+        return None
+    phone = t("contact.phone", phone=unit.phone) if unit.phone else ""
+    details = " · ".join(part for part in (unit.address, phone, unit.hours) if part)
+    return t("contact.reception", unit=unit.name, details=details)
 
 
 @router.command("menu")
@@ -199,7 +234,7 @@ async def menu_button(ctx: Context, data: Menu) -> None:
     if not await require_consent(ctx):
         return
     if data.screen == "help":
-        ctx.reply(ctx.t("help.text"))
+        ctx.reply(await help_text(ctx))
         await show_menu(ctx)
     elif data.screen == "file":
         from handlers.filing import begin_filing

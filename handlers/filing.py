@@ -216,7 +216,7 @@ async def keep_accused(ctx: Context, accused: str) -> None:
 
 def commune_options(ctx: Context) -> list[Option]:
     """The communes a petition can be about, in the organisation's order, named as places
-    («Xã Sơn Phú», not the committee «UBND xã Sơn Phú»)."""
+    («Xã Phú Đình», not the committee «UBND xã Phú Đình»)."""
     return [Option(unit.code, as_heading(unit.place)) for unit in ctx.env.org.communes()]
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from bot.buttons import (
     CancelBooking,
     Indicators,
+    Meet,
     Menu,
     ReceptionDays,
     ReceptionStaff,
@@ -532,11 +533,11 @@ async def show_my_bookings(ctx: Context) -> None:
         return
     t = ctx.t
     mine = await bookings_ahead(ctx.store, citizen.id, ctx.now)
+    back = [Button(t("menu.meet"), Meet("home").pack())]
+    home = [Button(t("menu.back_home"), Menu("home").pack())]
     if not mine:
-        ctx.reply(
-            t("reception_days.mine.empty"),
-            [Button(t("reception_days.mine.book"), ReceptionDays("list").pack())],
-        )
+        book = [Button(t("reception_days.mine.book"), ReceptionDays("list").pack())]
+        ctx.reply(t("reception_days.mine.empty"), book, back, home)
         return
     lines = [t("reception_days.mine.title", count=len(mine))]
     lines += [t("reception_days.mine.item", **booking_facts(t, booked)) for booked in mine]
@@ -553,7 +554,7 @@ async def show_my_bookings(ctx: Context) -> None:
         ]
         for booked in mine
     ]
-    ctx.reply("\n\n".join(lines), *rows)
+    ctx.reply("\n\n".join(lines), *rows, back, home)
 
 
 async def cancel_my_booking(ctx: Context, booking_id: int) -> None:

@@ -70,7 +70,7 @@ def province_org(province: int | str, villages_per_commune: int = 40, seed: int 
     found = find_province(province)
     communes = province_communes(found.code)
     fields = load_organisation(None).fields  # the bundled demo's: labels in locales/
-    out = [org_skeleton(found.code, fields), "# Generated: see tests/province.py.", ""]
+    out = [org_skeleton(found.code, fields, _reception), "# Generated: see tests/province.py.", ""]
     for commune in communes:
         out += _areas(commune, _village_names(found, commune, villages_per_commune, seed))
     out += _officers(found, communes, _People(random.Random(f"{seed}:people:{int(found.code)}")))
@@ -84,6 +84,14 @@ def write_province_org(
     target = Path(path)
     target.write_text(province_org(province, villages_per_commune, seed), encoding="utf-8")
     return target
+
+
+def _reception(commune: Commune) -> tuple[str, str, str]:
+    """A commune's reception: its committee's seat, a phone number made from its code, the
+    usual office hours."""
+    number = f"0{int(commune.code):09d}"
+    phone = f"{number[:4]} {number[4:7]} {number[7:]}"
+    return f"Trụ sở {commune.unit_name}", phone, "Thứ Hai đến Thứ Sáu, 7:30–11:30, 13:30–17:00"
 
 
 def _areas(commune: Commune, names: list[str]) -> list[str]:

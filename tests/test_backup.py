@@ -44,7 +44,7 @@ async def file_with_photo(person: SandboxPerson, n: int) -> None:
     lines = await person.say("/start")
     if "dữ liệu cá nhân" in texts(lines):  # the first time: the notice on personal data
         lines = await person.press("Tôi đã hiểu", lines)
-    for label in ("Gửi đơn", "Phản ánh", "Y tế", "Sơn Phú", "Na Mao"):
+    for label in ("Gửi đơn", "Phản ánh", "Y tế", "Phú Đình", "Na Mao"):
         lines = await person.press(label, lines)
     lines = await person.say(f"Trạm y tế xã đóng cửa giờ hành chính, lần {n}.")
     await person.upload(photo(n), f"anh-{n}.jpg", "image/jpeg")

@@ -158,14 +158,14 @@ async def test_location_key_and_typed_back_key_work(
     await user.next_reply()
     await user.press("Giao thông")
     await user.next_reply()
-    await user.press("Xã Sơn Phú")
+    await user.press("Xã Phú Đình")
     await user.next_reply()
     await user.press("📍 Gửi vị trí trên bản đồ")
     hint = await user.next_reply()
     assert hint.keyboard and hint.keyboard[0][0].request_location
     await user.tap("⬅️ Quay lại")
     assert "xã nào" in (await user.next_reply()).text, "the Back key returns to the commune"
-    await user.press("Xã Sơn Phú")
+    await user.press("Xã Phú Đình")
     await user.next_reply()
     await user.press("📍 Gửi vị trí trên bản đồ")
     await user.next_reply()
@@ -183,7 +183,9 @@ async def test_start_mid_filing_offers_to_resume_and_cancel_drops_the_draft(
     await user.send_voice(b"OggS fake voice", 4)
     assert "tệp đính kèm (tổng cộng 1)" in (await user.next_reply()).text
     await user.send_command("/help")
-    assert "Hướng dẫn" in (await user.next_reply()).text
+    helped = (await user.next_reply()).text
+    assert "Hướng dẫn" in helped
+    assert "Tiếp công dân — UBND xã Phú Đình" in helped and "☎ 0208 3827 456" in helped, "where"
     assert "kể lại sự việc" in (await user.next_reply()).text, "help repeats the pending question"
     await user.send_command("/start")
     assert "đang soạn dở" in (await user.next_reply()).text
@@ -199,9 +201,9 @@ async def test_back_from_anonymous_feedback_makes_it_a_protected_denunciation_ag
     app: Application, telegram: FakeTelegram
 ) -> None:
     clerk = telegram.user(2020, "Mai")
-    await bind_officer(app, clerk, "sp.tiepdan")
+    await bind_officer(app, clerk, "pd.tiepdan")
     head = telegram.user(2021, "Hải")
-    await bind_officer(app, head, "sp.chutich")
+    await bind_officer(app, head, "pd.chutich")
     user = telegram.user(2011)
     await consent(user)
     for label in (
@@ -209,7 +211,7 @@ async def test_back_from_anonymous_feedback_makes_it_a_protected_denunciation_ag
         "Tố cáo",
         "Đất đai",
         "Cán bộ, công chức của xã",
-        "Xã Sơn Phú",
+        "Xã Phú Đình",
         "Xóm Na Mao",
     ):
         await user.press(label)

@@ -89,8 +89,8 @@ EXAMPLES: dict[type[CallbackData], list[CallbackData]] = {
     DialogueStaff: [DialogueStaff(screen) for screen in DIALOGUE_STAFF_SCREENS],
     SessionCard: [SessionCard(BIG, action) for action in SESSION_CARD_ACTIONS],
     FollowCommunes: [FollowCommunes(), FollowCommunes(BIG)],
-    FollowVillages: [FollowVillages(PLACE.split("-")[0], BIG), FollowVillages("SP")],
-    Follow: [Follow(PLACE), Follow("SP-NM")],
+    FollowVillages: [FollowVillages(PLACE.split("-")[0], BIG), FollowVillages("PD")],
+    Follow: [Follow(PLACE), Follow("PD-NM")],
     ReceptionDays: [ReceptionDays(screen) for screen in RECEPTION_DAY_SCREENS],
     CancelBooking: [CancelBooking(BIG)],
     ReceptionStaff: [ReceptionStaff(screen) for screen in RECEPTION_STAFF_SCREENS],
@@ -120,10 +120,10 @@ FORGED = [
     "sc:1",
     "fc:x",
     "fc:1.2",
-    "fv:SP.x",
-    "fv:SP",
+    "fv:PD.x",
+    "fv:PD",
     "fw:",
-    "fw:SP.1",
+    "fw:PD.1",
     "rd:x.1",
     "rd:book",
     "bx:abc",
@@ -137,7 +137,7 @@ FORGED = [
     "rc:open",
     "ki:hide",
     "sb:home",
-    "sb:t.SP",
+    "sb:t.PD",
 ]
 
 
@@ -153,7 +153,7 @@ def test_every_declared_kind_packs_within_64_bytes_and_parses_back_to_itself() -
 
 
 def test_data_that_would_not_parse_back_is_refused_when_packed() -> None:
-    for data in (Menu("settings"), Language("fr"), Follow("SP.NM"), SessionAction(1, "fly")):
+    for data in (Menu("settings"), Language("fr"), Follow("PD.NM"), SessionAction(1, "fly")):
         with pytest.raises(ValueError, match="parse back"):
             data.pack()
 
@@ -176,10 +176,10 @@ async def test_forged_data_for_menus_dialogues_and_reception_days_is_refused_pol
 ) -> None:
     citizen = SandboxPerson(sandbox_app, http, "citizen-3")
     await consent(citizen)
-    await citizen.act({"kind": "callback", "data": Follow("SP").pack()})
+    await citizen.act({"kind": "callback", "data": Follow("PD").pack()})
     await announce(sandbox_app)
     await citizen.new_lines()
-    clerk = SandboxPerson(sandbox_app, http, "officer-sp.chutich")
+    clerk = SandboxPerson(sandbox_app, http, "officer-pd.chutich")
     for data in FORGED:
         for person in (citizen, clerk):
             lines = await person.act({"kind": "callback", "data": data})
@@ -195,7 +195,7 @@ async def test_the_officers_menu_makes_data_its_kinds_take(
 ) -> None:
     """`handlers/officer/menu.py` writes the data of «Tiếp công dân», «Đối thoại», «Lịch tiếp
     dân», «Chỉ tiêu» and «Trợ giúp» as text: each must still parse as its kind."""
-    chairman = SandboxPerson(sandbox_app, http, "officer-sp.chutich")
+    chairman = SandboxPerson(sandbox_app, http, "officer-pd.chutich")
     menu = await chairman.say("/menu")
     data = [button["data"] for row in menu[-1]["buttons"] for button in row]
     typed = [d for d in data if d.partition(":")[0] in KINDS]

@@ -56,9 +56,9 @@ async def events(app: Application, petition_id: int = 1) -> list[str]:
 
 
 async def file_feedback(person: SandboxPerson, field: str, story: str) -> list[dict]:
-    """A named feedback (phản ánh) about `field` in Sơn Phú."""
+    """A named feedback (phản ánh) about `field` in Phú Đình."""
     lines = await consent(person)
-    for label in ("Gửi đơn", "Phản ánh", field, "Sơn Phú", "Na Mao"):
+    for label in ("Gửi đơn", "Phản ánh", field, "Phú Đình", "Na Mao"):
         lines = await person.press(label, lines)
     lines = await person.say(story)
     lines = await person.press("Xong", lines)
@@ -138,7 +138,7 @@ async def test_a_denunciation_cannot_be_turned_into_another_kind(
     await file_denunciation(
         SandboxPerson(sandbox_app, http, "citizen-2"), "Hoàng Văn Tố", "0987654321", "Bản Trang"
     )
-    head = SandboxPerson(sandbox_app, http, "officer-sp.chutich")
+    head = SandboxPerson(sandbox_app, http, "officer-pd.chutich")
     lines = await head.press("Phân loại", await opened_by(head))
     lines = await head.press("Loại đơn", lines)
     refused = texts(await head.press("Khiếu nại", lines))
@@ -153,7 +153,7 @@ async def test_a_denouncer_is_not_shown_the_deadline_of_the_notice_they_are_read
     resolution date, not its own (issue 14)."""
     citizen = SandboxPerson(sandbox_app, http, "citizen-2")
     await file_denunciation(citizen, "Hoàng Văn Tố", "0987654321", "Bản Trang")
-    head = SandboxPerson(sandbox_app, http, "officer-sp.chutich")
+    head = SandboxPerson(sandbox_app, http, "officer-pd.chutich")
     await citizen.new_lines()
     await head.press("Xác nhận", await head.press("Thụ lý", await opened_by(head)))
     told = texts(await citizen.new_lines())
@@ -172,18 +172,18 @@ async def test_a_head_hands_a_petition_to_another_officer_of_the_unit(
     await file_feedback(
         citizen, "Đất đai", "Mương thoát nước xóm Na Mao bị lấp, nước tràn vào nhà."
     )
-    first = SandboxPerson(sandbox_app, http, "officer-sp.kinhte")
+    first = SandboxPerson(sandbox_app, http, "officer-pd.kinhte")
     assert "Đơn mới" in texts(await first.new_lines())
-    other = SandboxPerson(sandbox_app, http, "officer-sp.diachinh")
+    other = SandboxPerson(sandbox_app, http, "officer-pd.diachinh")
     assert "không có quyền" in texts(await opened_by(other)), "same unit, not assigned"
     offered = [b["text"] for line in await opened_by(first) for row in line["buttons"] for b in row]
     assert not [label for label in offered if "Giao cán bộ khác" in label], "only heads reassign"
 
-    head = SandboxPerson(sandbox_app, http, "officer-sp.truongkt")
+    head = SandboxPerson(sandbox_app, http, "officer-pd.truongkt")
     lines = await head.press("Giao cán bộ khác", await opened_by(head))
     done = texts(await head.press("Lường Văn Sơn", lines))
     assert "Lường Văn Sơn" in done
-    assert "được giao xử lý đơn SP-2026-000001" in texts(await other.new_lines())
+    assert "được giao xử lý đơn PD-2026-000001" in texts(await other.new_lines())
     assert "Lường Văn Sơn" in texts(await first.new_lines())
     assert "cán bộ khác" in texts(await citizen.new_lines())
     assert "Mương thoát nước" in texts(await opened_by(other))
@@ -215,7 +215,7 @@ async def test_a_dialogue_is_scheduled_reminded_the_day_before_and_its_minutes_s
     assert "Chưa đúng" in texts(await officer.say("01/03/2026 09:00")), "in the past"
     assert "Chưa đúng" in texts(await officer.say("thứ sáu tuần sau"))
     await officer.say("10/03/2026 14:00")
-    done = texts(await officer.say("Phòng tiếp công dân UBND xã Sơn Phú"))
+    done = texts(await officer.say("Phòng tiếp công dân UBND xã Phú Đình"))
     assert "14:00 10/03/2026" in done
     invitation = texts(await citizen.new_lines())
     assert "Giấy mời đối thoại" in invitation and "14:00 10/03/2026" in invitation
@@ -246,7 +246,7 @@ async def test_an_answer_waits_for_the_head_who_returns_it_then_approves_the_new
 ) -> None:
     citizen = SandboxPerson(sandbox_app, http, "citizen-1")
     await file_feedback(citizen, "Y tế", "Trạm y tế xã đóng cửa giờ hành chính nhiều ngày.")
-    officer = SandboxPerson(sandbox_app, http, "officer-sp.vhxh")
+    officer = SandboxPerson(sandbox_app, http, "officer-pd.vhxh")
     await officer.press("Xác nhận", await officer.press("Thụ lý", await opened_by(officer)))
     await citizen.new_lines()
 
@@ -256,7 +256,7 @@ async def test_an_answer_waits_for_the_head_who_returns_it_then_approves_the_new
     assert "trình lãnh đạo duyệt" in submitted
     assert not texts(await citizen.new_lines()), "nothing reaches the citizen before approval"
 
-    head = SandboxPerson(sandbox_app, http, "officer-sp.truongvhxh")
+    head = SandboxPerson(sandbox_app, http, "officer-pd.truongvhxh")
     request = await head.new_lines()
     assert "Trạm y tế đã bố trí trực" in texts(request)
     await head.press("Trả lại", request)
@@ -286,7 +286,7 @@ async def test_an_answer_waits_for_the_head_who_returns_it_then_approves_the_new
 # --- sign-off: a head signs a complaint decision or a denunciation conclusion (LEGAL §9) -------
 
 DECISION = "Quyết định số 15/QĐ-UBND ngày 05/03/2026: không công nhận nội dung khiếu nại."
-CHAIRMAN = "Chủ tịch UBND xã Sơn Phú Nguyễn Văn Hải"
+CHAIRMAN = "Chủ tịch UBND xã Phú Đình Nguyễn Văn Hải"
 
 
 async def approvals(app: Application, petition_id: int = 1) -> list[tuple[str, str]]:
@@ -308,20 +308,20 @@ async def test_the_reception_officers_complaint_decision_waits_for_the_chairman_
     citizen, officer, outcomes = await accepted_then(sandbox_app, http, "Trả lời")
     await officer.press("Sai toàn bộ", outcomes)
     submitted = texts(await officer.press("Gửi trả lời", await officer.say(DECISION)))
-    assert "Đã trình lãnh đạo duyệt trả lời đơn SP-2026-000001" in submitted
+    assert "Đã trình lãnh đạo duyệt trả lời đơn PD-2026-000001" in submitted
     assert f"Người duyệt: đồng chí {CHAIRMAN}." in submitted
     assert not texts(await citizen.new_lines()), "the citizen gets nothing before he signs"
-    for other in ("officer-sp.chanhvp", "officer-sp.phochutich"):
+    for other in ("officer-pd.chanhvp", "officer-pd.phochutich"):
         heard = texts(await SandboxPerson(sandbox_app, http, other).new_lines())
         assert "chờ đồng chí duyệt" not in heard, f"{other} is not the one who signs"
     assert (await petition_row(sandbox_app)).state == "accepted"
 
-    chairman = SandboxPerson(sandbox_app, http, "officer-sp.chutich")
+    chairman = SandboxPerson(sandbox_app, http, "officer-pd.chutich")
     request = await chairman.new_lines()
-    assert "Dự thảo trả lời đơn SP-2026-000001 của Lê Thị Mai" in texts(request)
+    assert "Dự thảo trả lời đơn PD-2026-000001 của Lê Thị Mai" in texts(request)
     assert DECISION in texts(request) and "nêu trong dự thảo: Sai toàn bộ" in texts(request)
     clock.now = datetime(2026, 3, 5, 17, 30, tzinfo=UTC)  # 00:30 on Fri 06/03/2026 in Hà Nội
-    assert "Đã gửi trả lời đơn SP-2026-000001" in texts(
+    assert "Đã gửi trả lời đơn PD-2026-000001" in texts(
         await chairman.press("Duyệt và gửi", request)
     )
 
@@ -334,16 +334,16 @@ async def test_the_reception_officers_complaint_decision_waits_for_the_chairman_
     assert "đã được duyệt" in texts(await officer.new_lines())
     assert (await petition_row(sandbox_app)).state == "answered"
     assert await approvals(sandbox_app) == [
-        ("answer_proposed", "officer:sp.tiepdan"),
-        ("answer", "officer:sp.chutich"),
-        ("answer_approved", "officer:sp.chutich"),
+        ("answer_proposed", "officer:pd.tiepdan"),
+        ("answer", "officer:pd.chutich"),
+        ("answer_approved", "officer:pd.chutich"),
     ]
 
 
 async def file_kien_nghi(person: SandboxPerson, story: str) -> None:
     """A named kiến nghị about administrative procedures: it goes to the commune's office."""
     lines = await consent(person)
-    for label in ("Gửi đơn", "Kiến nghị", "Thủ tục hành chính", "Sơn Phú", "Na Mao"):
+    for label in ("Gửi đơn", "Kiến nghị", "Thủ tục hành chính", "Phú Đình", "Na Mao"):
         lines = await person.press(label, lines)
     lines = await person.press("Xong", await person.say(story))
     await person.say("Đinh Văn Phúc")
@@ -358,7 +358,7 @@ async def test_the_same_officers_answer_to_a_kien_nghi_goes_straight_to_the_citi
 ) -> None:
     citizen = SandboxPerson(sandbox_app, http, "citizen-1")
     await file_kien_nghi(citizen, "Đề nghị bộ phận một cửa của xã làm việc cả sáng thứ Bảy.")
-    officer = SandboxPerson(sandbox_app, http, "officer-sp.tiepdan")
+    officer = SandboxPerson(sandbox_app, http, "officer-pd.tiepdan")
     await officer.press(
         "Xác nhận",
         await officer.press("Thụ lý", await officer.press("Mở đơn", await officer.new_lines())),
@@ -367,10 +367,10 @@ async def test_the_same_officers_answer_to_a_kien_nghi_goes_straight_to_the_citi
     await officer.press("Trả lời", await opened_by(officer))
     noted = await officer.say("Từ tháng 4/2026 bộ phận một cửa làm việc sáng thứ Bảy.")
     done = texts(await officer.press("Gửi trả lời", noted))
-    assert "Đã gửi trả lời đơn SP-2026-000001 cho công dân" in done
+    assert "Đã gửi trả lời đơn PD-2026-000001 cho công dân" in done
     answer = texts(await citizen.new_lines())
     assert "Từ tháng 4/2026" in answer and "Người duyệt" not in answer
-    chairman = SandboxPerson(sandbox_app, http, "officer-sp.chutich")
+    chairman = SandboxPerson(sandbox_app, http, "officer-pd.chutich")
     assert "chờ đồng chí duyệt" not in texts(await chairman.new_lines())
 
 
@@ -401,16 +401,16 @@ def unit_of(data: dict[str, Any], handle: str) -> dict[str, Any]:
 async def test_with_sign_off_relaxed_on_the_office_the_decision_goes_straight_out(
     tmp_path: Path, http: aiohttp.ClientSession, clock: FakeClock
 ) -> None:
-    relaxed = org_file(tmp_path, lambda data: unit_of(data, "sp.tiepdan").update(sign_off=[]))
+    relaxed = org_file(tmp_path, lambda data: unit_of(data, "pd.tiepdan").update(sign_off=[]))
     settings = make_settings(tmp_path, sandbox=True, org_file=relaxed)
     async with running_app(settings, clock) as app:
         citizen, officer, outcomes = await accepted_then(app, http, "Trả lời")
         await officer.press("Sai toàn bộ", outcomes)
         done = texts(await officer.press("Gửi trả lời", await officer.say(DECISION)))
-        assert "Đã gửi trả lời đơn SP-2026-000001 cho công dân" in done
+        assert "Đã gửi trả lời đơn PD-2026-000001 cho công dân" in done
         answer = texts(await citizen.new_lines())
         assert DECISION in answer and "Người duyệt" not in answer
-        chairman = SandboxPerson(app, http, "officer-sp.chutich")
+        chairman = SandboxPerson(app, http, "officer-pd.chutich")
         assert "chờ đồng chí duyệt" not in texts(await chairman.new_lines())
         assert [action for action, _ in await approvals(app)] == ["answer"]
 
@@ -428,8 +428,8 @@ async def test_with_sign_off_relaxed_on_the_office_the_decision_goes_straight_ou
 def test_the_organisation_file_sets_which_answers_a_head_signs(
     settings: dict[str, Any], kinds: set[str]
 ) -> None:
-    unit = {"code": "SP", "name": "UBND xã Sơn Phú", "kind": "commune", **settings}
-    assert parse_organisation({"units": [unit]}).units["SP"].sign_off == kinds
+    unit = {"code": "PD", "name": "UBND xã Phú Đình", "kind": "commune", **settings}
+    assert parse_organisation({"units": [unit]}).units["PD"].sign_off == kinds
 
 
 @pytest.mark.parametrize(
@@ -443,23 +443,23 @@ def test_the_organisation_file_sets_which_answers_a_head_signs(
 def test_a_sign_off_the_bot_cannot_read_is_refused_with_the_unit(
     settings: dict[str, Any], says: str
 ) -> None:
-    unit = {"code": "SP", "name": "UBND xã Sơn Phú", "kind": "commune", **settings}
-    with pytest.raises(OrganisationError, match=r"^SP: ") as refused:
+    unit = {"code": "PD", "name": "UBND xã Phú Đình", "kind": "commune", **settings}
+    with pytest.raises(OrganisationError, match=r"^PD: ") as refused:
         parse_organisation({"units": [unit]})
     assert says in str(refused.value)
 
 
 def test_the_demo_has_the_law_everywhere_and_one_office_sign_everything() -> None:
     demo = load_organisation(DEMO_ORG_FILE)
-    assert demo.units["SP-VP"].sign_off == {"khieu_nai", "to_cao"}
-    assert demo.units["SP-VHXH"].sign_off == {"khieu_nai", "to_cao", "kien_nghi", "phan_anh"}
+    assert demo.units["PD-VP"].sign_off == {"khieu_nai", "to_cao"}
+    assert demo.units["PD-VHXH"].sign_off == {"khieu_nai", "to_cao", "kien_nghi", "phan_anh"}
 
 
 VERIFIER = {
-    "handle": "sp.tuphap",
+    "handle": "pd.tuphap",
     "name": "Vi Thị Hằng",
     "title": "Công chức Tư pháp - Hộ tịch",
-    "unit": "SP",
+    "unit": "PD",
     "roles": ["handler"],
 }
 
@@ -474,7 +474,7 @@ async def test_a_denunciation_conclusion_drafted_by_the_verifier_waits_for_the_c
     async with running_app(settings, clock) as app:
         denouncer = SandboxPerson(app, http, "citizen-2")
         await file_denunciation(denouncer, "Hoàng Văn Tố", "0987654321", "Bản Trang")
-        chairman = SandboxPerson(app, http, "officer-sp.chutich")
+        chairman = SandboxPerson(app, http, "officer-pd.chutich")
         await chairman.press(
             "Xác nhận",
             await chairman.press(
@@ -485,7 +485,7 @@ async def test_a_denunciation_conclusion_drafted_by_the_verifier_waits_for_the_c
         await chairman.press("Vi Thị Hằng", assigned)
         await denouncer.new_lines()
 
-        verifier = SandboxPerson(app, http, "officer-sp.tuphap")
+        verifier = SandboxPerson(app, http, "officer-pd.tuphap")
         outcomes = await verifier.press("Trả lời", await opened_by(verifier))
         await verifier.press("Có đúng, có sai", outcomes)
         conclusion = "Kết luận số 03/KL-UBND: tố cáo đúng một phần; đã kiểm điểm cán bộ địa chính."
@@ -500,9 +500,9 @@ async def test_a_denunciation_conclusion_drafted_by_the_verifier_waits_for_the_c
         assert conclusion in answer and f"Người duyệt: {CHAIRMAN}, ngày 02/03/2026." in answer
         assert "đã được duyệt" in texts(await verifier.new_lines())
         assert await approvals(app) == [
-            ("answer_proposed", "officer:sp.tuphap"),
-            ("answer", "officer:sp.chutich"),
-            ("answer_approved", "officer:sp.chutich"),
+            ("answer_proposed", "officer:pd.tuphap"),
+            ("answer", "officer:pd.chutich"),
+            ("answer_approved", "officer:pd.chutich"),
         ]
 
 
@@ -513,7 +513,7 @@ async def test_not_resolved_reopens_a_feedback_and_the_heads_hear_why(
     await file_feedback(
         citizen, "Đất đai", "Mương thoát nước xóm Na Mao bị lấp, nước tràn vào nhà."
     )
-    officer = SandboxPerson(sandbox_app, http, "officer-sp.kinhte")
+    officer = SandboxPerson(sandbox_app, http, "officer-pd.kinhte")
     await officer.press("Xác nhận", await officer.press("Thụ lý", await opened_by(officer)))
     await officer.press("Trả lời", await opened_by(officer))
     noted = await officer.say("Xã đã nạo vét mương ngày 05/03.")
@@ -528,7 +528,7 @@ async def test_not_resolved_reopens_a_feedback_and_the_heads_hear_why(
     assert "Đã mở lại" in done and "30/03/2026" in done
     assert (await petition_row(sandbox_app)).state == "in_progress"
     assert "trước nhà số 12" in texts(await officer.new_lines())
-    for head in ("officer-sp.truongkt", "officer-sp.chutich"):
+    for head in ("officer-pd.truongkt", "officer-pd.chutich"):
         assert "trước nhà số 12" in texts(await SandboxPerson(sandbox_app, http, head).new_lines())
     again = texts(await citizen.press("Chưa được giải quyết", answer))
     assert "không thể mở lại" in again, "an old button cannot reopen a petition at work"
@@ -621,23 +621,23 @@ async def test_a_head_lets_one_officer_know_the_denouncer_and_each_view_is_logge
     await file_denunciation(
         SandboxPerson(sandbox_app, http, "citizen-2"), "Hoàng Văn Tố", "0987654321", "Bản Trang"
     )
-    deputy = SandboxPerson(sandbox_app, http, "officer-sp.phochutich")
+    deputy = SandboxPerson(sandbox_app, http, "officer-pd.phochutich")
     assert "Hoàng Văn Tố" not in texts(await opened_by(deputy)), "a head, but not designated"
 
-    head = SandboxPerson(sandbox_app, http, "officer-sp.chutich")
+    head = SandboxPerson(sandbox_app, http, "officer-pd.chutich")
     lines = await head.press("Cho phép biết người tố cáo", await opened_by(head))
     done = texts(await head.press("Hoàng Thị Lan", lines))
     assert "Đã cho phép" in done
     assert "được biết danh tính" in texts(await deputy.new_lines())
     assert "Hoàng Văn Tố" in texts(await opened_by(deputy))
 
-    clerk = SandboxPerson(sandbox_app, http, "officer-sp.tiepdan")
+    clerk = SandboxPerson(sandbox_app, http, "officer-pd.tiepdan")
     assert "không có quyền" in texts(await opened_by(clerk))
     async with sandbox_app.db.transaction() as session:
         audit = [(a.actor, a.action) for a in await session.scalars(select(m.AuditEntry))]
         grants = (await session.scalars(select(m.IdentityGrant))).all()
-    assert ("officer:sp.chutich", "petition.identity_granted") in audit
-    assert ("officer:sp.phochutich", "petition.identity_viewed") in audit
+    assert ("officer:pd.chutich", "petition.identity_granted") in audit
+    assert ("officer:pd.phochutich", "petition.identity_viewed") in audit
     assert len(grants) == 1
 
 
@@ -655,9 +655,9 @@ EVERY_OFFICER_BUTTON = [
     ("intruder", "refusal"),
     [
         ("citizen-2", "dành cho cán bộ"),  # a citizen forging officers' buttons
-        ("officer-tx.tiepdan", "không có quyền"),  # an officer of another commune
-        ("officer-sp.vhxh", "không có quyền"),  # another office of the same commune
-        ("officer-sp.diachinh", "không có quyền"),  # the same office, not assigned
+        ("officer-ts.tiepdan", "không có quyền"),  # an officer of another commune
+        ("officer-pd.vhxh", "không có quyền"),  # another office of the same commune
+        ("officer-pd.diachinh", "không có quyền"),  # the same office, not assigned
     ],
 )
 async def test_every_officer_action_is_refused_to_anyone_without_standing(
@@ -667,7 +667,7 @@ async def test_every_officer_action_is_refused_to_anyone_without_standing(
     await file_feedback(
         citizen, "Đất đai", "Mương thoát nước xóm Na Mao bị lấp, nước tràn vào nhà."
     )
-    officer = SandboxPerson(sandbox_app, http, "officer-sp.kinhte")
+    officer = SandboxPerson(sandbox_app, http, "officer-pd.kinhte")
     await officer.press("Xác nhận", await officer.press("Thụ lý", await opened_by(officer)))
     before = (await petition_row(sandbox_app)).state, await events(sandbox_app)
 
@@ -687,17 +687,17 @@ async def test_a_forged_choice_of_officer_is_refused_on_the_server(
     await file_feedback(
         citizen, "Đất đai", "Mương thoát nước xóm Na Mao bị lấp, nước tràn vào nhà."
     )
-    head = SandboxPerson(sandbox_app, http, "officer-sp.truongkt")
+    head = SandboxPerson(sandbox_app, http, "officer-pd.truongkt")
     choices = await head.press("Giao cán bộ khác", await opened_by(head))
     real = next(b["data"] for line in choices for row in line["buttons"] for b in row)
     step = real.partition(".")[0]
-    forged = texts(await head.act({"kind": "callback", "data": f"{step}.tx.tiepdan"}))
+    forged = texts(await head.act({"kind": "callback", "data": f"{step}.ts.tiepdan"}))
     assert "không có quyền" in forged
     async with sandbox_app.db.transaction() as session:
         assignee = await session.scalar(
             select(m.Officer.handle).join(m.Petition, m.Petition.assignee_id == m.Officer.id)
         )
-    assert assignee == "sp.kinhte"
+    assert assignee == "pd.kinhte"
 
 
 async def test_a_complaint_cannot_be_answered_without_its_outcome_nor_feedback_with_one(
@@ -706,7 +706,7 @@ async def test_a_complaint_cannot_be_answered_without_its_outcome_nor_feedback_w
     await accepted_then(sandbox_app, http, "Trả lời")
     async with sandbox_app.db.transaction() as session:
         store = SqlStore(session)
-        officer = await store.officer_by_handle("sp.tiepdan")
+        officer = await store.officer_by_handle("pd.tiepdan")
         assert officer is not None
         for outcome in (None, "upheld", "made-up"):
             with pytest.raises(NotAllowed):
@@ -732,7 +732,7 @@ async def test_only_a_complaints_card_names_its_instance(
     _, _, opened = await complaint_opened_by_assignee(sandbox_app, http)
     assert "Phân loại: giải quyết lần 1" in texts(opened)
     await file_feedback(SandboxPerson(sandbox_app, http, "citizen-2"), "Môi trường", FEEDBACK)
-    head = SandboxPerson(sandbox_app, http, "officer-sp.chutich")
+    head = SandboxPerson(sandbox_app, http, "officer-pd.chutich")
     card = texts(await head.act({"kind": "callback", "data": "op:2"}))
-    assert "Đơn SP-2026-000002" in card
+    assert "Đơn PD-2026-000002" in card
     assert "giải quyết lần" not in card and "Phân loại: —" in card

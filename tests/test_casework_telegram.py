@@ -37,11 +37,11 @@ async def test_a_complaint_from_filing_to_answer_with_its_document(
     app: Application, telegram: FakeTelegram, clock: FakeClock
 ) -> None:
     officer, office_head, chairman = await bound(
-        app, telegram, {"sp.tiepdan": 5001, "sp.chanhvp": 5002, "sp.chutich": 5003}
+        app, telegram, {"pd.tiepdan": 5001, "pd.chanhvp": 5002, "pd.chutich": 5003}
     )
     citizen = telegram.user(1001, "Phúc")
     await file_up_to_content(citizen)
-    assert "SP-2026-000001" in await finish_complaint(citizen)
+    assert "PD-2026-000001" in await finish_complaint(citizen)
 
     await officer.next_reply()
     await officer.press("📂 Mở đơn")
@@ -76,7 +76,7 @@ async def test_a_complaint_from_filing_to_answer_with_its_document(
     assert "Quá hạn" in (await next_about_petitions(office_head)).text
     await run_jobs_at(app, clock, datetime(2026, 4, 24, 1, 0, tzinfo=UTC))
     escalated = await next_about_petitions(chairman)
-    assert "SP-2026-000001" in escalated.text and "Đinh Văn Phúc" not in escalated.text
+    assert "PD-2026-000001" in escalated.text and "Đinh Văn Phúc" not in escalated.text
 
     await officer.press_data("op:1")
     await officer.next_reply()
@@ -100,7 +100,7 @@ async def test_a_complaint_from_filing_to_answer_with_its_document(
     answer = await citizen.next_reply()
     assert answer.document is not None and answer.document.file_name == "quyet-dinh-12.pdf"
     assert answer.text is not None and "Quyết định số 12/QĐ-UBND" in answer.text
-    assert "Người duyệt: Chủ tịch UBND xã Sơn Phú Nguyễn Văn Hải, ngày 24/04/2026." in answer.text
+    assert "Người duyệt: Chủ tịch UBND xã Phú Đình Nguyễn Văn Hải, ngày 24/04/2026." in answer.text
     assert "⚖️ Khiếu nại lần hai" in answer.button_texts
 
 
@@ -113,7 +113,7 @@ async def file_denunciation_over_telegram(citizen: SimUser) -> str:
     await citizen.next_reply()
     await citizen.press("Cán bộ, công chức của xã")
     await citizen.next_reply()
-    await citizen.press("Xã Sơn Phú")
+    await citizen.press("Xã Phú Đình")
     await citizen.next_reply()
     await citizen.press("Xóm Bản Trang")
     await citizen.next_reply()
@@ -134,10 +134,10 @@ async def test_a_denunciation_from_filing_to_conclusion_with_an_extension(
     app: Application, telegram: FakeTelegram, clock: FakeClock
 ) -> None:
     resolver, deputy, province = await bound(
-        app, telegram, {"sp.chutich": 5003, "sp.phochutich": 5004, "tn.chutich": 5005}
+        app, telegram, {"pd.chutich": 5003, "pd.phochutich": 5004, "tn.chutich": 5005}
     )
     citizen = telegram.user(1002, "Tố")
-    assert "SP-2026-000001" in await file_denunciation_over_telegram(citizen)
+    assert "PD-2026-000001" in await file_denunciation_over_telegram(citizen)
 
     notice = await resolver.next_reply()
     assert "Hoàng Văn Tố" not in (notice.text or "")
@@ -173,7 +173,7 @@ async def test_a_denunciation_from_filing_to_conclusion_with_an_extension(
     assert "Quá hạn" in (await resolver.next_reply()).text
     await run_jobs_at(app, clock, datetime(2026, 5, 12, 1, 0, tzinfo=UTC))
     escalated = await next_about_petitions(province)
-    assert "SP-2026-000001" in escalated.text and "Hoàng Văn Tố" not in escalated.text
+    assert "PD-2026-000001" in escalated.text and "Hoàng Văn Tố" not in escalated.text
 
     await resolver.press_data("op:1")
     await resolver.next_reply()

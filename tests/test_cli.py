@@ -36,8 +36,8 @@ def run_cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProce
 def test_officers_lists_stable_handles_units_and_roles(tmp_path: Path) -> None:
     result = run_cli(tmp_path, "officers")
     assert result.returncode == 0, result.stderr
-    line = next(line for line in result.stdout.splitlines() if line.startswith("sp.tiepdan"))
-    assert "SP-VP" in line and "reception" in line and "Lê Thị Mai" in line
+    line = next(line for line in result.stdout.splitlines() if line.startswith("pd.tiepdan"))
+    assert "PD-VP" in line and "reception" in line and "Lê Thị Mai" in line
 
 
 def test_deadline_prints_the_due_date_on_its_last_line(tmp_path: Path) -> None:
@@ -55,7 +55,7 @@ def test_deadline_prints_the_due_date_on_its_last_line(tmp_path: Path) -> None:
 async def test_invite_link_binds_the_officer_once(
     tmp_path: Path, telegram: FakeTelegram, clock: FakeClock
 ) -> None:
-    result = run_cli(tmp_path, "invite", "sp.kinhte", TELEGRAM_BOT_USERNAME="tiepdan_test_bot")
+    result = run_cli(tmp_path, "invite", "pd.kinhte", TELEGRAM_BOT_USERNAME="tiepdan_test_bot")
     assert result.returncode == 0, result.stderr
     link = re.search(r"https://t\.me/tiepdan_test_bot\?start=([\w-]+)", result.stdout)
     assert link, result.stdout
@@ -70,7 +70,7 @@ async def test_invite_link_binds_the_officer_once(
         officer = telegram.user(8001, "Đức")
         await officer.send_command("/start", args=link.group(1))
         bound = await officer.next_reply()
-        assert "Phạm Văn Đức" in bound.text and "(Phòng Kinh tế xã Sơn Phú)" in bound.text
+        assert "Phạm Văn Đức" in bound.text and "(Phòng Kinh tế xã Phú Đình)" in bound.text
         await officer.press("📋 Đơn được giao")
         assert "không có đơn" in (await officer.next_reply()).text
         intruder = telegram.user(8002)

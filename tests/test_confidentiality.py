@@ -29,7 +29,7 @@ async def test_no_message_but_the_resolvers_and_no_log_line_carries_the_denounce
     citizen = SandboxPerson(sandbox_app, http, "citizen-2")
     await file_denunciation(citizen, NAME, "0987 654 321", ADDRESS)
 
-    resolver = SandboxPerson(sandbox_app, http, "officer-sp.chutich")
+    resolver = SandboxPerson(sandbox_app, http, "officer-pd.chutich")
     opened = texts(await resolver.press("Mở đơn", await resolver.new_lines()))
     assert NAME in opened and PHONE in opened, "the resolver sees who denounced"
 
@@ -38,7 +38,7 @@ async def test_no_message_but_the_resolvers_and_no_log_line_carries_the_denounce
         await sandbox_app.scheduler.run_due()
         await sandbox_app.outbox.flush()
 
-    own_chats = {"officer-sp.chutich", "citizen-2"}
+    own_chats = {"officer-pd.chutich", "citizen-2"}
     async with sandbox_app.db.transaction() as session:
         others = [
             row.payload["text"]
@@ -51,4 +51,4 @@ async def test_no_message_but_the_resolvers_and_no_log_line_carries_the_denounce
     assert not [text for text in others if any(secret in text for secret in SECRETS)]
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert not [secret for secret in SECRETS if secret in logged]
-    assert ("officer:sp.chutich", "petition.identity_viewed") in audit
+    assert ("officer:pd.chutich", "petition.identity_viewed") in audit

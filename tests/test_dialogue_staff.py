@@ -24,7 +24,7 @@ from tests.test_filing_sandbox import consent
 TOPIC = "Giải phóng mặt bằng đường tránh xóm Na Mao"
 # Thursday 5 March 2026, 14:00 in Hà Nội: three days after the clock's start.
 STARTS = datetime(2026, 3, 5, 7, 0, tzinfo=UTC)
-HALL = "Hội trường UBND xã Sơn Phú"
+HALL = "Hội trường UBND xã Phú Đình"
 
 Result = TypeVar("Result")
 
@@ -56,10 +56,10 @@ async def resident(
 
 
 async def announced_session(app: Application, capacity: int = 100) -> int:
-    """A session the chairman of Sơn Phú announced for Na Mao, as the service stores it."""
+    """A session the chairman of Phú Đình announced for Na Mao, as the service stores it."""
 
     async def create(store: SqlStore) -> int:
-        chairman = await store.officer_by_handle("sp.chutich")
+        chairman = await store.officer_by_handle("pd.chutich")
         assert chairman is not None
         plan = SessionPlan(
             topic=TOPIC,
@@ -67,7 +67,7 @@ async def announced_session(app: Application, capacity: int = 100) -> int:
             starts_at=STARTS,
             place=HALL,
             link=None,
-            audience=("SP-NM",),
+            audience=("PD-NM",),
             capacity=capacity,
             registration_closes_at=STARTS - timedelta(hours=2),
             subscribers_may_ask=False,
@@ -116,9 +116,9 @@ def officer(app: Application, http: aiohttp.ClientSession, handle: str) -> Sandb
 async def test_a_session_created_in_chat_is_stored_and_announced_to_followers_only(
     sandbox_app: Application, http: aiohttp.ClientSession
 ) -> None:
-    follower, _ = await resident(sandbox_app, http, 1, "SP-NM")
-    elsewhere, _ = await resident(sandbox_app, http, 2, "TX")
-    clerk = officer(sandbox_app, http, "sp.tiepdan")
+    follower, _ = await resident(sandbox_app, http, 1, "PD-NM")
+    elsewhere, _ = await resident(sandbox_app, http, 2, "TS")
+    clerk = officer(sandbox_app, http, "pd.tiepdan")
 
     home = await clerk.press("Đối thoại", await clerk.say("/menu"))
     assert "Chưa có buổi đối thoại nào" in texts(home)
@@ -129,7 +129,7 @@ async def test_a_session_created_in_chat_is_stored_and_announced_to_followers_on
     lines = await clerk.press("Nguyễn Văn Hải", lines)
     await clerk.say("05/03/2026 14:00")
     lines = await clerk.say(HALL)
-    assert "Xóm Na Mao" in labels(lines) and "Xóm Đồng Chẽ" not in labels(lines), "Sơn Phú only"
+    assert "Xóm Na Mao" in labels(lines) and "Xóm Đồng Chẽ" not in labels(lines), "Phú Đình only"
     lines = await clerk.press("Xóm Na Mao", lines)
     assert "✅ Xóm Na Mao" in labels(lines)
     lines = await clerk.press("Xong", lines)
@@ -146,11 +146,11 @@ async def test_a_session_created_in_chat_is_stored_and_announced_to_followers_on
     assert "Thông báo đang được gửi" in done
     row = await dialogue_row(sandbox_app)
     assert (row.unit_code, row.topic, row.place, row.link, row.audience, row.capacity) == (
-        "SP",
+        "PD",
         TOPIC,
         HALL,
         None,
-        ["SP-NM"],
+        ["PD-NM"],
         100,
     )
     assert row.starts_at == STARTS and row.registration_closes_at == STARTS - timedelta(days=1)
@@ -161,13 +161,13 @@ async def test_a_session_created_in_chat_is_stored_and_announced_to_followers_on
     assert "Thông báo buổi đối thoại" in told and TOPIC in told and "14:00 05/03/2026" in told
     assert not await elsewhere.new_lines()
     listed = texts(await clerk.press("Đối thoại", await clerk.say("/menu")))
-    assert "Các buổi đối thoại của UBND xã Sơn Phú" in listed
+    assert "Các buổi đối thoại của UBND xã Phú Đình" in listed
 
 
 async def test_bad_answers_are_asked_again_politely_and_back_and_cancel_store_nothing(
     sandbox_app: Application, http: aiohttp.ClientSession
 ) -> None:
-    chairman = officer(sandbox_app, http, "sp.chutich")
+    chairman = officer(sandbox_app, http, "pd.chutich")
     lines = await chairman.press("Đối thoại", await chairman.say("/menu"))
     lines = await chairman.press("Tạo buổi đối thoại", lines)
     assert "cần từ 5 đến 300 ký tự" in texts(await chairman.say("Đất"))
@@ -200,7 +200,7 @@ async def test_bad_answers_are_asked_again_politely_and_back_and_cancel_store_no
 async def test_a_handler_without_reception_duties_may_not_organise(
     sandbox_app: Application, http: aiohttp.ClientSession
 ) -> None:
-    surveyor = officer(sandbox_app, http, "sp.diachinh")
+    surveyor = officer(sandbox_app, http, "pd.diachinh")
     menu = await surveyor.say("/menu")
     assert "Đối thoại" not in " ".join(labels(menu))
     assert "không có quyền" in texts(await press_data(surveyor, DialogueStaff("new").pack()))
@@ -212,14 +212,14 @@ async def test_a_handler_without_reception_duties_may_not_organise(
 async def test_a_citizen_or_another_commune_cannot_cancel_or_moderate(
     sandbox_app: Application, http: aiohttp.ClientSession
 ) -> None:
-    citizen, citizen_id = await resident(sandbox_app, http, 1, "SP-NM")
+    citizen, citizen_id = await resident(sandbox_app, http, 1, "PD-NM")
     dialogue_id = await announced_session(sandbox_app)
     await asked(sandbox_app, dialogue_id, citizen_id, "Bao giờ chi trả tiền bồi thường?")
     await citizen.new_lines()
 
     assert "dành cho cán bộ" in texts(await press_data(citizen, SessionCard(1, "cancel").pack()))
     assert "dành cho cán bộ" in texts(await press_data(citizen, "dq:1.rej"))
-    stranger = officer(sandbox_app, http, "tx.tiepdan")
+    stranger = officer(sandbox_app, http, "ts.tiepdan")
     for data in (
         SessionCard(1, "cancel").pack(),
         ModerateQuestion(1, "rej").pack(),
@@ -254,13 +254,13 @@ async def test_moving_a_session_tells_the_registered_and_the_waitlist(
 ) -> None:
     first, first_id = await resident(sandbox_app, http, 1)
     second, second_id = await resident(sandbox_app, http, 2)
-    follower, _ = await resident(sandbox_app, http, 3, "SP-NM")
+    follower, _ = await resident(sandbox_app, http, 3, "PD-NM")
     dialogue_id = await announced_session(sandbox_app, capacity=1)
     assert await registered(sandbox_app, dialogue_id, first_id) == "registered"
     assert await registered(sandbox_app, dialogue_id, second_id) == "waitlisted"
     await follower.new_lines()
 
-    clerk = officer(sandbox_app, http, "sp.tiepdan")
+    clerk = officer(sandbox_app, http, "pd.tiepdan")
     card = await press_data(clerk, SessionCard(dialogue_id, "open").pack())
     assert "Đã đăng ký: 1/1 chỗ · Danh sách chờ: 1 người" in texts(card)
     assert "Ghi kết quả" not in " ".join(labels(card)), "not before the session starts"
@@ -283,8 +283,8 @@ async def test_moving_a_session_tells_the_registered_and_the_waitlist(
 async def test_cancelling_tells_each_follower_and_registrant_once(
     sandbox_app: Application, http: aiohttp.ClientSession
 ) -> None:
-    both, both_id = await resident(sandbox_app, http, 1, "SP-NM", "SP")
-    follower, _ = await resident(sandbox_app, http, 2, "SP-NM")
+    both, both_id = await resident(sandbox_app, http, 1, "PD-NM", "PD")
+    follower, _ = await resident(sandbox_app, http, 2, "PD-NM")
     registrant, registrant_id = await resident(sandbox_app, http, 3)
     dialogue_id = await announced_session(sandbox_app)
     for citizen_id in (both_id, registrant_id):
@@ -292,7 +292,7 @@ async def test_cancelling_tells_each_follower_and_registrant_once(
     for person in (both, follower, registrant):
         await person.new_lines()
 
-    chairman = officer(sandbox_app, http, "sp.chutich")
+    chairman = officer(sandbox_app, http, "pd.chutich")
     lines = await chairman.press(
         "Hủy buổi đối thoại", await press_data(chairman, SessionCard(1, "open").pack())
     )
@@ -337,18 +337,18 @@ async def test_moderating_questions_tells_each_asker_and_the_answering_unit(
     sandbox_app: Application, http: aiohttp.ClientSession
 ) -> None:
     dialogue_id, (first, second, third) = await three_askers(sandbox_app, http)
-    clerk = officer(sandbox_app, http, "sp.tiepdan")
+    clerk = officer(sandbox_app, http, "pd.tiepdan")
     listed = await press_data(clerk, SessionCard(dialogue_id, "questions").pack())
     assert "3 câu" in texts(listed) and all(q in texts(listed) for q in QUESTIONS)
     assert "0912345678" not in texts(listed) and "Lục Văn Tâm" not in texts(listed)
 
     lines = await press_data(clerk, "dq:1.acc")
-    assert "Phòng Kinh tế xã Sơn Phú" in labels(lines) and "UBND xã Tú Xuyên" not in labels(lines)
+    assert "Phòng Kinh tế xã Phú Đình" in labels(lines) and "UBND xã Thần Sa" not in labels(lines)
     done = texts(await clerk.press("Phòng Kinh tế", lines))
     assert "Đã tiếp nhận câu hỏi #1" in done and "#1 · đã tiếp nhận" in done
     told = texts(await first.new_lines())
-    assert "đã được tiếp nhận" in told and "Phòng Kinh tế xã Sơn Phú" in told
-    head = officer(sandbox_app, http, "sp.truongkt")
+    assert "đã được tiếp nhận" in told and "Phòng Kinh tế xã Phú Đình" in told
+    head = officer(sandbox_app, http, "pd.truongkt")
     assert QUESTIONS[0] in texts(await head.new_lines())
 
     lines = await press_data(clerk, "dq:2.merge")
@@ -365,7 +365,7 @@ async def test_moderating_questions_tells_each_asker_and_the_answering_unit(
 
     questions = await question_rows(sandbox_app)
     assert [(q.status, q.unit_code, q.merged_into) for q in questions.values()] == [
-        ("accepted", "SP-KT", None),
+        ("accepted", "PD-KT", None),
         ("merged", None, 1),
         ("rejected", None, None),
     ]
@@ -376,7 +376,7 @@ async def test_a_question_once_accepted_loses_its_moderation_buttons(
     sandbox_app: Application, http: aiohttp.ClientSession
 ) -> None:
     dialogue_id, _askers = await three_askers(sandbox_app, http)
-    clerk = officer(sandbox_app, http, "sp.tiepdan")
+    clerk = officer(sandbox_app, http, "pd.tiepdan")
     listed = await press_data(clerk, SessionCard(dialogue_id, "questions").pack())
     first = next(line for line in listed if QUESTIONS[0] in line["text"])
     units = await clerk.press("Tiếp nhận", [first])
@@ -404,13 +404,13 @@ async def test_closing_keeps_the_minutes_and_files_what_was_left_open_as_petitio
     dialogue_id, (first, second, third) = await three_askers(sandbox_app, http)
 
     async def moderated(store: SqlStore) -> None:
-        chairman = await store.officer_by_handle("sp.chutich")
+        chairman = await store.officer_by_handle("pd.chutich")
         assert chairman is not None
-        await moderate(store, sandbox_app.env, chairman, 1, "accepted", unit="SP-KT")
+        await moderate(store, sandbox_app.env, chairman, 1, "accepted", unit="PD-KT")
         await moderate(store, sandbox_app.env, chairman, 2, "merged", into=1)
 
     await in_store(sandbox_app, moderated)
-    chairman = officer(sandbox_app, http, "sp.chutich")
+    chairman = officer(sandbox_app, http, "pd.chutich")
     too_early = texts(await press_data(chairman, SessionCard(dialogue_id, "close").pack()))
     assert "ghi kết quả sau giờ đó" in too_early
 
@@ -436,14 +436,14 @@ async def test_closing_keeps_the_minutes_and_files_what_was_left_open_as_petitio
     assert "Số người tham dự: 85" in review and "sẽ thành đơn kiến nghị): 1" in review
     assert "Sửa đường dây điện xóm Na Mao trước 30/4. — Phòng Văn hóa - Xã hội" in review
     done = texts(await chairman.press("Xác nhận", lines))
-    assert "Đã tạo 2 đơn kiến nghị" in done and "SP-2026-000001, SP-2026-000002" in done
+    assert "Đã tạo 2 đơn kiến nghị" in done and "PD-2026-000001, PD-2026-000002" in done
 
     async with sandbox_app.db.transaction() as session:
         petitions = list(await session.scalars(select(m.Petition).order_by(m.Petition.id)))
         deadlines = list(await session.scalars(select(m.Deadline)))
     assert [(p.kind, p.unit_code, p.dialogue_id) for p in petitions] == [
-        ("kien_nghi", "SP-VHXH", 1),
-        ("kien_nghi", "SP-KT", 1),
+        ("kien_nghi", "PD-VHXH", 1),
+        ("kien_nghi", "PD-KT", 1),
     ]
     assert {d.petition_id for d in deadlines} == {1, 2}
     answer_due = next(d for d in deadlines if d.petition_id == 2 and d.rule_id == "pakn.answer")
@@ -452,10 +452,10 @@ async def test_closing_keeps_the_minutes_and_files_what_was_left_open_as_petitio
 
     for person in (first, second):
         told = texts(await person.new_lines())
-        assert "SP-2026-000002" in told and "Phòng Kinh tế xã Sơn Phú" in told
+        assert "PD-2026-000002" in told and "Phòng Kinh tế xã Phú Đình" in told
         assert answer_due.due_date.strftime("%d/%m/%Y") in told
     assert not await third.new_lines(), "answered at the session: no petition"
-    for handle, code in (("sp.kinhte", "SP-2026-000002"), ("sp.vhxh", "SP-2026-000001")):
+    for handle, code in (("pd.kinhte", "PD-2026-000002"), ("pd.vhxh", "PD-2026-000001")):
         notice = texts(await officer(sandbox_app, http, handle).new_lines())
         assert "Đơn mới " + code in notice and "0912345678" not in notice
 
@@ -469,7 +469,7 @@ async def test_the_example_time_is_ahead_and_accepted_as_typed(
     sandbox_app: Application, http: aiohttp.ClientSession
 ) -> None:
     """The time question's example is a week ahead: typed as given, it is taken (issue 14)."""
-    chairman = officer(sandbox_app, http, "sp.chutich")
+    chairman = officer(sandbox_app, http, "pd.chutich")
     lines = await chairman.press("Đối thoại", await chairman.say("/menu"))
     lines = await chairman.press("Tạo buổi đối thoại", lines)
     asked = texts(await chairman.press("Hoàng Thị Lan", await chairman.say(TOPIC)))

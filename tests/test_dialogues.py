@@ -30,14 +30,14 @@ async def announce(
     app: Application,
     *,
     capacity: int = 50,
-    audience: tuple[str, ...] = ("SP",),
+    audience: tuple[str, ...] = ("PD",),
     subscribers_may_ask: bool = False,
-    topic: str = "Giải phóng mặt bằng đường liên xã Sơn Phú - Định Hóa",
+    topic: str = "Giải phóng mặt bằng đường liên xã Phú Đình - Định Hóa",
 ) -> int:
-    """The chairman of Sơn Phú announces a session (the staff conversation does the same)."""
+    """The chairman of Phú Đình announces a session (the staff conversation does the same)."""
     async with app.db.transaction() as session:
         store = SqlStore(session)
-        chairman = await store.officer_by_handle("sp.chutich")
+        chairman = await store.officer_by_handle("pd.chutich")
         assert chairman is not None
         dialogue_id = await create_session(
             store,
@@ -47,7 +47,7 @@ async def announce(
                 topic=topic,
                 leader_id=chairman.id,
                 starts_at=STARTS,
-                place="Hội trường UBND xã Sơn Phú",
+                place="Hội trường UBND xã Phú Đình",
                 link=None,
                 audience=audience,
                 capacity=capacity,
@@ -91,10 +91,10 @@ async def queued_texts(app: Application, chat: str) -> list[str]:
 async def test_a_session_is_announced_once_to_each_follower_in_their_language(
     sandbox_app: Application, http: aiohttp.ClientSession
 ) -> None:
-    both = await follower(sandbox_app, http, "citizen-1", "Cả xã Sơn Phú", "Chọn thôn", "Na Mao")
-    elsewhere = await follower(sandbox_app, http, "citizen-2", "Cả xã Tú Xuyên")
+    both = await follower(sandbox_app, http, "citizen-1", "Cả xã Phú Đình", "Chọn thôn", "Na Mao")
+    elsewhere = await follower(sandbox_app, http, "citizen-2", "Cả xã Thần Sa")
     english_village = await follower(
-        sandbox_app, http, "citizen-3", "Chọn thôn, xóm của xã Sơn Phú", "Bản Trang"
+        sandbox_app, http, "citizen-3", "Chọn thôn, xóm của xã Phú Đình", "Bản Trang"
     )
     async with sandbox_app.db.transaction() as session:
         await session.execute(
@@ -106,9 +106,9 @@ async def test_a_session_is_announced_once_to_each_follower_in_their_language(
     await announce(sandbox_app)
     heard = [texts(await p.new_lines()) for p in (both, elsewhere, english_village)]
     assert heard[0].count("Thông báo buổi đối thoại") == 1, "two places followed, one message"
-    assert "Giải phóng mặt bằng" in heard[0] and "Hội trường UBND xã Sơn Phú" in heard[0]
+    assert "Giải phóng mặt bằng" in heard[0] and "Hội trường UBND xã Phú Đình" in heard[0]
     assert "08:00 14/03/2026" in heard[0]
-    assert heard[1] == "", "Tú Xuyên's followers are not told of a Sơn Phú session"
+    assert heard[1] == "", "Thần Sa's followers are not told of a Phú Đình session"
     assert "Dialogue session" in heard[2], "a village's follower hears of its commune's session"
     assert "Thông báo" not in heard[2], "in the language they chose"
 
@@ -116,7 +116,9 @@ async def test_a_session_is_announced_once_to_each_follower_in_their_language(
 async def test_seats_fill_then_the_waitlist_and_a_cancellation_promotes_the_first_in_line(
     sandbox_app: Application, http: aiohttp.ClientSession
 ) -> None:
-    people = [await follower(sandbox_app, http, f"citizen-{n}", "Cả xã Sơn Phú") for n in (1, 2, 3)]
+    people = [
+        await follower(sandbox_app, http, f"citizen-{n}", "Cả xã Phú Đình") for n in (1, 2, 3)
+    ]
     dialogue_id = await announce(sandbox_app, capacity=2)
     replies = []
     for person in people:
@@ -147,7 +149,7 @@ async def test_seats_fill_then_the_waitlist_and_a_cancellation_promotes_the_firs
 async def test_the_calendar_file_parses_with_the_sessions_time_and_place(
     sandbox_app: Application, http: aiohttp.ClientSession
 ) -> None:
-    person = await follower(sandbox_app, http, "citizen-1", "Cả xã Sơn Phú")
+    person = await follower(sandbox_app, http, "citizen-1", "Cả xã Phú Đình")
     dialogue_id = await announce(sandbox_app)
     lines = await person.act({"kind": "callback", "data": SessionAction(dialogue_id, "ics").pack()})
     assert any(line.get("document") == f"doi-thoai-{dialogue_id}.ics" for line in lines)
@@ -162,14 +164,14 @@ async def test_the_calendar_file_parses_with_the_sessions_time_and_place(
     [event] = calendar.walk("VEVENT")
     assert event.decoded("dtstart") == STARTS
     assert "Giải phóng mặt bằng" in str(event.get("summary"))
-    assert str(event.get("location")) == "Hội trường UBND xã Sơn Phú"
+    assert str(event.get("location")) == "Hội trường UBND xã Phú Đình"
 
 
 async def test_questions_ahead_come_from_registrants_or_followers_when_allowed(
     sandbox_app: Application, http: aiohttp.ClientSession
 ) -> None:
-    registrant = await follower(sandbox_app, http, "citizen-1", "Cả xã Sơn Phú")
-    onlooker = await follower(sandbox_app, http, "citizen-2", "Cả xã Sơn Phú")
+    registrant = await follower(sandbox_app, http, "citizen-1", "Cả xã Phú Đình")
+    onlooker = await follower(sandbox_app, http, "citizen-2", "Cả xã Phú Đình")
     dialogue_id = await announce(sandbox_app)
     await registrant.press("Đăng ký tham dự", await registrant.new_lines())
     await onlooker.new_lines()
@@ -201,7 +203,7 @@ async def test_registrants_are_reminded_the_day_before_and_two_hours_before_acro
     settings = make_settings(tmp_path, sandbox=True)
     first = Application(settings, clock=clock)
     await first.start()
-    person = await follower(first, http, "citizen-1", "Cả xã Sơn Phú")
+    person = await follower(first, http, "citizen-1", "Cả xã Phú Đình")
     await announce(first)
     await person.press("Đăng ký tham dự", await person.new_lines())
     await first.stop()
@@ -229,14 +231,14 @@ async def test_registrants_are_reminded_the_day_before_and_two_hours_before_acro
 async def test_a_cancellation_reaches_followers_and_registrants_once_each(
     sandbox_app: Application, http: aiohttp.ClientSession
 ) -> None:
-    registrant = await follower(sandbox_app, http, "citizen-1", "Cả xã Sơn Phú")
-    quiet = await follower(sandbox_app, http, "citizen-2", "Cả xã Sơn Phú")
+    registrant = await follower(sandbox_app, http, "citizen-1", "Cả xã Phú Đình")
+    quiet = await follower(sandbox_app, http, "citizen-2", "Cả xã Phú Đình")
     dialogue_id = await announce(sandbox_app)
     await registrant.press("Đăng ký tham dự", await registrant.new_lines())
     await quiet.new_lines()
     async with sandbox_app.db.transaction() as session:
         store = SqlStore(session)
-        chairman = await store.officer_by_handle("sp.chutich")
+        chairman = await store.officer_by_handle("pd.chutich")
         assert chairman is not None
         await cancel_session(store, sandbox_app.env, chairman, dialogue_id, sandbox_app.clock())
     await run_jobs(sandbox_app)
@@ -255,7 +257,7 @@ async def test_after_a_first_petition_the_citizen_is_offered_news_of_their_commu
     receipt = await file_complaint(citizen)
     assert "nhận tin về các buổi lãnh đạo đối thoại" in texts(receipt)
     followed = texts(await citizen.press("Có, nhận tin", receipt))
-    assert "Đã nhận tin về xã Sơn Phú" in followed
+    assert "Đã nhận tin về xã Phú Đình" in followed
     async with sandbox_app.db.transaction() as session:
         places = (await session.scalars(select(m.Subscription.place))).all()
-    assert places == ["SP"]
+    assert places == ["PD"]

@@ -29,7 +29,7 @@ async def follows_son_phu(citizen: SimUser) -> None:
     await citizen.next_reply()
     await citizen.press("🔔 Nhận tin theo địa bàn")
     await citizen.next_reply()
-    await citizen.press("Cả xã Sơn Phú")
+    await citizen.press("Cả xã Phú Đình")
     assert "Đã nhận tin" in (await citizen.next_reply()).text
     await citizen.next_reply()
 
@@ -41,13 +41,13 @@ async def create_in_chat(clerk: SimUser) -> None:
     await clerk.next_reply()
     await clerk.send_text(TOPIC)
     await clerk.next_reply()
-    await clerk.press("Nguyễn Văn Hải · Chủ tịch UBND xã Sơn Phú")
+    await clerk.press("Nguyễn Văn Hải · Chủ tịch UBND xã Phú Đình")
     await clerk.next_reply()
     await clerk.send_text("05/03/2026 14:00")
     await clerk.next_reply()
     await clerk.send_text("Nhà văn hóa xóm Na Mao")
     audience = await clerk.next_reply()
-    await clerk.press(next(label for label in audience.button_texts if "Sơn Phú" in label))
+    await clerk.press(next(label for label in audience.button_texts if "Phú Đình" in label))
     await clerk.next_reply()
     await clerk.press("✔️ Xong")
     await clerk.next_reply()
@@ -65,7 +65,7 @@ async def create_in_chat(clerk: SimUser) -> None:
 async def test_a_session_from_announcement_to_follow_up_with_three_citizens(
     app: Application, telegram: FakeTelegram, clock: FakeClock
 ) -> None:
-    (clerk,) = await bound(app, telegram, {"sp.tiepdan": 5001})
+    (clerk,) = await bound(app, telegram, {"pd.tiepdan": 5001})
     citizens = [telegram.user(1000 + n, f"Dân {n}") for n in (1, 2, 3)]
     for citizen in citizens:
         await follows_son_phu(citizen)
@@ -122,10 +122,10 @@ async def test_a_session_from_announcement_to_follow_up_with_three_citizens(
     await clerk.press("⏭ Không còn cam kết nào")
     await clerk.next_reply()
     await clerk.press("✅ Xác nhận và gửi biên bản")
-    assert "SP-2026-000001" in (await clerk.next_reply()).text
+    assert "PD-2026-000001" in (await clerk.next_reply()).text
 
     author = await citizens[1].next_reply()
-    assert "SP-2026-000001" in author.text
+    assert "PD-2026-000001" in author.text
     await run_jobs_at(app, clock, clock.now)
     minutes = [(await c.next_reply()).text for c in citizens]
     assert all("khảo sát tuyến ống nước" in text and "64" in text for text in minutes)

@@ -40,8 +40,8 @@ from tests.test_telegram import bind_officer, finish_complaint, up_to_the_commun
 from tests.test_zalo import VI, choose, zalo_settings
 from tests.test_zalo_flows import officer_on_zalo
 
-CODE = "SP-2026-000001"
-PLACE = (21.79, 105.64)  # where the citizen stands, in Sơn Phú
+CODE = "PD-2026-000001"
+PLACE = (21.79, 105.64)  # where the citizen stands, in Phú Đình
 MAP_LINK = "https://www.google.com/maps?q=21.790000,105.640000"
 COORDINATES = "21.790000, 105.640000"
 PDF = b"%PDF-1.4 so do thua dat"
@@ -56,7 +56,7 @@ async def fetch(url: str) -> tuple[int, bytes, dict[str, str]]:
 async def complaint_with_location_on_telegram(citizen: SimUser) -> str:
     """A land complaint whose place is the citizen's shared location, with a photo."""
     await up_to_the_communes(citizen)
-    await citizen.press("Xã Sơn Phú")
+    await citizen.press("Xã Phú Đình")
     await citizen.next_reply()
     await citizen.send_location(*PLACE)
     assert "kể lại sự việc" in ((await citizen.next_reply()).text or "")
@@ -102,7 +102,7 @@ async def test_an_officer_on_telegram_gets_the_place_as_a_pin_beside_the_card(
     app: Application, telegram: FakeTelegram
 ) -> None:
     officer = telegram.user(5001, "Mai")
-    await bind_officer(app, officer, "sp.tiepdan")
+    await bind_officer(app, officer, "pd.tiepdan")
     assert CODE in await complaint_with_location_on_telegram(telegram.user(1001, "Phúc"))
     first_pin = await officer.next_reply()
     assert first_pin.location == {"latitude": PLACE[0], "longitude": PLACE[1]}
@@ -144,7 +144,7 @@ async def zalo_and_telegram(
 async def test_an_officer_on_zalo_gets_a_map_link_and_opens_the_citizens_photo(
     zalo_and_telegram: Application, zalo: FakeZalo, telegram: FakeTelegram
 ) -> None:
-    officer = await officer_on_zalo(zalo_and_telegram, zalo, "officer-mai", "sp.tiepdan")
+    officer = await officer_on_zalo(zalo_and_telegram, zalo, "officer-mai", "pd.tiepdan")
     await complaint_with_location_on_telegram(telegram.user(1001, "Phúc"))
     notice = await officer.next_reply()
     assert f"Đơn mới {CODE}" in notice.text
@@ -167,7 +167,7 @@ async def complaint_with_evidence_in_the_sandbox(citizen: SandboxPerson) -> list
     """A complaint whose place is a shared location, with a photo and a PDF."""
     lines = await citizen.say("/start")
     lines = await citizen.press("Tôi đã hiểu", lines)
-    for label in ("Gửi đơn", "Khiếu nại", "Đất đai", "Sơn Phú"):
+    for label in ("Gửi đơn", "Khiếu nại", "Đất đai", "Phú Đình"):
         lines = await citizen.press(label, lines)
     lines = await citizen.act({"kind": "location", "latitude": PLACE[0], "longitude": PLACE[1]})
     assert "kể lại sự việc" in texts(lines)
@@ -177,7 +177,7 @@ async def complaint_with_evidence_in_the_sandbox(citizen: SandboxPerson) -> list
     lines = await citizen.press("Xong", lines)
     await citizen.say("Nguyễn Thị Dung")
     await citizen.act({"kind": "contact", "phone": "+84912345678"})
-    lines = await citizen.say("Xóm Na Mao, xã Sơn Phú")
+    lines = await citizen.say("Xóm Na Mao, xã Phú Đình")
     return await citizen.press("Gửi đơn", lines)
 
 
@@ -188,7 +188,7 @@ async def test_a_sandbox_officer_sees_the_place_the_photo_and_downloads_the_pdf(
         SandboxPerson(sandbox_app, http, "citizen-1")
     )
     assert CODE in texts(receipt)
-    officer = SandboxPerson(sandbox_app, http, "officer-sp.tiepdan")
+    officer = SandboxPerson(sandbox_app, http, "officer-pd.tiepdan")
     card = await officer.press("Mở đơn", await officer.new_lines())
     assert card[-1]["map_link"] == MAP_LINK
     assert card[-1]["place"] == f"📍 Vị trí công dân gửi — đơn {CODE}"
@@ -238,7 +238,7 @@ async def located_petitions(tmp_path: Path) -> AsyncIterator[Database]:
     database = await prepare_database(make_settings(tmp_path), load_organisation(None))
     received = datetime(2026, 3, 10, 9, tzinfo=LOCAL_TZ)
     common: dict[str, Any] = {
-        "unit_code": "SP-VP",
+        "unit_code": "PD-VP",
         "field": "giao_thong",
         "state": "received",
         "channel": "telegram",
@@ -249,10 +249,10 @@ async def located_petitions(tmp_path: Path) -> AsyncIterator[Database]:
         session.add_all(
             [
                 m.Petition(
-                    code="SP-1", kind="phan_anh", latitude=21.79, longitude=105.64, **common
+                    code="PD-1", kind="phan_anh", latitude=21.79, longitude=105.64, **common
                 ),
                 m.Petition(
-                    code="SP-2", kind="to_cao", latitude=21.881234, longitude=105.6391, **common
+                    code="PD-2", kind="to_cao", latitude=21.881234, longitude=105.6391, **common
                 ),
             ]
         )
@@ -267,7 +267,7 @@ async def test_the_export_carries_the_coordinates_but_never_a_denouncers(
     located_petitions: Database, tmp_path: Path, suffix: str
 ) -> None:
     out = tmp_path / f"march{suffix}"
-    request = ExportRequest(date(2026, 3, 1), date(2026, 3, 31), "SP", out)
+    request = ExportRequest(date(2026, 3, 1), date(2026, 3, 31), "PD", out)
     now = datetime(2026, 4, 2, 3, tzinfo=UTC)
     org = load_organisation(None)
     assert await export_and_audit(located_petitions, org, request, "cli:tester", now) == 2
@@ -275,7 +275,7 @@ async def test_the_export_carries_the_coordinates_but_never_a_denouncers(
     header = rows[0]
     assert header.index("Kinh độ") == header.index("Vĩ độ") + 1
     by_code = {row[0]: dict(zip(header, row, strict=True)) for row in rows[1:]}
-    feedback, denunciation = by_code["SP-1"], by_code["SP-2"]
+    feedback, denunciation = by_code["PD-1"], by_code["PD-2"]
     expected = ("21.79", "105.64") if suffix == ".csv" else (21.79, 105.64)
     assert (feedback["Vĩ độ"], feedback["Kinh độ"]) == expected
     assert denunciation["Vĩ độ"] in ("", None) and denunciation["Kinh độ"] in ("", None)

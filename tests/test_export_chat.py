@@ -38,14 +38,14 @@ from tests.test_report_chat import REPORTS_HOME, button, sent_files
 from tests.test_zalo import number_of, zalo_settings
 from tests.test_zalo_flows import officer_on_zalo, said
 
-INSPECTOR, CHAIRMAN = "officer-tt.thanhtravien", "officer-sp.chutich"
+INSPECTOR, CHAIRMAN = "officer-tt.thanhtravien", "officer-pd.chutich"
 # The quarter of the test clock (02/03/2026) on the circular's cut-off, under the province: the
-# petitions of Sơn Phú received 28/02 to 14/03 (Tú Xuyên's came on the 15th: the next quarter).
-PROVINCE_QUARTER = ("SP-FEB", "SP-1", "SP-2", "SP-4", "SP-5", "SP-6")
+# petitions of Phú Đình received 28/02 to 14/03 (Thần Sa's came on the 15th: the next quarter).
+PROVINCE_QUARTER = ("PD-FEB", "PD-1", "PD-2", "PD-4", "PD-5", "PD-6")
 
 
 async def with_petitions(app: Application) -> None:
-    """The petitions of tests/test_exports.py: March in Sơn Phú, and some outside it."""
+    """The petitions of tests/test_exports.py: March in Phú Đình, and some outside it."""
     async with app.db.transaction() as session:
         rows = fixture_petitions()
         session.add_all(rows)
@@ -115,10 +115,10 @@ async def test_an_inspector_gets_this_quarter_of_the_province_as_xlsx(
     assert sheet is not None
     rows = by_code([[cell.value for cell in row] for row in sheet.iter_rows()])
     assert list(rows) == list(PROVINCE_QUARTER), "the quarter's petitions, in order of receipt"
-    assert rows["SP-1"]["Số điện thoại"] == "091****678"
-    assert rows["SP-1"]["Nội dung"] == "'" + INJECTION
-    assert "bí mật" in rows["SP-2"]["Người gửi đơn"]
-    assert rows["SP-2"]["Số điện thoại"] is None and rows["SP-2"]["Địa chỉ"] is None
+    assert rows["PD-1"]["Số điện thoại"] == "091****678"
+    assert rows["PD-1"]["Nội dung"] == "'" + INJECTION
+    assert "bí mật" in rows["PD-2"]["Người gửi đơn"]
+    assert rows["PD-2"]["Số điện thoại"] is None and rows["PD-2"]["Địa chỉ"] is None
     contents = xlsx_text(data)
     assert "<f>" not in contents
     assert not [trace for trace in (*DENOUNCER_TRACES, COMPLAINANT_PHONE) if trace in contents]
@@ -141,17 +141,17 @@ async def test_a_head_types_the_days_and_gets_the_communes_csv(
     assert "Chưa đọc được" in texts(await chairman.say("31/03/2026 - 01/03/2026"))
     assert "Chưa đọc được" in texts(await chairman.say("tháng 3"))
     units = await chairman.say("1/3/2026 đến 31/3/2026")
-    formats = await chairman.press("UBND xã Sơn Phú", units)
+    formats = await chairman.press("UBND xã Phú Đình", units)
     assert "từ 01/03/2026 đến 31/03/2026, tệp CSV" in texts(await chairman.press("CSV", formats))
 
     assert "6 đơn" in await delivered(sandbox_app, chairman)
     [(name, data)] = await sent_files(sandbox_app, CHAIRMAN)
-    assert name == "danh-sach-don-SP-20260301-20260331.csv"
+    assert name == "danh-sach-don-PD-20260301-20260331.csv"
     rows = csv_rows(data)
     assert [row[0] for row in rows[1:]] == list(IN_SCOPE), "typed days, both ends included"
     exported = by_code(rows)
-    assert exported["SP-1"]["Số điện thoại"] == "091****678"
-    assert exported["SP-2"]["Số điện thoại"] == exported["SP-2"]["Địa chỉ"] == ""
+    assert exported["PD-1"]["Số điện thoại"] == "091****678"
+    assert exported["PD-2"]["Số điện thoại"] == exported["PD-2"]["Địa chỉ"] == ""
     assert not [trace for trace in (*DENOUNCER_TRACES, COMPLAINANT_PHONE) if trace.encode() in data]
     for row in rows[1:]:
         assert not [cell for cell in row if cell.startswith(FORMULA_TRIGGERS)], row
@@ -199,7 +199,7 @@ async def test_citizens_and_officers_without_the_role_are_refused(
 ) -> None:
     citizen = SandboxPerson(sandbox_app, http, "citizen-1")
     assert "dành cho lãnh đạo và thanh tra viên" in texts(await citizen.say("/export"))
-    clerk = SandboxPerson(sandbox_app, http, "officer-sp.tiepdan")
+    clerk = SandboxPerson(sandbox_app, http, "officer-pd.tiepdan")
     await clerk.new_lines()
     assert "dành cho lãnh đạo và thanh tra viên" in texts(await clerk.say("/export"))
     assert "dành cho lãnh đạo" in texts(await clerk.act(dict(REPORTS_HOME)))

@@ -37,13 +37,13 @@ async def test_an_export_reads_the_period_and_units_in_order_with_identities_wit
             longitude=105.8,
             received_at=START + DAY / 2,
         ),
-        new_petition("ELSEWHERE", unit="TX", area="TX-DC", received_at=START),
+        new_petition("ELSEWHERE", unit="TS", area="TS-DC", received_at=START),
         new_petition("TOO-LATE", received_at=START + 2 * DAY),
     ]
     for petition in petitions:
         await store.add_petition(petition)
 
-    chunks = store.export_chunks(["SP", "SP-VP"], START, START + 2 * DAY)
+    chunks = store.export_chunks(["PD", "PD-VP"], START, START + 2 * DAY)
     records = [record async for chunk in chunks for record in chunk]
 
     assert [record.code for record in records] == ["FIRST", "DENOUNCED", "LATER"]
@@ -55,6 +55,6 @@ async def test_an_export_reads_the_period_and_units_in_order_with_identities_wit
 
 
 async def test_an_export_is_audited_with_who_took_it(backend: Backend) -> None:  # noqa: F811
-    detail = {"units": ["SP"], "from": "2026-03-01", "to": "2026-03-31", "rows": 2}
-    await backend.store.audit_export("officer:tt.thanhtravien", "SP", detail, START)
-    assert await backend.audited() == [("officer:tt.thanhtravien", EXPORT_ACTION, "SP")]
+    detail = {"units": ["PD"], "from": "2026-03-01", "to": "2026-03-31", "rows": 2}
+    await backend.store.audit_export("officer:tt.thanhtravien", "PD", detail, START)
+    assert await backend.audited() == [("officer:tt.thanhtravien", EXPORT_ACTION, "PD")]

@@ -30,7 +30,7 @@ from tests.conftest import make_settings
 from tests.test_cli import run_cli
 
 NOW = datetime(2026, 4, 2, 3, 0, tzinfo=UTC)
-MARCH = ExportRequest(date(2026, 3, 1), date(2026, 3, 31), "SP", Path("unused.csv"))
+MARCH = ExportRequest(date(2026, 3, 1), date(2026, 3, 31), "PD", Path("unused.csv"))
 
 DENOUNCER = ("Hoàng Văn Tố", "0987654321", "Xóm Bản Trang, nhà số 17")
 DENUNCIATION_STORY = "tiền bồi thường bị giữ lại"
@@ -45,9 +45,9 @@ DENOUNCER_TRACES = (
 COMPLAINANT_PHONE, CCCD = "0912345678", "001099012345"
 INJECTION = '=HYPERLINK("http://evil","x")'
 
-# code → what is expected of it: exported (in March, under SP) or not.
-IN_SCOPE = ("SP-1", "SP-2", "SP-4", "SP-5", "SP-6", "SP-3")  # in order of receipt
-OUT_OF_SCOPE = ("TX-1", "SP-FEB", "SP-APR")
+# code → what is expected of it: exported (in March, under PD) or not.
+IN_SCOPE = ("PD-1", "PD-2", "PD-4", "PD-5", "PD-6", "PD-3")  # in order of receipt
+OUT_OF_SCOPE = ("TS-1", "PD-FEB", "PD-APR")
 
 
 def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -70,11 +70,11 @@ def petition(code: str, unit: str, received: datetime, **values: Any) -> m.Petit
 
 
 def fixture_petitions() -> list[m.Petition]:
-    """March under SP (its boundary days included), and three that must stay out."""
+    """March under PD (its boundary days included), and three that must stay out."""
     return [
         petition(
-            "SP-1",
-            "SP-VP",
+            "PD-1",
+            "PD-VP",
             local(2026, 3, 1),  # the first moment of the period
             kind="khieu_nai",
             field="dat_dai",
@@ -87,8 +87,8 @@ def fixture_petitions() -> list[m.Petition]:
             outcome="correct",
         ),
         petition(
-            "SP-2",
-            "SP",
+            "PD-2",
+            "PD",
             local(2026, 3, 10, 8),
             kind="to_cao",
             field="can_bo",
@@ -98,8 +98,8 @@ def fixture_petitions() -> list[m.Petition]:
             content=f"+ {DENUNCIATION_STORY}",
         ),
         petition(
-            "SP-3",
-            "SP-KT",
+            "PD-3",
+            "PD-KT",
             local(2026, 3, 31, 23, 59),  # the last minute of the period
             kind="phan_anh",
             anonymous=True,
@@ -107,47 +107,47 @@ def fixture_petitions() -> list[m.Petition]:
             filer_phone=None,
             content="-5 độ, đường trơn, gọi 0987 111 222",
         ),
-        petition("SP-4", "SP-VHXH", local(2026, 3, 12), area_code="SP-NM", content="@admin"),
-        petition("SP-5", "SP-VP", local(2026, 3, 13), content="\tnhư bảng tính", group_size=7),
-        petition("SP-6", "SP-VP", local(2026, 3, 14), content="\rxuống dòng", channel="reception"),
-        petition("TX-1", "TX-VP", local(2026, 3, 15)),
-        petition("SP-FEB", "SP-VP", local(2026, 2, 28, 23, 59)),
-        petition("SP-APR", "SP-VP", local(2026, 4, 1)),
+        petition("PD-4", "PD-VHXH", local(2026, 3, 12), area_code="PD-NM", content="@admin"),
+        petition("PD-5", "PD-VP", local(2026, 3, 13), content="\tnhư bảng tính", group_size=7),
+        petition("PD-6", "PD-VP", local(2026, 3, 14), content="\rxuống dòng", channel="reception"),
+        petition("TS-1", "TS-VP", local(2026, 3, 15)),
+        petition("PD-FEB", "PD-VP", local(2026, 2, 28, 23, 59)),
+        petition("PD-APR", "PD-VP", local(2026, 4, 1)),
     ]
 
 
 async def add_history(session: Any, by_code: dict[str, int]) -> None:
-    """SP-1 answered within its deadline; SP-4's answer deadline passed unanswered."""
+    """PD-1 answered within its deadline; PD-4's answer deadline passed unanswered."""
     session.add_all(
         [
             m.Deadline(
-                petition_id=by_code["SP-1"],
+                petition_id=by_code["PD-1"],
                 rule_id="kn1.accept",
                 start_date=date(2026, 3, 1),
                 due_date=date(2026, 3, 11),
                 status="met",
             ),
             m.Deadline(
-                petition_id=by_code["SP-1"],
+                petition_id=by_code["PD-1"],
                 rule_id="kn1.resolve",
                 start_date=date(2026, 3, 5),
                 due_date=date(2026, 4, 6),
                 status="met",
             ),
             m.PetitionEvent(
-                petition_id=by_code["SP-1"],
+                petition_id=by_code["PD-1"],
                 at=local(2026, 3, 5, 9),
-                actor="officer:sp.tiepdan",
+                actor="officer:pd.tiepdan",
                 action="accept",
             ),
             m.PetitionEvent(
-                petition_id=by_code["SP-1"],
+                petition_id=by_code["PD-1"],
                 at=local(2026, 3, 20, 15),
-                actor="officer:sp.tiepdan",
+                actor="officer:pd.tiepdan",
                 action="answer",
             ),
             m.Deadline(
-                petition_id=by_code["SP-4"],
+                petition_id=by_code["PD-4"],
                 rule_id="pakn.answer",
                 start_date=date(2026, 3, 12),
                 due_date=date(2026, 4, 1),
@@ -231,9 +231,9 @@ async def test_csv_has_the_period_and_scope_masked_and_safe(
     rows = csv_rows(out)
     assert rows[0][:3] == ["Mã đơn", "Loại đơn", "Lĩnh vực"]
     exported = by_code(rows)
-    assert sorted(exported) == sorted(IN_SCOPE), "boundary days in, other months and TX out"
+    assert sorted(exported) == sorted(IN_SCOPE), "boundary days in, other months and TS out"
 
-    complaint = exported["SP-1"]
+    complaint = exported["PD-1"]
     assert complaint["Nội dung"] == "'" + INJECTION
     assert complaint["Số điện thoại"] == "091****678"
     assert complaint["Địa chỉ"] == "Thôn 3, CCCD 001******345"
@@ -242,13 +242,13 @@ async def test_csv_has_the_period_and_scope_masked_and_safe(
     assert complaint["Ngày trả lời"] == "20/03/2026"
     assert complaint["Kết quả giải quyết"] == "Đúng toàn bộ"
     assert (complaint["Hạn giải quyết"], complaint["Tình trạng hạn"]) == ("06/04/2026", "Đúng hạn")
-    assert exported["SP-4"]["Tình trạng hạn"] == "Quá hạn"
-    assert exported["SP-4"]["Thôn, xóm"] == "Xóm Na Mao"
-    assert exported["SP-3"]["Người gửi đơn"] == "Ẩn danh"
-    assert exported["SP-3"]["Nội dung"] == "'-5 độ, đường trơn, gọi 098****222"
-    assert "bí mật" in exported["SP-2"]["Người gửi đơn"]
-    assert exported["SP-2"]["Số điện thoại"] == exported["SP-2"]["Địa chỉ"] == ""
-    assert exported["SP-5"]["Số người"] == "7"
+    assert exported["PD-4"]["Tình trạng hạn"] == "Quá hạn"
+    assert exported["PD-4"]["Thôn, xóm"] == "Xóm Na Mao"
+    assert exported["PD-3"]["Người gửi đơn"] == "Ẩn danh"
+    assert exported["PD-3"]["Nội dung"] == "'-5 độ, đường trơn, gọi 098****222"
+    assert "bí mật" in exported["PD-2"]["Người gửi đơn"]
+    assert exported["PD-2"]["Số điện thoại"] == exported["PD-2"]["Địa chỉ"] == ""
+    assert exported["PD-5"]["Số người"] == "7"
 
     raw = out.read_bytes()
     traces = (*DENOUNCER_TRACES, COMPLAINANT_PHONE, CCCD)
@@ -269,12 +269,12 @@ async def test_xlsx_has_the_same_rows_typed_and_no_formula(
     exported = by_code([[cell.value for cell in row] for row in cells])
     assert sorted(exported) == sorted(IN_SCOPE)
 
-    complaint = exported["SP-1"]
+    complaint = exported["PD-1"]
     assert complaint["Nội dung"] == "'" + INJECTION
     assert complaint["Thời điểm tiếp nhận"] == datetime(2026, 3, 1, 0, 0)  # noqa: DTZ001 (local)
     assert complaint["Hạn giải quyết"] == datetime(2026, 4, 6)  # noqa: DTZ001
-    assert exported["SP-5"]["Số người"] == 7
-    assert exported["SP-3"]["Người gửi đơn"] == "Ẩn danh"
+    assert exported["PD-5"]["Số người"] == 7
+    assert exported["PD-3"]["Người gửi đơn"] == "Ẩn danh"
     for row in exported.values():
         texts = [value for value in row.values() if isinstance(value, str)]
         assert not [text for text in texts if text.startswith(FORMULA_TRIGGERS)], row
@@ -286,9 +286,9 @@ async def test_xlsx_has_the_same_rows_typed_and_no_formula(
 
 async def test_the_denouncers_identity_never_leaves_the_database(db: Database) -> None:
     march = MARCH.bounds()
-    records = [r async for chunk in petition_chunks(db, ["SP"], *march) for r in chunk]
+    records = [r async for chunk in petition_chunks(db, ["PD"], *march) for r in chunk]
     assert [(r.code, r.filer_name, r.filer_phone, r.filer_address) for r in records] == [
-        ("SP-2", None, None, None)
+        ("PD-2", None, None, None)
     ]
     assert records[0].content == "", "a denouncer may name themselves in the story"
 
@@ -299,7 +299,7 @@ async def test_rows_come_in_bounded_chunks_in_order_of_receipt(
     chunks = [
         [record.code for record in chunk]
         async for chunk in petition_chunks(
-            db, ["SP", "SP-VP", "SP-KT", "SP-VHXH"], *MARCH.bounds(), 4
+            db, ["PD", "PD-VP", "PD-KT", "PD-VHXH"], *MARCH.bounds(), 4
         )
     ]
     assert [len(chunk) for chunk in chunks] == [4, 2]
@@ -309,13 +309,13 @@ async def test_rows_come_in_bounded_chunks_in_order_of_receipt(
 async def test_an_export_under_way_neither_blocks_writers_nor_sees_their_rows(
     db: Database,
 ) -> None:
-    chunks = petition_chunks(db, ["SP-VP"], *MARCH.bounds(), 1)
+    chunks = petition_chunks(db, ["PD-VP"], *MARCH.bounds(), 1)
     async with contextlib.aclosing(chunks):
         first = await anext(chunks)
         async with asyncio.timeout(2), db.transaction() as session:
-            session.add(petition("SP-LATE", "SP-VP", local(2026, 3, 20)))
+            session.add(petition("PD-LATE", "PD-VP", local(2026, 3, 20)))
         rest = [record.code async for chunk in chunks for record in chunk]
-    assert [record.code for record in first] + rest == ["SP-1", "SP-5", "SP-6"]
+    assert [record.code for record in first] + rest == ["PD-1", "PD-5", "PD-6"]
 
 
 async def test_each_export_is_audited_with_scope_period_and_count(
@@ -327,10 +327,10 @@ async def test_each_export_is_audited_with_scope_period_and_count(
             select(m.AuditEntry).where(m.AuditEntry.action == EXPORT_ACTION)
         )
     assert entry is not None
-    assert (entry.actor, entry.subject) == ("cli:tester", "SP")
+    assert (entry.actor, entry.subject) == ("cli:tester", "PD")
     assert entry.detail["rows"] == len(IN_SCOPE)
     assert (entry.detail["from"], entry.detail["to"]) == ("2026-03-01", "2026-03-31")
-    assert set(entry.detail["units"]) == {"SP", "SP-VP", "SP-KT", "SP-VHXH"}
+    assert set(entry.detail["units"]) == {"PD", "PD-VP", "PD-KT", "PD-VHXH"}
 
 
 async def test_the_command_writes_the_file_and_says_how_many_rows(
@@ -338,10 +338,10 @@ async def test_the_command_writes_the_file_and_says_how_many_rows(
 ) -> None:
     out = tmp_path / "petitions.xlsx"
     period = ("--from", "2026-03-01", "--to", "2026-03-31")
-    result = run_cli(tmp_path, "export", *period, "--unit", "SP-VP", "--out", str(out))
+    result = run_cli(tmp_path, "export", *period, "--unit", "PD-VP", "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"3 petitions written to {out}"
     assert out.exists() and not list(tmp_path.glob("*.part.*"))
-    for wrong in (("--unit", "XX", "--out", str(out)), ("--unit", "SP", "--out", "a.pdf")):
+    for wrong in (("--unit", "XX", "--out", str(out)), ("--unit", "PD", "--out", "a.pdf")):
         refused = run_cli(tmp_path, "export", *period, *wrong)
         assert refused.returncode == 2 and refused.stderr.startswith("error:")

@@ -38,7 +38,7 @@ def test_an_edge_not_declared_or_a_step_outside_the_graph_is_refused() -> None:
 async def test_a_visit_left_for_the_menu_is_offered_again_and_goes_on_where_it_was(
     sandbox_app: Application, http: aiohttp.ClientSession
 ) -> None:
-    chairman = SandboxPerson(sandbox_app, http, "officer-sp.chutich")
+    chairman = SandboxPerson(sandbox_app, http, "officer-pd.chutich")
     lines = await start_reception(chairman)
     lines = await press_through(chairman, lines, "Tiếp định kỳ", "Thủ trưởng trực tiếp tiếp")
     assert "Có bao nhiêu người đến?" in texts(lines)
@@ -55,7 +55,7 @@ async def test_a_visit_left_for_the_menu_is_offered_again_and_goes_on_where_it_w
 async def test_starting_again_forgets_the_unfinished_visit(
     sandbox_app: Application, http: aiohttp.ClientSession
 ) -> None:
-    chairman = SandboxPerson(sandbox_app, http, "officer-sp.chutich")
+    chairman = SandboxPerson(sandbox_app, http, "officer-pd.chutich")
     lines = await start_reception(chairman)
     await press_through(chairman, lines, "Tiếp định kỳ")
     await chairman.say("/menu")

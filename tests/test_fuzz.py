@@ -713,7 +713,7 @@ def sandbox_action(breakage: int) -> st.SearchStrategy[Any]:
 
 
 def sandbox_bodies() -> st.SearchStrategy[bytes]:
-    chats = st.one_of(st.sampled_from([*CITIZENS, "officer-sp.tiepdan", "nobody"]), garbage())
+    chats = st.one_of(st.sampled_from([*CITIZENS, "officer-pd.tiepdan", "nobody"]), garbage())
     actions = st.one_of(sandbox_action(0), sandbox_action(3), sandbox_action(8), garbage())
     return st.one_of(
         record({"chat": chats, "action": actions}, 2).map(raw_body),
@@ -781,11 +781,11 @@ async def test_the_sandbox_api_answers_odd_parameters_and_bodies_with_a_4xx(
 CITIZENS = ("citizen-1", "citizen-2", "citizen-3")
 STRANGERS = ("stranger-1", "stranger-2")
 OFFICERS = (
-    "officer-sp.tiepdan",
-    "officer-sp.chutich",
-    "officer-sp.kinhte",
-    "officer-sp.truongkt",
-    "officer-tx.tiepdan",
+    "officer-pd.tiepdan",
+    "officer-pd.chutich",
+    "officer-pd.kinhte",
+    "officer-pd.truongkt",
+    "officer-ts.tiepdan",
 )
 PEOPLE = (*CITIZENS, *STRANGERS, *OFFICERS)
 # What only a citizen does to a petition (actor "citizen"); every other event is an officer's.
@@ -803,7 +803,7 @@ ANSWERS = [
     "0912345678",
     "+84 (98) 765-4321",
     "Nguyễn Văn A",
-    "Xóm Na Mao, xã Sơn Phú",
+    "Xóm Na Mao, xã Phú Đình",
     "Cống thoát nước trước nhà văn hóa bị tắc, nước tràn vào nhà dân.",
     "15/03/2026 09:00",
     "31/12/9999 23:59",
@@ -811,8 +811,8 @@ ANSWERS = [
     "16/03/2026",
     "09:00",
     "Hội trường UBND xã",
-    "SP-2026-000001",
-    "Sơn Phú",
+    "PD-2026-000001",
+    "Phú Đình",
     "có",
     "  ",
     "",
@@ -829,7 +829,7 @@ TOKENS = st.one_of(
             *ACTIONS,
             *("view", "reg", "leave", "ask", "ics", "open", "acc", "merge", "rej", "day", "stop"),
             *("yes", "no", "home", "list", "mine", "new", "today", "show", "t", "a", "o", "p"),
-            *("s", "x", "1", "2", "5", "complex", "SP", "SP-NM", "2026-Q1"),
+            *("s", "x", "1", "2", "5", "complex", "PD", "PD-NM", "2026-Q1"),
         ]
     ),
     NUMBERS,
@@ -847,7 +847,7 @@ MADE_UP = st.one_of(
     any_text().map(lambda text: text[:CALLBACK_LIMIT]),
 )
 NAVIGATION = re.compile(r"\.(back|cancel|home)$|:home$")
-ARGS = st.one_of(st.sampled_from(["", "1", "SP-2026-000001", "abc", "Na Mao"]), any_text())
+ARGS = st.one_of(st.sampled_from(["", "1", "PD-2026-000001", "abc", "Na Mao"]), any_text())
 
 
 @pytest.fixture(scope="module")

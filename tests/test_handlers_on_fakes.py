@@ -249,9 +249,9 @@ async def test_a_typed_field_and_commune_reach_the_place(filing: Chat) -> None:
     await filing.text("kiến nghị")
     await filing.text("Môi trường")
     assert filing.conv.state == "f.commune"
-    await filing.text("tu xuyen")
+    await filing.text("than sa")
     assert filing.conv.state == "f.place"
-    assert filing.conv.data["draft"]["commune"] == "TX"
+    assert filing.conv.data["draft"]["commune"] == "TS"
 
 
 async def test_back_returns_to_the_previous_question(filing: Chat) -> None:
@@ -297,8 +297,8 @@ async def test_a_stale_button_is_told_apart_and_the_question_asked_again(filing:
 # --- answering an officer's question ------------------------------------------------------------
 
 
-async def waiting_petition(store: FakeStore, citizen: Chat, code: str = "SP-2026-000001") -> int:
-    """A petition of this citizen's, assigned to sp.kinhte, waiting for the citizen's answer."""
+async def waiting_petition(store: FakeStore, citizen: Chat, code: str = "PD-2026-000001") -> int:
+    """A petition of this citizen's, assigned to pd.kinhte, waiting for the citizen's answer."""
     known = await store.citizen(citizen.chat.channel, citizen.chat.chat_id)
     assert known is not None
     petition_id = await store.add_petition(
@@ -306,9 +306,9 @@ async def waiting_petition(store: FakeStore, citizen: Chat, code: str = "SP-2026
             code=code,
             kind=PetitionKind.FEEDBACK,
             field="giao_thong",
-            unit="SP",
+            unit="PD",
             area=None,
-            assignee_handle="sp.kinhte",
+            assignee_handle="pd.kinhte",
             citizen_id=known.id,
             content="Đèn đường hỏng.",
             place_note=None,
@@ -339,16 +339,16 @@ def to(chat: Recipient, turn: Turn) -> list[str]:
 
 async def test_a_typed_answer_reaches_the_officer(citizen: Chat, store: FakeStore) -> None:
     officer_chat = Recipient("telegram", "900")
-    await bound_officer(store, "sp.kinhte", officer_chat)
+    await bound_officer(store, "pd.kinhte", officer_chat)
     await citizen.consent()
     petition_id = await waiting_petition(store, citizen)
     typed = await citizen.text("Đèn ở đầu xóm Na Mao")
-    assert typed.texts[0] == citizen.t("answer.from_menu", code="SP-2026-000001")
+    assert typed.texts[0] == citizen.t("answer.from_menu", code="PD-2026-000001")
     assert citizen.conv.state == "c.answer"
     sent = await citizen.press(typed.button(citizen.t("answer.send")))
-    assert sent.texts[0] == citizen.t("answer.sent", code="SP-2026-000001")
+    assert sent.texts[0] == citizen.t("answer.sent", code="PD-2026-000001")
     t = citizen.env.catalogues.get(None)
-    told = t("officer.answer_received", code="SP-2026-000001", text="Đèn ở đầu xóm Na Mao", files=0)
+    told = t("officer.answer_received", code="PD-2026-000001", text="Đèn ở đầu xóm Na Mao", files=0)
     assert to(officer_chat, sent) == [told]
     detail = await store.petition(petition_id)
     assert detail is not None and detail.summary.state == PetitionState.IN_PROGRESS
@@ -359,7 +359,7 @@ async def test_a_typed_answer_reaches_the_officer(citizen: Chat, store: FakeStor
 async def test_start_during_an_answer_keeps_what_was_written(
     citizen: Chat, store: FakeStore
 ) -> None:
-    await bound_officer(store, "sp.kinhte", Recipient("telegram", "900"))
+    await bound_officer(store, "pd.kinhte", Recipient("telegram", "900"))
     await citizen.consent()
     petition_id = await waiting_petition(store, citizen)
     await citizen.press(f"ca:{petition_id}")
@@ -390,8 +390,8 @@ async def test_my_petitions_lists_the_citizens_own(citizen: Chat, store: FakeSto
     await citizen.consent()
     petition_id = await waiting_petition(store, citizen)
     turn = await citizen.press(Menu("mine").pack())
-    assert "SP-2026-000001" in turn.texts[0]
-    timeline = turn.button(citizen.t("mine.timeline", code="SP-2026-000001"))
+    assert "PD-2026-000001" in turn.texts[0]
+    timeline = turn.button(citizen.t("mine.timeline", code="PD-2026-000001"))
     assert timeline.data == MyPetition(petition_id).pack()
 
 
@@ -399,20 +399,20 @@ async def test_my_petitions_lists_the_citizens_own(citizen: Chat, store: FakeSto
 
 
 async def test_an_invite_code_binds_the_officers_chat(citizen: Chat, store: FakeStore) -> None:
-    store.add_invite("sp.kinhte", invite_hash("MA-MOI-1"), NOW + timedelta(days=1))
+    store.add_invite("pd.kinhte", invite_hash("MA-MOI-1"), NOW + timedelta(days=1))
     turn = await citizen.command("start", "MA-MOI-1")
     officer = await store.officer_by_chat("telegram", "100")
-    assert officer is not None and officer.handle == "sp.kinhte"
+    assert officer is not None and officer.handle == "pd.kinhte"
     unit = citizen.env.org.units[officer.unit].name
     bound = citizen.t("invite.bound", name=officer.name, title=officer.title, unit=unit)
     assert turn.texts[0].startswith(bound)
     assert [(row.action, row.subject) for row in store.tables.audit_log] == [
-        ("officer.bound", "sp.kinhte")
+        ("officer.bound", "pd.kinhte")
     ]
 
 
 async def test_a_used_invite_code_is_refused(citizen: Chat, store: FakeStore) -> None:
-    await bound_officer(store, "sp.kinhte", Recipient("telegram", "900"))
-    turn = await citizen.command("start", "sp.kinhte")
+    await bound_officer(store, "pd.kinhte", Recipient("telegram", "900"))
+    turn = await citizen.command("start", "pd.kinhte")
     assert turn.texts == [citizen.t("invite.used")]
     assert await store.officer_by_chat("telegram", "100") is None

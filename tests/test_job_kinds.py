@@ -72,7 +72,7 @@ async def test_a_job_of_unknown_kind_is_logged_and_set_aside_and_the_others_run(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     await file_complaint(SandboxPerson(sandbox_app, http, "citizen-1"))
-    office_head = SandboxPerson(sandbox_app, http, "officer-sp.chanhvp")
+    office_head = SandboxPerson(sandbox_app, http, "officer-pd.chanhvp")
     await office_head.new_lines()
     async with sandbox_app.db.transaction() as session:
         await queues.schedule_job(session, UNKNOWN, FRI_13, {"point": "overdue"}, 1)

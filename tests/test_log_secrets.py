@@ -125,7 +125,7 @@ async def file_denunciation_over_zalo(citizen: FakeZaloUser | FakeOaUser) -> str
     await citizen.send_text("/start")
     reply = await choose(citizen, await citizen.next_reply(), VI("privacy.agree"))
     labels = (VI("menu.file"), "Tố cáo", "Đất đai", VI("filing.accused.staff"))
-    for label in (*labels, "Xã Sơn Phú", "Xóm Bản Trang"):
+    for label in (*labels, "Xã Phú Đình", "Xóm Bản Trang"):
         reply = await choose(citizen, reply, label)
     await citizen.send_text(STORY)
     reply = await choose(citizen, await citizen.next_reply(), VI("filing.content.done"))
@@ -140,7 +140,7 @@ async def file_denunciation_over_zalo(citizen: FakeZaloUser | FakeOaUser) -> str
 async def card_opened_on_zalo(resolver: FakeZaloUser | FakeOaUser) -> Sent:
     """The resolver opens the new denunciation from its notice: the card names the denouncer."""
     notice = await resolver.next_reply()
-    assert "Đơn mới SP-2026-000001" in notice.text and NAME not in notice.text
+    assert "Đơn mới PD-2026-000001" in notice.text and NAME not in notice.text
     card = await choose(resolver, notice, VI("officer.open"))
     assert NAME in card.text and PHONE in card.text
     return card
@@ -165,7 +165,7 @@ async def test_telegram_logs_no_token_secret_or_denouncer(
         app = Application(settings, clock=clock)
         await app.start()
         try:
-            [resolver] = await bound(app, telegram, {"sp.chutich": 5003})
+            [resolver] = await bound(app, telegram, {"pd.chutich": 5003})
             forged = {"update_id": 9, "message": {"message_id": 1, "date": 0, "text": STORY}}
             await forged_posts(
                 f"http://127.0.0.1:{port}/telegram/webhook",
@@ -173,7 +173,7 @@ async def test_telegram_logs_no_token_secret_or_denouncer(
                 forged,
             )
             citizen = telegram.user(1002, "Tố")
-            assert "SP-2026-000001" in await file_denunciation_over_telegram(citizen)
+            assert "PD-2026-000001" in await file_denunciation_over_telegram(citizen)
             assert NAME not in ((await resolver.next_reply()).text or "")
             await resolver.press("📂 Mở đơn")
             assert NAME in ((await resolver.next_reply()).text or "")
@@ -182,7 +182,7 @@ async def test_telegram_logs_no_token_secret_or_denouncer(
     journal.assert_clean(
         level,
         (TELEGRAM_TOKEN, WEBHOOK_SECRET, LINK_SECRET, *PERSONAL),
-        ("petition SP-2026-000001 filed on telegram", "telegram webhook call with a wrong secret"),
+        ("petition PD-2026-000001 filed on telegram", "telegram webhook call with a wrong secret"),
     )
 
 
@@ -206,19 +206,19 @@ async def test_zalo_logs_no_token_secret_or_denouncer(
             app = Application(settings, clock=clock)
             await app.start()
             try:
-                resolver = zalo.user("officer-1", "sp.chutich")
-                await bound_on_zalo(app, resolver, "sp.chutich")
+                resolver = zalo.user("officer-1", "pd.chutich")
+                await bound_on_zalo(app, resolver, "pd.chutich")
                 forged = zalo.event("message.text.received", zalo.user("citizen-2"), text=STORY)
                 await forged_posts(f"http://127.0.0.1:{port}/zalo/webhook", SECRET_HEADER, forged)
                 receipt = await file_denunciation_over_zalo(zalo.user("citizen-1"))
-                assert "SP-2026-000001" in receipt
+                assert "PD-2026-000001" in receipt
                 await card_opened_on_zalo(resolver)
             finally:
                 await app.stop()
     journal.assert_clean(
         level,
         (ZALO_TOKEN, WEBHOOK_SECRET, LINK_SECRET, *PERSONAL),
-        ("petition SP-2026-000001 filed on zalo", "zalo webhook call with a wrong secret"),
+        ("petition PD-2026-000001 filed on zalo", "zalo webhook call with a wrong secret"),
     )
 
 
@@ -233,13 +233,13 @@ async def test_zalo_oa_logs_no_token_secret_or_denouncer(
         with logging_as_the_bot(settings) as journal:
             async with running(settings, oa, clock) as app:
                 resolver = oa.user("officer-1")
-                await bound_on_zalo(app, resolver, "sp.chutich")
+                await bound_on_zalo(app, resolver, "pd.chutich")
                 forged = oa.event("user_send_text", oa.user("citizen-2"), text=STORY)
                 raw = json.dumps(forged, ensure_ascii=False).encode()
                 for signature in (None, "mac=" + "0" * 64, sign(raw, forged["timestamp"], "x")):
                     assert await oa.post_webhook(raw, signature) == 401
                 receipt = await file_denunciation_over_zalo(oa.user("citizen-1"))
-                assert "SP-2026-000001" in receipt
+                assert "PD-2026-000001" in receipt
                 await card_opened_on_zalo(resolver)
                 access = (await stored_tokens(app)).access_token
                 # Our own code never logs them; were it to, they are hidden (as issued).
@@ -251,7 +251,7 @@ async def test_zalo_oa_logs_no_token_secret_or_denouncer(
         level,
         (APP_SECRET, SECRET_KEY, FIRST_REFRESH_TOKEN, *tokens, LINK_SECRET, *PERSONAL),
         (
-            "petition SP-2026-000001 filed on zalo_oa",
+            "petition PD-2026-000001 filed on zalo_oa",
             "zalo_oa webhook call with a wrong secret",
             "tokens in a log line: *** ***",
         ),

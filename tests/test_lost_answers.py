@@ -37,7 +37,7 @@ from tests.fake_zalo import FakeZalo, FakeZaloUser, Sent
 from tests.test_telegram import bind_officer, file_up_to_content, finish_complaint, invite_code
 from tests.test_zalo import file_complaint_over_zalo, number_of, zalo_settings
 
-CODE = "SP-2026-000001"
+CODE = "PD-2026-000001"
 QUESTION = "Ông/bà gửi giúp ảnh quyết định thu hồi đất."
 ANSWER = "Quyết định số 45/QĐ-UBND ngày 10/01/2026."
 PHOTO = tiny_png(4, 3)
@@ -204,7 +204,7 @@ async def on_telegram(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Case]:
         running_app(telegram_settings(tmp_path, telegram), clock) as app,
     ):
         officer = telegram.user(5001, "Mai")
-        await bind_officer(app, officer, "sp.tiepdan")
+        await bind_officer(app, officer, "pd.tiepdan")
         officer_person = TelegramPerson(app, telegram, officer)  # the notice of the filing next
         citizen = telegram.user(1001, "Phúc")
         await file_up_to_content(citizen)
@@ -215,8 +215,8 @@ async def on_telegram(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Case]:
 @contextlib.asynccontextmanager
 async def on_zalo(tmp_path: Path, clock: FakeClock, photos: str) -> AsyncIterator[Case]:
     async with FakeZalo() as zalo, running_app(zalo_settings(tmp_path, zalo), clock) as app:
-        officer = zalo.user("officer-1", "sp.tiepdan")
-        await officer.send_text(f"/start {await invite_code(app, 'sp.tiepdan')}")
+        officer = zalo.user("officer-1", "pd.tiepdan")
+        await officer.send_text(f"/start {await invite_code(app, 'pd.tiepdan')}")
         assert "đã được liên kết" in (await officer.next_reply()).text
         officer_person = ZaloPerson(app, officer)  # the notice of the filing next
         citizen = zalo.user("citizen-1")

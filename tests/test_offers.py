@@ -69,7 +69,7 @@ async def test_the_officers_card_shows_the_rating_and_why_in_the_officers_words(
     asked = await citizen.press("Trả lời rõ ràng", reasons)
     await citizen.say("Cán bộ giải thích dễ hiểu, cảm ơn.")
     assert asked
-    officer = SandboxPerson(sandbox_app, http, "officer-sp.tiepdan")
+    officer = SandboxPerson(sandbox_app, http, "officer-pd.tiepdan")
     card = texts(await officer.act({"kind": "callback", "data": "op:1"}))
     assert "Công dân đã đánh giá — ⭐⭐⭐⭐ 4/5 · Trả lời rõ ràng" in card
     assert "«Cán bộ giải thích dễ hiểu, cảm ơn.»" in card

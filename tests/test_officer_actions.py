@@ -22,7 +22,7 @@ async def complaint_opened_by_assignee(
     """A citizen files a complaint; its assignee opens it from the notification."""
     citizen = SandboxPerson(app, http, "citizen-1")
     await file_complaint(citizen)
-    officer = SandboxPerson(app, http, "officer-sp.tiepdan")
+    officer = SandboxPerson(app, http, "officer-pd.tiepdan")
     opened = await officer.press("Mở đơn", await officer.new_lines())
     return citizen, officer, opened
 
@@ -42,7 +42,7 @@ async def accepted_then(
 async def signed_by_chairman(app: Application, http: aiohttp.ClientSession) -> str:
     """The commune's chairman approves the draft decision waiting for him, as the law has him
     sign it (LEGAL §9); what he reads."""
-    chairman = SandboxPerson(app, http, "officer-sp.chutich")
+    chairman = SandboxPerson(app, http, "officer-pd.chutich")
     request = await chairman.new_lines()
     assert "chờ đồng chí duyệt" in texts(request)
     return texts(await chairman.press("Duyệt và gửi", request))
@@ -54,11 +54,11 @@ async def test_the_assignee_accepts_and_the_citizen_learns_the_resolution_deadli
     citizen, officer, opened = await complaint_opened_by_assignee(sandbox_app, http)
     done = texts(await officer.press("Xác nhận", await officer.press("Thụ lý", opened)))
     # kn1.resolve: accepted Mon 02/03/2026 + 30 days = Wed 01/04/2026 (Điều 28 Luật Khiếu nại).
-    assert "Đã thụ lý đơn SP-2026-000001" in done and "01/04/2026" in done
+    assert "Đã thụ lý đơn PD-2026-000001" in done and "01/04/2026" in done
 
-    told = texts(await citizen.new_lines())
-    assert "đã được thụ lý" in told and "01/04/2026" in told
-    mine = await citizen.press("Đơn của tôi", await citizen.act({"kind": "text", "text": "/menu"}))
+    notice = await citizen.new_lines()
+    assert "đã được thụ lý" in texts(notice) and "01/04/2026" in texts(notice)
+    mine = await citizen.press("Đơn của tôi", notice)  # the notice offers where its history is
     assert "Đã thụ lý" in texts(mine)
 
     async with sandbox_app.db.transaction() as session:
@@ -69,7 +69,7 @@ async def test_the_assignee_accepts_and_the_citizen_learns_the_resolution_deadli
 
     again = texts(await officer.press("Thụ lý", opened))  # a replayed press changes nothing
     assert (
-        "Không thể «✅ Thụ lý» lúc này: đơn SP-2026-000001 đang ở trạng thái «Đã thụ lý»" in again
+        "Không thể «✅ Thụ lý» lúc này: đơn PD-2026-000001 đang ở trạng thái «Đã thụ lý»" in again
     )
 
 
@@ -77,8 +77,8 @@ async def test_the_assignee_accepts_and_the_citizen_learns_the_resolution_deadli
     ("who", "answer"),
     [
         ("citizen-2", "dành cho cán bộ"),  # a citizen forging the officer's button
-        ("officer-tx.tiepdan", "không có quyền"),  # an officer of another commune
-        ("officer-sp.kinhte", "không có quyền"),  # an officer of another office, same commune
+        ("officer-ts.tiepdan", "không có quyền"),  # an officer of another commune
+        ("officer-pd.kinhte", "không có quyền"),  # an officer of another office, same commune
     ],
 )
 async def test_no_one_else_can_accept(
@@ -105,7 +105,7 @@ async def test_refusal_gives_the_citizen_the_legal_reason_and_where_to_go(
     assert "nên gửi đơn đến đâu" in texts(asked)
     await officer.say("ok")  # too short to help anyone
     done = await officer.say("Việc cấp sổ đỏ thuộc Chi nhánh Văn phòng đăng ký đất đai huyện.")
-    assert "Đã ghi nhận không thụ lý đơn SP-2026-000001" in texts(done)
+    assert "Đã ghi nhận không thụ lý đơn PD-2026-000001" in texts(done)
 
     told = texts(await citizen.new_lines())
     assert "không được thụ lý" in told and "Không thuộc thẩm quyền" in told
@@ -118,10 +118,10 @@ async def test_refusal_gives_the_citizen_the_legal_reason_and_where_to_go(
     assert petition.state == "refused"
     assert (event.action, event.payload["reason"]) == ("refuse", "not_competent")
     again = texts(await officer.press("Không thụ lý", opened))  # the button of the old card
-    assert "Không thể «⛔ Không thụ lý» lúc này: đơn SP-2026-000001 đang ở trạng thái" in again
+    assert "Không thể «⛔ Không thụ lý» lúc này: đơn PD-2026-000001 đang ở trạng thái" in again
 
     mine = await citizen.press("Đơn của tôi", await citizen.say("/menu"))
-    timeline = texts(await citizen.press("Diễn biến đơn SP-2026-000001", mine))
+    timeline = texts(await citizen.press("Diễn biến đơn PD-2026-000001", mine))
     assert "Đơn được tiếp nhận" in timeline and "Đơn không được thụ lý — Việc cấp sổ đỏ" in timeline
     other = SandboxPerson(sandbox_app, http, "citizen-3")
     await other.say("/start")
@@ -132,46 +132,46 @@ async def test_the_officer_list_marks_urgency_and_codes_can_be_looked_up(
     sandbox_app: Application, http: aiohttp.ClientSession, clock: FakeClock
 ) -> None:
     await file_complaint(SandboxPerson(sandbox_app, http, "citizen-1"))
-    officer = SandboxPerson(sandbox_app, http, "officer-sp.tiepdan")
+    officer = SandboxPerson(sandbox_app, http, "officer-pd.tiepdan")
     await officer.new_lines()
     listed = await officer.act({"kind": "callback", "data": OfficerList("list").pack()})
-    assert "🟢 SP-2026-000001 · Khiếu nại · 12/03/2026" in str(listed[-1]["buttons"])
+    assert "🟢 PD-2026-000001 · Khiếu nại · 12/03/2026" in str(listed[-1]["buttons"])
     clock.now = datetime(2026, 3, 10, 3, 0, tzinfo=UTC)  # Tue 10/03: due Thu 12/03
     listed = await officer.act({"kind": "callback", "data": OfficerList("list").pack()})
-    assert "🟠 SP-2026-000001" in str(listed[-1]["buttons"])
+    assert "🟠 PD-2026-000001" in str(listed[-1]["buttons"])
     clock.now = datetime(2026, 3, 13, 3, 0, tzinfo=UTC)
     listed = await officer.act({"kind": "callback", "data": OfficerList("list").pack()})
-    assert "🔴 SP-2026-000001" in str(listed[-1]["buttons"])
+    assert "🔴 PD-2026-000001" in str(listed[-1]["buttons"])
 
-    found = texts(await officer.say("/tim sp-2026-000001"))
-    assert "Đơn SP-2026-000001" in found and "thu hồi 200m2" in found
-    assert "Không tìm thấy" in texts(await officer.say("/tim SP-2026-999999"))
-    stranger = SandboxPerson(sandbox_app, http, "officer-tx.tiepdan")
-    assert "không có quyền" in texts(await stranger.say("/tim SP-2026-000001"))
+    found = texts(await officer.say("/tim pd-2026-000001"))
+    assert "Đơn PD-2026-000001" in found and "thu hồi 200m2" in found
+    assert "Không tìm thấy" in texts(await officer.say("/tim PD-2026-999999"))
+    stranger = SandboxPerson(sandbox_app, http, "officer-ts.tiepdan")
+    assert "không có quyền" in texts(await stranger.say("/tim PD-2026-000001"))
 
 
 async def test_a_head_sees_the_units_queue_and_its_overdue_petitions_others_do_not(
     sandbox_app: Application, http: aiohttp.ClientSession, clock: FakeClock
 ) -> None:
     await file_complaint(SandboxPerson(sandbox_app, http, "citizen-1"))
-    chairman = SandboxPerson(sandbox_app, http, "officer-sp.chutich")  # head of the commune
+    chairman = SandboxPerson(sandbox_app, http, "officer-pd.chutich")  # head of the commune
     queue = await chairman.act({"kind": "callback", "data": OfficerList("unit").pack()})
-    assert "SP-2026-000001" in str(queue[-1]["buttons"]), "the office below is in his queue"
+    assert "PD-2026-000001" in str(queue[-1]["buttons"]), "the office below is in his queue"
     # Each list says what it is: the unit's queue, not «assigned to you».
-    assert "Đơn đang mở của UBND xã Sơn Phú và các đơn vị trực thuộc (1)" in texts(queue)
+    assert "Đơn đang mở của UBND xã Phú Đình và các đơn vị trực thuộc (1)" in texts(queue)
     assert "giao cho đồng chí" not in texts(queue)
     overdue = await chairman.act({"kind": "callback", "data": OfficerList("overdue").pack()})
-    assert "UBND xã Sơn Phú và các đơn vị trực thuộc không có đơn nào quá hạn" in texts(overdue)
+    assert "UBND xã Phú Đình và các đơn vị trực thuộc không có đơn nào quá hạn" in texts(overdue)
     assert "🏠 Về menu chính" in str(overdue[-1]["buttons"])  # a list leads back to the menu
     clock.now = datetime(2026, 3, 13, 3, 0, tzinfo=UTC)  # really past due now
     overdue = await chairman.act({"kind": "callback", "data": OfficerList("overdue").pack()})
-    assert "🔴 SP-2026-000001" in str(overdue[-1]["buttons"])
-    assert "Đơn quá hạn của UBND xã Sơn Phú và các đơn vị trực thuộc (1)" in texts(overdue)
+    assert "🔴 PD-2026-000001" in str(overdue[-1]["buttons"])
+    assert "Đơn quá hạn của UBND xã Phú Đình và các đơn vị trực thuộc (1)" in texts(overdue)
 
-    other_head = SandboxPerson(sandbox_app, http, "officer-tx.chutich")
+    other_head = SandboxPerson(sandbox_app, http, "officer-ts.chutich")
     empty = texts(await other_head.act({"kind": "callback", "data": OfficerList("unit").pack()}))
-    assert "UBND xã Tú Xuyên và các đơn vị trực thuộc hiện không có đơn nào đang mở" in empty
-    clerk = SandboxPerson(sandbox_app, http, "officer-sp.tiepdan")
+    assert "UBND xã Thần Sa và các đơn vị trực thuộc hiện không có đơn nào đang mở" in empty
+    clerk = SandboxPerson(sandbox_app, http, "officer-pd.tiepdan")
     unit_list = {"kind": "callback", "data": OfficerList("unit").pack()}
     assert "không có quyền" in texts(await clerk.act(unit_list))
 
@@ -182,14 +182,14 @@ async def test_accepting_is_asked_once_then_the_card_loses_its_buttons_and_what_
     citizen, officer, opened = await complaint_opened_by_assignee(sandbox_app, http)
     card = opened[-1]
     asked = await officer.press("Thụ lý", [card])
-    assert "Thụ lý đơn SP-2026-000001?" in texts(asked) and "Xác nhận" in str(asked[-1]["buttons"])
+    assert "Thụ lý đơn PD-2026-000001?" in texts(asked) and "Xác nhận" in str(asked[-1]["buttons"])
     kept = await officer.press("Hủy", asked)
     assert "đã hủy" in texts(kept).lower()
     assert not await citizen.new_lines(), "cancelled: the petition is as it was"
     assert card["buttons"], "a cancelled question leaves the card as it was"
 
     done = await officer.press("Xác nhận", await officer.press("Thụ lý", [card]))
-    assert "Đã thụ lý đơn SP-2026-000001" in texts(done)
+    assert "Đã thụ lý đơn PD-2026-000001" in texts(done)
     offered = str(done[-1]["buttons"])
     assert "Mở đơn" in offered and "Đơn được giao" in offered, "the card and the list, next"
     async with http.get(
@@ -200,6 +200,10 @@ async def test_accepting_is_asked_once_then_the_card_loses_its_buttons_and_what_
 
 
 SANDBOX = {"X-Sandbox": "1"}
+RECEPTION = (
+    "📍 Tiếp công dân — UBND xã Phú Đình: Trụ sở UBND xã Phú Đình, xóm Na Mao · ☎ 0208 3878 123"
+    " · Thứ Hai đến Thứ Sáu, 7:30–11:30 và 13:30–17:00"
+)
 
 
 async def test_rerouting_gives_the_petition_to_the_other_units_officer(
@@ -207,16 +211,16 @@ async def test_rerouting_gives_the_petition_to_the_other_units_officer(
 ) -> None:
     citizen, officer, opened = await complaint_opened_by_assignee(sandbox_app, http)
     targets = await officer.press("Chuyển đơn vị khác", opened)
-    confirm = await officer.press("Phòng Kinh tế xã Sơn Phú", targets)
-    assert "Chuyển đơn SP-2026-000001 cho Phòng Kinh tế xã Sơn Phú?" in texts(confirm)
+    confirm = await officer.press("Phòng Kinh tế xã Phú Đình", targets)
+    assert "Chuyển đơn PD-2026-000001 cho Phòng Kinh tế xã Phú Đình?" in texts(confirm)
     assert not await citizen.new_lines(), "nothing moves before the officer confirms"
     done = texts(await officer.press("Xác nhận", confirm))
-    assert "Đã chuyển đơn SP-2026-000001 đến Phòng Kinh tế xã Sơn Phú" in done
+    assert "Đã chuyển đơn PD-2026-000001 đến Phòng Kinh tế xã Phú Đình" in done
     assert "chuyển đến Phòng Kinh tế" in texts(await citizen.new_lines())
 
-    economist = SandboxPerson(sandbox_app, http, "officer-sp.kinhte")
+    economist = SandboxPerson(sandbox_app, http, "officer-pd.kinhte")
     arrived = await economist.new_lines()
-    assert "Đơn SP-2026-000001 được chuyển đến" in texts(arrived)
+    assert "Đơn PD-2026-000001 được chuyển đến" in texts(arrived)
     assert "thu hồi 200m2" in texts(await economist.press("Mở đơn", arrived))
     reopened = await officer.act({"kind": "callback", "data": "op:1"})
     assert "không có quyền" in texts(reopened), "no longer the clerk's"
@@ -252,6 +256,7 @@ async def test_guiding_or_forwarding_out_ends_the_petition_with_the_officers_wor
     await officer.say(note)
     told = texts(await citizen.new_lines())
     assert citizen_reads in told and note in told
+    assert RECEPTION in told, "where to ask in person"
     async with sandbox_app.db.transaction() as session:
         assert (await session.get_one(m.Petition, 1)).state == state
 
@@ -291,7 +296,7 @@ async def test_an_answer_typed_without_pressing_reply_reaches_the_officer(
     await officer.say("Ông/bà gửi giúp ảnh quyết định thu hồi đất.")
     await citizen.new_lines()
     taken = await citizen.say("Quyết định số 45/QĐ-UBND, ảnh tôi gửi sau.")
-    assert "ghi nhận là câu trả lời" in texts(taken) and "SP-2026-000001" in texts(taken)
+    assert "ghi nhận là câu trả lời" in texts(taken) and "PD-2026-000001" in texts(taken)
     assert "Ông/bà cần gì" not in texts(taken), "not the main menu"
     sent = texts(await citizen.press("Gửi trả lời", taken))
     assert "Đã gửi câu trả lời" in sent
@@ -337,9 +342,9 @@ async def test_a_complaint_is_answered_shown_its_second_complaint_window_and_rat
     noted = await officer.say("Quyết định số 12/QĐ-UBND ngày 02/03/2026: công nhận một phần.")
     assert not texts(await citizen.new_lines()), "nothing leaves before Send"
     done = texts(await officer.press("Gửi trả lời", noted))
-    assert "Đã trình lãnh đạo duyệt trả lời đơn SP-2026-000001" in done
+    assert "Đã trình lãnh đạo duyệt trả lời đơn PD-2026-000001" in done
     assert not texts(await citizen.new_lines()), "nothing leaves before the chairman signs"
-    assert "Đã gửi trả lời đơn SP-2026-000001" in await signed_by_chairman(sandbox_app, http)
+    assert "Đã gửi trả lời đơn PD-2026-000001" in await signed_by_chairman(sandbox_app, http)
 
     answer = await citizen.new_lines()
     # kn2.file_window: 30 days from Mon 02/03/2026 → Wed 01/04/2026 (Điều 33 Luật Khiếu nại).
@@ -369,7 +374,7 @@ async def test_a_denunciation_is_extended_once_by_a_head_and_the_denouncer_told(
     citizen = SandboxPerson(sandbox_app, http, "citizen-2")
     await file_denunciation(citizen, "Hoàng Văn Tố", "0987 654 321", "Xóm Bản Trang")
 
-    resolver = SandboxPerson(sandbox_app, http, "officer-sp.chutich")
+    resolver = SandboxPerson(sandbox_app, http, "officer-pd.chutich")
     opened = await resolver.press("Mở đơn", await resolver.new_lines())
     accepted = texts(await resolver.press("Xác nhận", await resolver.press("Thụ lý", opened)))
     assert "01/04/2026" in accepted  # tc.resolve: 30 days after Mon 02/03/2026
@@ -382,9 +387,9 @@ async def test_a_denunciation_is_extended_once_by_a_head_and_the_denouncer_told(
         await resolver.say("Cần xác minh tại Văn phòng đăng ký đất đai huyện.")
 
     await ask_for_extension()
-    deputy = SandboxPerson(sandbox_app, http, "officer-sp.phochutich")
+    deputy = SandboxPerson(sandbox_app, http, "officer-pd.phochutich")
     request = await deputy.new_lines()
-    assert "Đề nghị gia hạn đơn SP-2026-000001" in texts(request)
+    assert "Đề nghị gia hạn đơn PD-2026-000001" in texts(request)
     assert "Hoàng Văn Tố" not in texts(request)
     approved = texts(await deputy.press("Đồng ý gia hạn", request))
     # One extension of 30 days from the same start: 01/05/2026 is Labour Day, then a weekend.
@@ -394,7 +399,7 @@ async def test_a_denunciation_is_extended_once_by_a_head_and_the_denouncer_told(
     await ask_for_extension()
     second = await deputy.new_lines()
     assert "Không thể gia hạn thêm" in texts(await deputy.press("Đồng ý gia hạn", second))
-    clerk = SandboxPerson(sandbox_app, http, "officer-sp.tiepdan")
+    clerk = SandboxPerson(sandbox_app, http, "officer-pd.tiepdan")
     forged = await clerk.act({"kind": "callback", "data": "xa:1.especially_complex.yes"})
     assert "không có quyền" in texts(forged)
 
@@ -405,7 +410,7 @@ async def test_the_holder_hears_when_a_head_refuses_their_petition(
     """A head refuses a petition an officer holds: the officer is told at once, and the old
     card's «Thụ lý» says what happened instead of a bare «cannot» (issue 14)."""
     _, officer, opened = await complaint_opened_by_assignee(sandbox_app, http)
-    head = SandboxPerson(sandbox_app, http, "officer-sp.chutich")
+    head = SandboxPerson(sandbox_app, http, "officer-pd.chutich")
     await head.new_lines()
     card = await head.act({"kind": "callback", "data": "op:1"})
     reasons = await head.press("Không thụ lý", card)
@@ -413,7 +418,7 @@ async def test_the_holder_hears_when_a_head_refuses_their_petition(
     await head.say("Việc cấp sổ đỏ thuộc Chi nhánh Văn phòng đăng ký đất đai huyện.")
 
     told = await officer.new_lines()
-    assert "Đơn SP-2026-000001 đồng chí đang giữ" in texts(told)
+    assert "Đơn PD-2026-000001 đồng chí đang giữ" in texts(told)
     assert "«⛔ Không thụ lý»" in texts(told) and "Mở đơn" in str(told[-1]["buttons"])
     again = texts(await officer.press("Thụ lý", opened))
     assert "Không thể «✅ Thụ lý» lúc này" in again and "«Không thụ lý»" in again

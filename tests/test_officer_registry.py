@@ -28,8 +28,8 @@ from tests.test_officer_actions import complaint_opened_by_assignee
 CITIZENS = {Action.CITIZEN_ANSWERED, Action.APPEAL, Action.REOPEN}
 ORG = load_organisation(None)
 OFFICERS = {
-    "assignee": OfficerView(1, "sp.vp", "Assignee", "Chuyên viên", "SP-VP", frozenset({"handler"})),
-    "head above": OfficerView(2, "sp.head", "Head", "Chủ tịch", "SP", frozenset({"head"})),
+    "assignee": OfficerView(1, "pd.vp", "Assignee", "Chuyên viên", "PD-VP", frozenset({"handler"})),
+    "head above": OfficerView(2, "pd.head", "Head", "Chủ tịch", "PD", frozenset({"head"})),
     "head elsewhere": OfficerView(
         3, "tt.head", "Other", "Chánh thanh tra", "TN-TT", frozenset({"head"})
     ),
@@ -47,8 +47,8 @@ def petition(kind: PetitionKind, state: PetitionState, anonymous: bool = False) 
     """A petition of the commune's office, held by the assignee above."""
     received = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
     return PetitionDetail(
-        PetitionSummary(1, "SP-2026-000001", kind, "dat_dai", state, received),
-        unit="SP-VP",
+        PetitionSummary(1, "PD-2026-000001", kind, "dat_dai", state, received),
+        unit="PD-VP",
         area=None,
         assignee_id=1,
         citizen_id=1,
@@ -128,7 +128,7 @@ async def everything(app: Application) -> tuple[object, ...]:
 
 
 @pytest.mark.parametrize("accepted", [False, True])
-@pytest.mark.parametrize("chat", ["officer-sp.tiepdan", "officer-sp.chutich"])
+@pytest.mark.parametrize("chat", ["officer-pd.tiepdan", "officer-pd.chutich"])
 async def test_a_forged_press_of_an_action_not_offered_is_refused_politely_and_changes_nothing(
     sandbox_app: Application, http: aiohttp.ClientSession, accepted: bool, chat: str
 ) -> None:

@@ -44,7 +44,8 @@ def test_check_lists_what_a_fresh_skeleton_lacks_and_fails(tmp_path: Path) -> No
     assert "UBND xã Đại Từ: no villages or residential groups ([[areas]])" in result.stdout
     assert sum("nobody receives its petitions" in line for line in lines) == 92
     assert "no inspector (role inspector) to receive the periodic reports" in lines
-    assert lines[-1].endswith("92 communes, 0 villages, 0 officers; 278 things missing")
+    assert "UBND xã Đại Từ: no address, phone or hours where citizens are received" in result.stdout
+    assert lines[-1].endswith("92 communes, 0 villages, 0 officers; 370 things missing")
 
 
 def test_check_passes_once_villages_and_officers_are_added(tmp_path: Path) -> None:

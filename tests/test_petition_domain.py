@@ -30,4 +30,4 @@ def test_what_is_not_a_vietnamese_number_is_refused(typed: str) -> None:
 
 def test_lists_show_only_the_ends_of_a_phone_and_codes_have_six_digits() -> None:
     assert mask_phone("0912345678") == "091****678"
-    assert format_code("SP", 2026, 123) == "SP-2026-000123"
+    assert format_code("PD", 2026, 123) == "PD-2026-000123"

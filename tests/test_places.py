@@ -22,17 +22,17 @@ from tests.test_telegram import up_to_the_communes
 
 DEMO = Path(__file__).parent.parent / "bot" / "data" / "demo_org.toml"
 CENTRES = {  # a few places with their centres, as an organisation file may give them
-    "SP": (21.8900, 105.6300),
-    "SP-NM": (21.8950, 105.6250),
-    "SP-LB": (21.8800, 105.6400),
-    "TX": (21.6300, 106.5300),
+    "PD": (21.8900, 105.6300),
+    "PD-NM": (21.8950, 105.6250),
+    "PD-LB": (21.8800, 105.6400),
+    "TS": (21.6300, 106.5300),
 }
 NEAR_LANG_BAY = (21.8812, 105.6391)  # about 150 m from Xóm Làng Bẩy's centre
 
 
 @pytest.fixture
 def located_org_file(tmp_path: Path) -> Path:
-    """The demo organisation, with the centres of two communes and two villages of Sơn Phú."""
+    """The demo organisation, with the centres of two communes and two villages of Phú Đình."""
     text = DEMO.read_text(encoding="utf-8")
     for code, (latitude, longitude) in CENTRES.items():
         line = f'code = "{code}"\n'
@@ -46,10 +46,10 @@ def located_org_file(tmp_path: Path) -> Path:
 def test_the_nearest_village_then_the_nearest_commune_within_reach(located_org_file: Path) -> None:
     org = load_organisation(located_org_file)
     assert located(org)
-    assert 0.1 < distance_km(NEAR_LANG_BAY, CENTRES["SP-LB"]) < 0.2
-    assert nearby(org, NEAR_LANG_BAY) == Nearby("SP", "SP-LB")
-    # 4 km from any village centre, 5 km from Sơn Phú's: the commune, without a village.
-    assert nearby(org, (21.9300, 105.6100)) == Nearby("SP", None)
+    assert 0.1 < distance_km(NEAR_LANG_BAY, CENTRES["PD-LB"]) < 0.2
+    assert nearby(org, NEAR_LANG_BAY) == Nearby("PD", "PD-LB")
+    # 4 km from any village centre, 5 km from Phú Đình's: the commune, without a village.
+    assert nearby(org, (21.9300, 105.6100)) == Nearby("PD", None)
     # Hà Nội is nowhere near: nothing is suggested.
     assert nearby(org, (21.0278, 105.8342)) is None
 
@@ -88,21 +88,21 @@ async def test_a_location_shared_at_the_commune_question_finds_the_village(
 
     await citizen.send_location(*NEAR_LANG_BAY)
     found = await citizen.next_reply()
-    assert "Xóm Làng Bẩy" in found.text and "Sơn Phú" in found.text
+    assert "Xóm Làng Bẩy" in found.text and "Phú Đình" in found.text
     story = await citizen.next_reply()
     assert "kể lại sự việc" in story.text
     async with located_app.db.transaction() as session:
         row = await session.scalar(select(m.Conversation).where(m.Conversation.chat_id == "9301"))
         assert row is not None
         draft = row.data["draft"]
-    assert (draft["commune"], draft["area"]) == ("SP", "SP-LB")
+    assert (draft["commune"], draft["area"]) == ("PD", "PD-LB")
     assert (draft["latitude"], draft["longitude"]) == NEAR_LANG_BAY
 
 
 @pytest.mark.parametrize(
     ("committee", "place", "kind"),
     [
-        ("UBND xã Sơn Phú", "xã Sơn Phú", "xã"),
+        ("UBND xã Phú Đình", "xã Phú Đình", "xã"),
         ("UBND phường Sài Gòn", "phường Sài Gòn", "phường"),
         ("Ủy ban nhân dân Đặc khu Côn Đảo", "đặc khu Côn Đảo", "đặc khu"),
         ("Xã Cốc Đán", "Xã Cốc Đán", "xã"),

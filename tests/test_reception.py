@@ -46,7 +46,7 @@ async def officer_id(app: Application, handle: str) -> int:
 async def test_a_group_received_by_the_chairman_is_recorded_after_polite_re_asks(
     sandbox_app: Application, http: aiohttp.ClientSession
 ) -> None:
-    chairman = SandboxPerson(sandbox_app, http, "officer-sp.chutich")
+    chairman = SandboxPerson(sandbox_app, http, "officer-pd.chutich")
     lines = await start_reception(chairman)
     lines = await press_through(chairman, lines, "Tiếp định kỳ", "Thủ trưởng trực tiếp tiếp")
     assert "đoàn đông người" in texts(lines)
@@ -70,8 +70,8 @@ async def test_a_group_received_by_the_chairman_is_recorded_after_polite_re_asks
     assert [
         (r.unit_code, r.kind, r.head_in_person, r.group_size, r.field, r.outcome, r.petition_id)
         for r in receptions
-    ] == [("SP", "scheduled", True, 12, "dat_dai", "explained", None)]
-    assert receptions[0].recorded_by == await officer_id(sandbox_app, "sp.chutich")
+    ] == [("PD", "scheduled", True, 12, "dat_dai", "explained", None)]
+    assert receptions[0].recorded_by == await officer_id(sandbox_app, "pd.chutich")
     assert receptions[0].visitor_phone == "0987654321"
     assert petitions == []
 
@@ -79,7 +79,7 @@ async def test_a_group_received_by_the_chairman_is_recorded_after_polite_re_asks
 async def test_a_visit_taken_as_a_petition_is_filed_linked_and_sent_to_its_officer(
     sandbox_app: Application, http: aiohttp.ClientSession
 ) -> None:
-    clerk = SandboxPerson(sandbox_app, http, "officer-sp.tiepdan")
+    clerk = SandboxPerson(sandbox_app, http, "officer-pd.tiepdan")
     lines = await start_reception(clerk)
     lines = await press_through(clerk, lines, "Tiếp thường xuyên", "ủy quyền", "3", "Đất đai")
     lines = await clerk.press("Bỏ qua", await clerk.say("Trần Thị Hoa"))
@@ -88,8 +88,8 @@ async def test_a_visit_taken_as_a_petition_is_filed_linked_and_sent_to_its_offic
     assert "Tiếp nhận đơn (ghi thành đơn thay công dân) · Kiến nghị" in texts(review)
 
     done = texts(await clerk.press("Xác nhận", review))
-    assert "Đã tiếp nhận đơn SP-2026-000001 (Kiến nghị)" in done
-    assert "Phòng Kinh tế xã Sơn Phú" in done and "giấy biên nhận" in done
+    assert "Đã tiếp nhận đơn PD-2026-000001 (Kiến nghị)" in done
+    assert "Phòng Kinh tế xã Phú Đình" in done and "giấy biên nhận" in done
     receptions, petitions = await stored(sandbox_app)
     (reception,), (petition,) = receptions, petitions
     assert (reception.outcome, reception.petition_id, reception.group_size) == (
@@ -98,12 +98,12 @@ async def test_a_visit_taken_as_a_petition_is_filed_linked_and_sent_to_its_offic
         3,
     )
     assert (petition.code, petition.channel, petition.citizen_id) == (
-        "SP-2026-000001",
+        "PD-2026-000001",
         "reception",
         None,
     )
     assert (petition.unit_code, petition.filer_name, petition.group_size) == (
-        "SP-KT",
+        "PD-KT",
         "Trần Thị Hoa",
         3,
     )
@@ -112,16 +112,16 @@ async def test_a_visit_taken_as_a_petition_is_filed_linked_and_sent_to_its_offic
     assert {d.rule_id for d in deadlines} == {"don.process", "pakn.answer"}
     assert all(d.due_date.strftime("%d/%m/%Y") in done for d in deadlines)
 
-    economist = SandboxPerson(sandbox_app, http, "officer-sp.kinhte")
+    economist = SandboxPerson(sandbox_app, http, "officer-pd.kinhte")
     notice = texts(await economist.new_lines())
-    assert "Đơn mới SP-2026-000001" in notice and "mương thủy lợi" in notice
+    assert "Đơn mới PD-2026-000001" in notice and "mương thủy lợi" in notice
     assert "Trần Thị Hoa" in notice
 
 
 async def test_a_denunciation_of_the_chairman_goes_above_him_with_the_denouncer_protected(
     sandbox_app: Application, http: aiohttp.ClientSession
 ) -> None:
-    clerk = SandboxPerson(sandbox_app, http, "officer-sp.tiepdan")
+    clerk = SandboxPerson(sandbox_app, http, "officer-pd.tiepdan")
     lines = await start_reception(clerk)
     lines = await press_through(
         clerk, lines, "Tiếp đột xuất", "ủy quyền", "1", "Thái độ", "Bỏ qua", "Bỏ qua"
@@ -130,7 +130,7 @@ async def test_a_denunciation_of_the_chairman_goes_above_him_with_the_denouncer_
     lines = await press_through(clerk, lines, "Tiếp nhận đơn", "Tố cáo", "Chủ tịch")
     assert "họ và tên người đứng đơn" in texts(lines), "a petition cannot be nameless"
     assert "Địa chỉ của công dân" in texts(await clerk.say("Lý Văn Sáu"))
-    review = await clerk.say("Xóm Khau Diều, xã Sơn Phú")
+    review = await clerk.say("Xóm Khau Diều, xã Phú Đình")
     done = texts(await clerk.press("Xác nhận", review))
     assert "Đã tiếp nhận đơn TN-2026-000001 (Tố cáo)" in done and "UBND tỉnh Thái Nguyên" in done
 
@@ -138,7 +138,7 @@ async def test_a_denunciation_of_the_chairman_goes_above_him_with_the_denouncer_
     notice = texts(await governor.new_lines())
     assert "Đơn mới TN-2026-000001" in notice and "Được giữ bí mật" in notice
     assert "Lý Văn Sáu" not in notice
-    chairman = SandboxPerson(sandbox_app, http, "officer-sp.chutich")
+    chairman = SandboxPerson(sandbox_app, http, "officer-pd.chutich")
     assert "TN-2026-000001" not in texts(await chairman.new_lines())
 
 
@@ -151,12 +151,12 @@ async def test_only_officers_who_receive_citizens_may_record_a_visit(
     assert "Chức năng này dành cho cán bộ" in forged
     assert "Chức năng này dành cho cán bộ" in texts(await citizen.say("/tiepdan"))
 
-    surveyor = SandboxPerson(sandbox_app, http, "officer-sp.diachinh")  # a handler only
+    surveyor = SandboxPerson(sandbox_app, http, "officer-pd.diachinh")  # a handler only
     assert NewReception().pack() not in str((await surveyor.say("/menu"))[-1]["buttons"])
     refused = texts(await surveyor.act({"kind": "callback", "data": NewReception().pack()}))
     assert "Chỉ cán bộ tiếp công dân và lãnh đạo" in refused
 
-    clerk = SandboxPerson(sandbox_app, http, "officer-sp.tiepdan")
+    clerk = SandboxPerson(sandbox_app, http, "officer-pd.tiepdan")
     assert "không hiểu nút" in texts(
         await clerk.act({"kind": "callback", "data": f"{NewReception.prefix}:open"})
     )
@@ -166,9 +166,9 @@ async def test_only_officers_who_receive_citizens_may_record_a_visit(
 async def test_an_officer_deactivated_mid_visit_is_stopped_at_the_next_answer(
     sandbox_app: Application, http: aiohttp.ClientSession
 ) -> None:
-    clerk = SandboxPerson(sandbox_app, http, "officer-sp.tiepdan")
+    clerk = SandboxPerson(sandbox_app, http, "officer-pd.tiepdan")
     lines = await clerk.press("Tiếp thường xuyên", await start_reception(clerk))
-    clerk_id = await officer_id(sandbox_app, "sp.tiepdan")
+    clerk_id = await officer_id(sandbox_app, "pd.tiepdan")
     async with sandbox_app.db.transaction() as session:
         (await session.get_one(m.Officer, clerk_id)).active = False
     assert "Chức năng này dành cho cán bộ" in texts(await clerk.press("ủy quyền", lines))
@@ -178,7 +178,7 @@ async def test_an_officer_deactivated_mid_visit_is_stopped_at_the_next_answer(
 async def test_back_returns_to_the_previous_question_and_cancel_stores_nothing(
     sandbox_app: Application, http: aiohttp.ClientSession
 ) -> None:
-    clerk = SandboxPerson(sandbox_app, http, "officer-sp.tiepdan")
+    clerk = SandboxPerson(sandbox_app, http, "officer-pd.tiepdan")
     lines = await clerk.press("Tiếp thường xuyên", await start_reception(clerk))
     assert "Ai trực tiếp tiếp công dân?" in texts(lines)
     lines = await clerk.press("Quay lại", lines)
@@ -199,7 +199,7 @@ async def test_over_telegram_a_complaint_taken_at_reception_gets_its_code_and_da
     app: Application, telegram: FakeTelegram
 ) -> None:
     clerk = telegram.user(5001, "Mai")
-    await bind_officer(app, clerk, "sp.tiepdan")
+    await bind_officer(app, clerk, "pd.tiepdan")
     await clerk.send_command("/tiepdan")
     assert "buổi tiếp nào" in (await clerk.next_reply()).text
     for button, next_question in (
@@ -221,16 +221,16 @@ async def test_over_telegram_a_complaint_taken_at_reception_gets_its_code_and_da
     assert "người đứng đơn" in (await clerk.next_reply()).text
     await clerk.send_text("Đinh Văn Phúc")
     assert "Địa chỉ" in (await clerk.next_reply()).text
-    await clerk.send_text("Xóm Làng Bẩy, xã Sơn Phú")
+    await clerk.send_text("Xóm Làng Bẩy, xã Phú Đình")
     review = (await clerk.next_reply()).text
     assert "Đinh Văn Phúc · 0912000111 · Xóm Làng Bẩy" in review
     await clerk.press("✅ Xác nhận")
 
     receipt = (await clerk.next_reply()).text
-    assert "Đã tiếp nhận đơn SP-2026-000001 (Khiếu nại)" in receipt
+    assert "Đã tiếp nhận đơn PD-2026-000001 (Khiếu nại)" in receipt
     assert "12/03/2026" in receipt  # kn1.accept: 10 days after Mon 02/03/2026
     notice = await clerk.next_reply()  # the clerk is also the officer it is routed to
-    assert "Đơn mới SP-2026-000001" in notice.text and "091****111" in notice.text
+    assert "Đơn mới PD-2026-000001" in notice.text and "091****111" in notice.text
     async with app.db.transaction() as session:
         petition = await session.scalar(select(m.Petition))
         linked = await session.scalar(

@@ -1,6 +1,6 @@
 """Reception days (tiếp công dân định kỳ): schedules, booked slots, reminders, outcomes, indicators.
 
-The clock starts on Monday 02/03/2026 at 10:00 in Hà Nội; the chairman of Sơn Phú receives on
+The clock starts on Monday 02/03/2026 at 10:00 in Hà Nội; the chairman of Phú Đình receives on
 Tuesdays, 08:00-10:00, in 30-minute slots of two people, unless a test sets up otherwise.
 """
 
@@ -43,7 +43,7 @@ from tests.conftest import FakeClock, make_settings
 from tests.sandbox_client import SandboxPerson, labels, texts
 from tests.test_filing_sandbox import consent, file_complaint
 
-PLACE = "Phòng tiếp công dân, UBND xã Sơn Phú"
+PLACE = "Phòng tiếp công dân, UBND xã Phú Đình"
 TOPIC = "Hỏi về việc cấp giấy chứng nhận quyền sử dụng đất cho thửa ruộng ở xóm Na Mao."
 TUESDAY = 1
 # Hà Nội is UTC+7: 08:00 there is 01:00 UTC.
@@ -99,8 +99,8 @@ async def set_up_schedule(
     app: Application,
     clock: FakeClock,
     capacity: int = 2,
-    clerk_handle: str = "sp.tiepdan",
-    head_handle: str = "sp.chutich",
+    clerk_handle: str = "pd.tiepdan",
+    head_handle: str = "pd.chutich",
 ) -> int:
     """The reception officer sets the chairman's Tuesday mornings, through the service."""
     async with app.db.transaction() as session:
@@ -156,7 +156,7 @@ async def test_a_clerk_sets_up_the_chairmans_tuesdays_which_skip_national_day(
     app = Application(make_settings(tmp_path, sandbox=True), clock=clock)
     await app.start()
     try:
-        clerk = SandboxPerson(app, http, "officer-sp.tiepdan")
+        clerk = SandboxPerson(app, http, "officer-pd.tiepdan")
         lines = await clerk.press("Lịch tiếp dân", await clerk.say("/menu"))
         assert "Chưa có lịch nào" in texts(lines)
         lines = await clerk.press("Lập lịch tiếp mới", lines)
@@ -164,7 +164,7 @@ async def test_a_clerk_sets_up_the_chairmans_tuesdays_which_skip_national_day(
         lines = await clerk.press("Thứ Ba", await clerk.press("Nguyễn Văn Hải", lines))
         assert "Khung giờ chưa đúng" in texts(await clerk.say("10:00-08:00"))
         lines = await clerk.press("30 phút", await clerk.say("08:00-10:00"))
-        lines = await clerk.press("Trụ sở UBND xã Sơn Phú", await clerk.press("2", lines))
+        lines = await clerk.press("Trụ sở UBND xã Phú Đình", await clerk.press("2", lines))
         assert "Thứ Ba hằng tuần, 08:00–10:00: Nguyễn Văn Hải" in texts(lines)
         done = texts(await clerk.press("Xác nhận", lines))
         assert "Đã lập lịch tiếp công dân" in done
@@ -183,7 +183,7 @@ async def test_a_clerk_sets_up_the_chairmans_tuesdays_which_skip_national_day(
             "09:00 (còn 2)",
             "09:30 (còn 2)",
         ]
-        assert "Trụ sở UBND xã Sơn Phú" in texts(slots)
+        assert "Trụ sở UBND xã Phú Đình" in texts(slots)
     finally:
         await app.stop()
 
@@ -191,14 +191,14 @@ async def test_a_clerk_sets_up_the_chairmans_tuesdays_which_skip_national_day(
 async def test_only_heads_and_reception_staff_set_up_reception_days(
     sandbox_app: Application, http: aiohttp.ClientSession, clock: FakeClock
 ) -> None:
-    surveyor = SandboxPerson(sandbox_app, http, "officer-sp.diachinh")  # a handler only
+    surveyor = SandboxPerson(sandbox_app, http, "officer-pd.diachinh")  # a handler only
     assert ReceptionStaff("home").pack() not in str((await surveyor.say("/menu"))[-1]["buttons"])
     refused = texts(await press_data(surveyor, ReceptionStaff("new").pack()))
     assert "Chỉ cán bộ tiếp công dân và lãnh đạo" in refused
     async with sandbox_app.db.transaction() as session:
         store = SqlStore(session)
-        other_clerk = await store.officer_by_handle("tx.tiepdan")  # Tú Xuyên's, not Sơn Phú's
-        chairman = await store.officer_by_handle("sp.chutich")
+        other_clerk = await store.officer_by_handle("ts.tiepdan")  # Thần Sa's, not Phú Đình's
+        chairman = await store.officer_by_handle("pd.chutich")
         assert other_clerk is not None and chairman is not None
         plan = SchedulePlan(chairman.id, TUESDAY, time(8), time(10), 30, 2, PLACE)
         with pytest.raises(NotAllowed):
@@ -214,17 +214,17 @@ async def test_a_citizen_sees_their_own_commune_first_and_may_look_further(
     sandbox_app: Application, http: aiohttp.ClientSession, clock: FakeClock
 ) -> None:
     await set_up_schedule(sandbox_app, clock)
-    await set_up_schedule(sandbox_app, clock, clerk_handle="tx.tiepdan", head_handle="tx.chutich")
+    await set_up_schedule(sandbox_app, clock, clerk_handle="ts.tiepdan", head_handle="ts.chutich")
     newcomer = await citizen(sandbox_app, http, 1)
     everywhere = labels(await press_data(newcomer, ReceptionDays("list").pack()))
-    assert everywhere[:2] == ["UBND xã Sơn Phú", "UBND xã Tú Xuyên"]
+    assert everywhere[:2] == ["UBND xã Phú Đình", "UBND xã Thần Sa"]
 
     filer = SandboxPerson(sandbox_app, http, "citizen-2")
-    await file_complaint(filer)  # to Sơn Phú
+    await file_complaint(filer)  # to Phú Đình
     places = await press_data(filer, ReceptionDays("list").pack())
-    assert labels(places)[:3] == ["UBND xã Sơn Phú", "🔎 Xã, tỉnh khác", "📋 Lịch hẹn của tôi"]
-    assert "UBND xã Tú Xuyên" in labels(await filer.press("Xã, tỉnh khác", places))
-    days = await filer.press("Sơn Phú", await press_data(filer, ReceptionDays("list").pack()))
+    assert labels(places)[:3] == ["UBND xã Phú Đình", "🔎 Xã, tỉnh khác", "📋 Lịch hẹn của tôi"]
+    assert "UBND xã Thần Sa" in labels(await filer.press("Xã, tỉnh khác", places))
+    days = await filer.press("Phú Đình", await press_data(filer, ReceptionDays("list").pack()))
     assert "Thứ Ba 03/03/2026 · từ 08:00 · Nguyễn Văn Hải" in labels(days)
     assert "Dương Văn Kiên" not in str(labels(days))
 
@@ -265,7 +265,7 @@ async def test_a_citizen_cannot_cancel_another_citizens_booking(
     assert "không hiểu nút" in texts(await press_data(other, f"{CancelBooking.prefix}:abc"))
     assert "Không tìm thấy" in texts(await press_data(other, CancelBooking(999).pack()))
     assert [b.status for b in await bookings(sandbox_app)] == ["booked"]
-    clerk_of_another_commune = SandboxPerson(sandbox_app, http, "officer-tx.tiepdan")
+    clerk_of_another_commune = SandboxPerson(sandbox_app, http, "officer-ts.tiepdan")
     assert "không có quyền" in texts(
         await press_data(clerk_of_another_commune, RecordVisit(booking.id).pack())
     )
@@ -333,7 +333,7 @@ async def test_calling_off_a_day_tells_every_booked_citizen_and_closes_it(
     for person in people:
         await person.new_lines()
 
-    clerk = SandboxPerson(sandbox_app, http, "officer-sp.tiepdan")
+    clerk = SandboxPerson(sandbox_app, http, "officer-pd.tiepdan")
     home = await clerk.press("Lịch tiếp dân", await clerk.say("/menu"))
     lines = await clerk.press("10/03/2026", await clerk.press("Lùi một buổi", home))
     assert "lý do" in texts(lines)
@@ -362,7 +362,7 @@ async def test_the_chairman_records_a_visit_in_person_and_a_no_show(
     visitor, absent = await citizen(sandbox_app, http, 1), await citizen(sandbox_app, http, 2)
     await book(visitor, "03/03/2026", "08:00")
     await book(absent, "03/03/2026", "08:30")
-    chairman = SandboxPerson(sandbox_app, http, "officer-sp.chutich")
+    chairman = SandboxPerson(sandbox_app, http, "officer-pd.chutich")
     early = await press_data(chairman, ReceptionStaff("today").pack())
     assert "Công dân đã hẹn (2)" in texts(early) and f"{RecordVisit.prefix}:" not in str(
         early[-1]["buttons"]
@@ -384,10 +384,10 @@ async def test_the_chairman_records_a_visit_in_person_and_a_no_show(
     async with sandbox_app.db.transaction() as session:
         (reception,) = list(await session.scalars(select(m.Reception)))
         chairman_id = await session.scalar(
-            select(m.Officer.id).where(m.Officer.handle == "sp.chutich")
+            select(m.Officer.id).where(m.Officer.handle == "pd.chutich")
         )
     assert (reception.unit_code, reception.kind, reception.head_in_person) == (
-        "SP",
+        "PD",
         "scheduled",
         True,
     )
@@ -412,7 +412,7 @@ async def test_a_clerk_takes_a_booked_visit_as_a_petition_the_citizen_follows_in
     await book(visitor, "03/03/2026", "09:00")
     await visitor.new_lines()
     clock.now = TUE_03_0900
-    clerk = SandboxPerson(sandbox_app, http, "officer-sp.tiepdan")
+    clerk = SandboxPerson(sandbox_app, http, "officer-pd.tiepdan")
     lines = await clerk.press(
         "09:00 03/03/2026", await press_data(clerk, ReceptionStaff("today").pack())
     )
@@ -423,10 +423,10 @@ async def test_a_clerk_takes_a_booked_visit_as_a_petition_the_citizen_follows_in
     review = await clerk.say("Vũ Thị Hạnh")
     assert "Kiến nghị · Vũ Thị Hạnh" in texts(review)
     done = texts(await clerk.press("Xác nhận", review))
-    assert "tiếp nhận đơn SP-2026-000001 (Kiến nghị)" in done
+    assert "tiếp nhận đơn PD-2026-000001 (Kiến nghị)" in done
 
     told = texts(await visitor.new_lines())
-    assert "đã được tiếp nhận thành đơn SP-2026-000001" in told and "03/03/2026" in told
+    assert "đã được tiếp nhận thành đơn PD-2026-000001" in told and "03/03/2026" in told
     async with sandbox_app.db.transaction() as session:
         petition = await session.scalar(select(m.Petition))
         reception = await session.scalar(select(m.Reception))
@@ -443,23 +443,23 @@ async def test_a_clerk_takes_a_booked_visit_as_a_petition_the_citizen_follows_in
 
 
 async def add_history(app: Application) -> None:
-    """A year of the Sơn Phú chairman: one dialogue held, receptions on two days in person."""
+    """A year of the Phú Đình chairman: one dialogue held, receptions on two days in person."""
     async with app.db.transaction() as session:
         ids = {
             handle: officer_id
             for handle, officer_id in await session.execute(select(m.Officer.handle, m.Officer.id))
         }
-        chairman = ids["sp.chutich"]
+        chairman = ids["pd.chutich"]
 
         def dialogue(state: str, held_at: datetime | None) -> m.Dialogue:
             at = held_at or datetime(2026, 4, 1, 1, 0, tzinfo=UTC)
             return m.Dialogue(
-                unit_code="SP",
+                unit_code="PD",
                 leader_id=chairman,
-                created_by=ids["sp.tiepdan"],
+                created_by=ids["pd.tiepdan"],
                 topic="Đối thoại về bồi thường đường tránh",
                 starts_at=at,
-                audience=["SP"],
+                audience=["PD"],
                 capacity=50,
                 registration_closes_at=at,
                 state=state,
@@ -469,7 +469,7 @@ async def add_history(app: Application) -> None:
 
         def reception(at: datetime, kind: str, in_person: bool, by: str) -> m.Reception:
             return m.Reception(
-                unit_code="SP",
+                unit_code="PD",
                 recorded_by=ids[by],
                 received_at=at,
                 kind=kind,
@@ -484,15 +484,15 @@ async def add_history(app: Application) -> None:
                 dialogue("held", datetime(2025, 12, 20, 2, 0, tzinfo=UTC)),  # last year
                 dialogue("announced", None),
                 # Tuesday 13/01: two visits, one day; 23:30 UTC on 19/01 is 06:30 on Tue 20/01.
-                reception(datetime(2026, 1, 13, 1, 0, tzinfo=UTC), "scheduled", True, "sp.chutich"),
-                reception(datetime(2026, 1, 13, 3, 0, tzinfo=UTC), "scheduled", True, "sp.chutich"),
+                reception(datetime(2026, 1, 13, 1, 0, tzinfo=UTC), "scheduled", True, "pd.chutich"),
+                reception(datetime(2026, 1, 13, 3, 0, tzinfo=UTC), "scheduled", True, "pd.chutich"),
                 reception(
-                    datetime(2026, 1, 19, 23, 30, tzinfo=UTC), "scheduled", True, "sp.chutich"
+                    datetime(2026, 1, 19, 23, 30, tzinfo=UTC), "scheduled", True, "pd.chutich"
                 ),
                 # Not reception days held by the chairman in person:
-                reception(datetime(2026, 1, 27, 1, 0, tzinfo=UTC), "regular", True, "sp.chutich"),
-                reception(datetime(2026, 2, 3, 1, 0, tzinfo=UTC), "scheduled", False, "sp.tiepdan"),
-                reception(datetime(2025, 12, 2, 1, 0, tzinfo=UTC), "scheduled", True, "sp.chutich"),
+                reception(datetime(2026, 1, 27, 1, 0, tzinfo=UTC), "regular", True, "pd.chutich"),
+                reception(datetime(2026, 2, 3, 1, 0, tzinfo=UTC), "scheduled", False, "pd.tiepdan"),
+                reception(datetime(2025, 12, 2, 1, 0, tzinfo=UTC), "scheduled", True, "pd.chutich"),
             ]
         )
 
@@ -501,7 +501,7 @@ async def test_indicators_count_dialogues_and_reception_days_against_the_law(
     sandbox_app: Application, http: aiohttp.ClientSession
 ) -> None:
     await add_history(sandbox_app)
-    chairman = SandboxPerson(sandbox_app, http, "officer-sp.chutich")
+    chairman = SandboxPerson(sandbox_app, http, "officer-pd.chutich")
     shown = texts(await press_data(chairman, Indicators().pack()))
     assert "Chỉ tiêu năm 2026 (tính đến 02/03/2026)" in shown
     mine = shown.split("Nguyễn Văn Hải")[1].split("\n\n")[0]
@@ -522,7 +522,7 @@ async def test_indicators_count_dialogues_and_reception_days_against_the_law(
     assert all(name in province for name in ("Trịnh Việt Hùng", "Dương Văn Kiên", "Nguyễn Văn Hải"))
     assert "2/8" in province.split("Nguyễn Văn Hải")[1].split("\n\n")[0]
 
-    clerk = SandboxPerson(sandbox_app, http, "officer-sp.tiepdan")
+    clerk = SandboxPerson(sandbox_app, http, "officer-pd.tiepdan")
     assert "Chỉ lãnh đạo và thanh tra" in texts(await press_data(clerk, Indicators().pack()))
     a_citizen = await citizen(sandbox_app, http, 1)
     assert "Chức năng này dành cho cán bộ" in texts(
@@ -533,12 +533,12 @@ async def test_indicators_count_dialogues_and_reception_days_against_the_law(
 def test_the_org_file_may_name_who_carries_the_reception_duty() -> None:
     """By default the head whose title is not a deputy's; the file can name someone else."""
     org = load_organisation(None)
-    assert carries_duty(org, "sp.chutich") and not carries_duty(org, "sp.phochutich")
+    assert carries_duty(org, "pd.chutich") and not carries_duty(org, "pd.phochutich")
     named = dataclasses.replace(
         org,
         officers=tuple(
-            dataclasses.replace(o, reception_duty=True) if o.handle == "sp.phochutich" else o
+            dataclasses.replace(o, reception_duty=True) if o.handle == "pd.phochutich" else o
             for o in org.officers
         ),
     )
-    assert carries_duty(named, "sp.phochutich") and not carries_duty(named, "sp.chutich")
+    assert carries_duty(named, "pd.phochutich") and not carries_duty(named, "pd.chutich")

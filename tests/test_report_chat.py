@@ -136,34 +136,34 @@ async def test_citizens_are_answered_while_a_report_is_being_built(
 async def test_reports_are_for_heads_and_inspectors_within_their_scope(
     sandbox_app: Application, http: aiohttp.ClientSession
 ) -> None:
-    clerk = SandboxPerson(sandbox_app, http, "officer-sp.tiepdan")
+    clerk = SandboxPerson(sandbox_app, http, "officer-pd.tiepdan")
     await clerk.new_lines()
     assert "dành cho lãnh đạo" in texts(await clerk.act(dict(REPORTS_HOME)))
-    head = SandboxPerson(sandbox_app, http, "officer-sp.chutich")
+    head = SandboxPerson(sandbox_app, http, "officer-pd.chutich")
     await head.new_lines()
     periods = await head.press("Báo cáo thống kê", await head.act(dict(REPORTS_HOME)))
     units = await head.press("Quý I/2026", periods)
     assert "UBND tỉnh" not in str(units)
     province = await head.act(forged(units, "TN"))
     assert "dành cho lãnh đạo" in texts(province), "a commune's head does not see the province"
-    assert await sent_files(sandbox_app, "officer-sp.chutich") == []
+    assert await sent_files(sandbox_app, "officer-pd.chutich") == []
 
 
 async def test_the_overdue_list_of_a_scope_on_demand(
     sandbox_app: Application, http: aiohttp.ClientSession, clock: FakeClock
 ) -> None:
     await file_complaint(SandboxPerson(sandbox_app, http, "citizen-1"))
-    head = SandboxPerson(sandbox_app, http, "officer-sp.chutich")
+    head = SandboxPerson(sandbox_app, http, "officer-pd.chutich")
     await head.new_lines()
 
     async def overdue_of_the_commune() -> list[dict[str, Any]]:
         units = await head.press("Đơn quá hạn", await head.act(dict(REPORTS_HOME)))
-        return await head.press("Đơn quá hạn: UBND xã Sơn Phú", units)
+        return await head.press("Đơn quá hạn: UBND xã Phú Đình", units)
 
     assert "không có đơn nào quá hạn" in texts(await overdue_of_the_commune())
     clock.now = datetime(2026, 3, 16, 3, 0, tzinfo=UTC)  # kn1.accept was due Thu 12/03
     overdue = texts(await overdue_of_the_commune())
-    assert "SP-2026-000001" in overdue and "hạn 12/03/2026" in overdue and "quá 4 ngày" in overdue
+    assert "PD-2026-000001" in overdue and "hạn 12/03/2026" in overdue and "quá 4 ngày" in overdue
     assert "Nguyễn Thị Dung" not in overdue
 
 
@@ -183,15 +183,15 @@ async def test_report_due_reminders_carry_the_draft_once_across_a_restart(
             )
         assert daily == 1, "a restart does not plan a second daily job"
 
-        # Sơn Phú's Q1 report is due Tue 10/03/2026: reminded Thu 05/03, 07:30 in Hà Nội.
+        # Phú Đình's Q1 report is due Tue 10/03/2026: reminded Thu 05/03, 07:30 in Hà Nội.
         clock.now = datetime(2026, 3, 5, 1, 0, tzinfo=UTC)
         for _ in range(2):
             await second.scheduler.run_due()
         await second.outbox.flush()
-        files = await sent_files(second, "officer-sp.chutich")
-        assert [name for name, _ in files] == ["bao-cao-SP-2026-Q1-du-thao.xlsx"]
+        files = await sent_files(second, "officer-pd.chutich")
+        assert [name for name, _ in files] == ["bao-cao-PD-2026-Q1-du-thao.xlsx"]
         openpyxl.load_workbook(io.BytesIO(files[0][1]))
-        chairman = SandboxPerson(second, http, "officer-sp.chutich")
+        chairman = SandboxPerson(second, http, "officer-pd.chutich")
         told = texts(await chairman.new_lines())
         assert "Nhắc hạn báo cáo" in told and "10/03/2026" in told
         assert not await sent_files(second, "officer-tn.chutich"), "the province's is due later"

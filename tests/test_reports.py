@@ -112,8 +112,8 @@ def test_bad_ranges_cutoffs_and_units_are_refused() -> None:
 
 
 def test_scope_is_a_unit_alone_or_with_everything_under_it() -> None:
-    assert scope_units(ORG, "SP") == ["SP", "SP-VP", "SP-KT", "SP-VHXH"]
-    assert scope_units(ORG, "SP", below=False) == ["SP"]
+    assert scope_units(ORG, "PD") == ["PD", "PD-VP", "PD-KT", "PD-VHXH"]
+    assert scope_units(ORG, "PD", below=False) == ["PD"]
     assert scope_units(ORG, "TN") == list(ORG.units)
 
 
@@ -202,7 +202,7 @@ class Fixture:
         self.session.add(
             m.Reception(
                 unit_code=unit,
-                recorded_by=await self.officer("sp.tiepdan"),
+                recorded_by=await self.officer("pd.tiepdan"),
                 received_at=at,
                 kind=kind,
                 head_in_person=head,
@@ -214,7 +214,7 @@ class Fixture:
         )
 
     async def dialogue(self, unit: str, state: str, held: datetime | None) -> None:
-        leader = await self.officer("sp.chutich")
+        leader = await self.officer("pd.chutich")
         starts = held or local(2026, 2, 1)
         self.session.add(
             m.Dialogue(
@@ -238,7 +238,7 @@ async def fill(session: Any) -> None:
     d = date
     # P1: complaint, accepted 3 days after receipt, answered on time (46 days), rated 5.
     p1 = await f.petition(
-        "SP-VP", "khieu_nai", "dat_dai", "closed", local(2026, 1, 5),
+        "PD-VP", "khieu_nai", "dat_dai", "closed", local(2026, 1, 5),
         outcome="correct",
         events=(("accept", local(2026, 1, 8)), ("answer", local(2026, 2, 20))),
         deadlines=(
@@ -250,7 +250,7 @@ async def fill(session: Any) -> None:
     # P2: a group complaint of 6 people: answered late (59 days) after its due 25/02; a later,
     # superseded deadline with the same start must not count.
     p2 = await f.petition(
-        "SP-VP", "khieu_nai", "dat_dai", "answered", local(2026, 1, 10),
+        "PD-VP", "khieu_nai", "dat_dai", "answered", local(2026, 1, 10),
         channel="sandbox", group_size=6, outcome="partly",
         events=(("accept", local(2026, 1, 12)), ("answer", local(2026, 3, 10))),
         deadlines=(
@@ -260,7 +260,7 @@ async def fill(session: Any) -> None:
     )  # fmt: skip
     # P3: denunciation answered late (71 days), rated 2.
     await f.petition(
-        "SP-KT", "to_cao", "moi_truong", "answered", local(2025, 12, 20),
+        "PD-KT", "to_cao", "moi_truong", "answered", local(2025, 12, 20),
         outcome="incorrect",
         events=(("accept", local(2025, 12, 22)), ("answer", local(2026, 3, 1))),
         deadlines=(("tc.resolve", d(2025, 12, 22), d(2026, 2, 20), "met"),),
@@ -268,25 +268,25 @@ async def fill(session: Any) -> None:
     )  # fmt: skip
     # P4: received at the first instant of Q1 (15/12/2025 00:00), accepted a day later.
     p4 = await f.petition(
-        "SP-KT", "to_cao", "xay_dung", "accepted", local(2025, 12, 15, 0, 0),
+        "PD-KT", "to_cao", "xay_dung", "accepted", local(2025, 12, 15, 0, 0),
         channel="reception", events=(("accept", local(2025, 12, 16, 0, 0)),),
     )  # fmt: skip
     # P5: received at the last minute of Q1 (14/03/2026 23:59).
-    await f.petition("SP-VHXH", "kien_nghi", "y_te", "received", local(2026, 3, 14, 23, 59))
+    await f.petition("PD-VHXH", "kien_nghi", "y_te", "received", local(2026, 3, 14, 23, 59))
     # P6: received at the first instant of Q2 (15/03/2026 00:00), guided in Q2: not in Q1.
     await f.petition(
-        "SP-VHXH", "phan_anh", "giao_thong", "guided", local(2026, 3, 15, 0, 0),
+        "PD-VHXH", "phan_anh", "giao_thong", "guided", local(2026, 3, 15, 0, 0),
         events=(("guide", local(2026, 3, 16)),),
     )  # fmt: skip
     # P7: received at the last minute before Q1, guided in Q1: carried over, then guided.
     await f.petition(
-        "SP-VP", "phan_anh", "giao_thong", "guided", local(2025, 12, 14, 23, 59),
+        "PD-VP", "phan_anh", "giao_thong", "guided", local(2025, 12, 14, 23, 59),
         events=(("guide", local(2025, 12, 16)),),
     )  # fmt: skip
     # P8: petition from November, answered before Q1, reopened, answered again on 03/01/2026
     # (63 days after receipt): on time against the reopened period's deadline, not the first.
     await f.petition(
-        "SP-VP", "kien_nghi", "thu_tuc_hanh_chinh", "answered", local(2025, 11, 1),
+        "PD-VP", "kien_nghi", "thu_tuc_hanh_chinh", "answered", local(2025, 11, 1),
         events=(
             ("accept", local(2025, 11, 3)),
             ("answer", local(2025, 12, 1)),
@@ -301,27 +301,27 @@ async def fill(session: Any) -> None:
         rating=(1, local(2025, 12, 2)),
     )  # fmt: skip
     # P16: petition from October, answered late in Q1 (111 days after receipt): with P8, one
-    # group of answers (Sơn Phú's office, kiến nghị, no outcome) holds one on time, one late.
+    # group of answers (Phú Đình's office, kiến nghị, no outcome) holds one on time, one late.
     await f.petition(
-        "SP-VP", "kien_nghi", "thu_tuc_hanh_chinh", "answered", local(2025, 10, 1),
+        "PD-VP", "kien_nghi", "thu_tuc_hanh_chinh", "answered", local(2025, 10, 1),
         events=(("accept", local(2025, 10, 2)), ("answer", local(2026, 1, 20))),
         deadlines=(("pakn.answer", d(2025, 10, 1), d(2025, 11, 10), "met"),),
     )  # fmt: skip
     # P9: refused; P11: a denunciation of 3 signers, forwarded.
     await f.petition(
-        "TX-VP", "kien_nghi", "khac", "refused", local(2026, 2, 1),
+        "TS-VP", "kien_nghi", "khac", "refused", local(2026, 2, 1),
         events=(("refuse", local(2026, 2, 3)),),
     )  # fmt: skip
     # P10: second complaint, accepted after 3 days, upheld on time (39 days), rated 4.
     await f.petition(
-        "TX", "khieu_nai", "dat_dai", "answered", local(2026, 2, 1),
+        "TS", "khieu_nai", "dat_dai", "answered", local(2026, 2, 1),
         instance=2, outcome="upheld",
         events=(("accept", local(2026, 2, 4)), ("answer", local(2026, 3, 12))),
         deadlines=(("kn2.resolve", d(2026, 2, 4), d(2026, 3, 20), "met"),),
         rating=(4, local(2026, 3, 13)),
     )  # fmt: skip
     await f.petition(
-        "TX-VP", "to_cao", "can_bo", "forwarded", local(2026, 1, 8),
+        "TS-VP", "to_cao", "can_bo", "forwarded", local(2026, 1, 8),
         group_size=3, events=(("forward", local(2026, 1, 10)),),
     )  # fmt: skip
     # P12: a dialogue's commitment at the province, still undecided.
@@ -329,7 +329,7 @@ async def fill(session: Any) -> None:
         "TN", "kien_nghi", "moi_truong", "received", local(2026, 1, 20), channel="dialogue"
     )
     # P14: received before Q1, never decided: carried over.
-    await f.petition("SP-KT", "khieu_nai", "dat_dai", "received", local(2025, 12, 1))
+    await f.petition("PD-KT", "khieu_nai", "dat_dai", "received", local(2025, 12, 1))
     # P15: feedback answered 3 days after receipt; its only deadline is an intake one, met
     # before the answer and due before it: the answer had no answer deadline, so it is on time.
     await f.petition(
@@ -338,23 +338,23 @@ async def fill(session: Any) -> None:
         deadlines=(("don.process", d(2026, 3, 2), d(2026, 3, 4), "met"),),
     )  # fmt: skip
 
-    # Receptions (People's Committees): R1-R3 regular at Sơn Phú, two of them about P2.
-    await f.reception("SP", "regular", local(2026, 1, 10))
-    await f.reception("SP", "regular", local(2026, 1, 10, 14), people=7, petition=p2)
-    await f.reception("SP", "regular", local(2026, 1, 12), people=2, petition=p2)
+    # Receptions (People's Committees): R1-R3 regular at Phú Đình, two of them about P2.
+    await f.reception("PD", "regular", local(2026, 1, 10))
+    await f.reception("PD", "regular", local(2026, 1, 10, 14), people=7, petition=p2)
+    await f.reception("PD", "regular", local(2026, 1, 12), people=2, petition=p2)
     # R4, R5: one reception day (20/01 in Vietnam, two days in UTC), the head in person.
-    await f.reception("SP", "scheduled", local(2026, 1, 20, 6), head=True)
-    await f.reception("SP", "scheduled", local(2026, 1, 20, 9), head=True, people=5, petition=p4)
-    await f.reception("SP", "scheduled", local(2026, 1, 27, 8))  # R6: delegated
-    await f.reception("SP", "unscheduled", local(2026, 2, 5, 10), head=True, people=12, petition=p1)
-    await f.reception("TX", "regular", local(2026, 3, 14, 23, 30))  # R8: last half hour of Q1
-    await f.reception("TX", "regular", local(2026, 3, 15, 0, 0))  # R9: Q2
-    await f.reception("TX", "unscheduled", local(2025, 12, 15, 0, 0), people=3)  # R10
+    await f.reception("PD", "scheduled", local(2026, 1, 20, 6), head=True)
+    await f.reception("PD", "scheduled", local(2026, 1, 20, 9), head=True, people=5, petition=p4)
+    await f.reception("PD", "scheduled", local(2026, 1, 27, 8))  # R6: delegated
+    await f.reception("PD", "unscheduled", local(2026, 2, 5, 10), head=True, people=12, petition=p1)
+    await f.reception("TS", "regular", local(2026, 3, 14, 23, 30))  # R8: last half hour of Q1
+    await f.reception("TS", "regular", local(2026, 3, 15, 0, 0))  # R9: Q2
+    await f.reception("TS", "unscheduled", local(2025, 12, 15, 0, 0), people=3)  # R10
     await f.reception("TN", "scheduled", local(2026, 3, 3), head=True)  # R11
 
-    await f.dialogue("SP", "held", local(2026, 2, 10))
-    await f.dialogue("SP", "held", local(2026, 3, 20))  # Q2
-    await f.dialogue("TX", "announced", None)
+    await f.dialogue("PD", "held", local(2026, 2, 10))
+    await f.dialogue("PD", "held", local(2026, 3, 20))  # Q2
+    await f.dialogue("TS", "announced", None)
     await f.dialogue("TN", "held", local(2026, 3, 14, 23))
 
 
@@ -402,7 +402,7 @@ EXPECTED_UNITS = {
             eligible_by_field={"khac": 1},
         )
     ),
-    "SP": Figures(
+    "PD": Figures(
         receptions=Receptions(
             regular=Visits(sessions=2, visits=3, people=10, matters=2, groups=1),
             scheduled_in_person=Visits(sessions=1, visits=2, people=6, matters=2, groups=1),
@@ -411,7 +411,7 @@ EXPECTED_UNITS = {
         ),
         dialogues_held=1,
     ),
-    "SP-VP": Figures(
+    "PD-VP": Figures(
         petitions=Petitions(
             received=2,
             several_signers=1,
@@ -435,7 +435,7 @@ EXPECTED_UNITS = {
         ),
         satisfaction=Satisfaction(ratings=1, satisfied=1, score_total=5),
     ),
-    "SP-KT": Figures(
+    "PD-KT": Figures(
         petitions=Petitions(
             received=2,
             carried_over=1,
@@ -452,7 +452,7 @@ EXPECTED_UNITS = {
         denunciations=Resolutions(accepted_first=2, answered=1, incorrect=1, late=1),
         satisfaction=Satisfaction(ratings=1, satisfied=0, score_total=2),
     ),
-    "SP-VHXH": Figures(
+    "PD-VHXH": Figures(
         petitions=Petitions(
             received=1,
             by_kind={"kien_nghi": 1},
@@ -461,7 +461,7 @@ EXPECTED_UNITS = {
             by_channel={"telegram": 1},
         )
     ),
-    "TX": Figures(
+    "TS": Figures(
         petitions=Petitions(
             received=1,
             accepted=1,
@@ -480,7 +480,7 @@ EXPECTED_UNITS = {
         ),
         satisfaction=Satisfaction(ratings=1, satisfied=1, score_total=4),
     ),
-    "TX-VP": Figures(
+    "TS-VP": Figures(
         petitions=Petitions(
             received=2,
             several_signers=1,
@@ -499,7 +499,7 @@ EXPECTED_UNITS = {
 async def test_every_figure_of_every_unit(database: Database) -> None:
     report = await report_for(database, Q1)
     assert report.period == Q1
-    assert list(report.units) == ["TN", "TN-TT", "SP", "SP-VP", "SP-KT", "SP-VHXH", "TX", "TX-VP"]
+    assert list(report.units) == ["TN", "TN-TT", "PD", "PD-VP", "PD-KT", "PD-VHXH", "TS", "TS-VP"]
     for unit, expected in EXPECTED_UNITS.items():
         assert report.units[unit] == expected, unit
 
@@ -588,8 +588,8 @@ async def test_the_cutoff_boundaries_from_the_other_side(database: Database) -> 
 
 
 async def test_a_scope_counts_only_its_units(database: Database) -> None:
-    commune = await report_for(database, Q1, "SP")
-    assert list(commune.units) == ["SP", "SP-VP", "SP-KT", "SP-VHXH"]
+    commune = await report_for(database, Q1, "PD")
+    assert list(commune.units) == ["PD", "PD-VP", "PD-KT", "PD-VHXH"]
     assert commune.total.petitions.received == 5
     assert commune.total.receptions.total.visits == 7
     # Durations are of the scope: acceptances of P1, P2, P3, P4 (3, 2, 2, 1 days).
@@ -601,8 +601,8 @@ async def test_a_scope_counts_only_its_units(database: Database) -> None:
 NAMES = [
     "UBND tỉnh Thái Nguyên",
     "Thanh tra tỉnh Thái Nguyên",
-    "UBND xã Sơn Phú",
-    "UBND xã Tú Xuyên",
+    "UBND xã Phú Đình",
+    "UBND xã Thần Sa",
 ]
 TOTAL = "Tổng cộng"
 Z5 = [0, 0, 0, 0, 0]
@@ -930,8 +930,8 @@ async def test_the_command_writes_the_workbook(database: Database, tmp_path: Pat
 
     commune = tmp_path / "range.xlsx"
     result = run_report(
-        tmp_path, "--from", "2026-01-01", "--to", "2026-01-31", "--unit", "SP", "--only",
-        "--out", str(commune), "--place", "Sơn Phú",
+        tmp_path, "--from", "2026-01-01", "--to", "2026-01-31", "--unit", "PD", "--only",
+        "--out", str(commune), "--place", "Phú Đình",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     sheet = openpyxl.load_workbook(commune)["01-TCD"]

@@ -42,7 +42,7 @@ async def start_a_draft(person: SandboxPerson) -> None:
     lines = await person.press("Gửi đơn", lines)
     lines = await person.press("Khiếu nại", lines)
     lines = await person.press("Đất đai", lines)
-    lines = await person.press("Sơn Phú", lines)
+    lines = await person.press("Phú Đình", lines)
     lines = await person.press("Na Mao", lines)
     assert "kể lại sự việc" in texts(lines)
     assert "Đã ghi nhận" in texts(await person.say(STORY))
@@ -102,7 +102,7 @@ async def test_copies_of_messages_go_after_90_days_and_the_petition_stays(
         assert await session.scalar(select(m.Petition.filer_name)) == "Nguyễn Thị Dung"
 
     mine = await citizen.press("Đơn của tôi", await citizen.say("/menu"))
-    assert "SP-2026-000001" in texts(mine), "the citizen still finds the petition"
+    assert "PD-2026-000001" in texts(mine), "the citizen still finds the petition"
 
 
 async def test_a_draft_left_for_30_days_is_forgotten_and_a_younger_one_kept(

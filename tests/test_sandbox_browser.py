@@ -198,7 +198,7 @@ async def test_citizen_files_in_the_browser_and_the_officer_opens_it(
         await screenshot(page, pictures, "nguoi-dan-chon-loai-don.png", kinds)
         await person.press("Khiếu nại")
         await person.press("Đất đai")
-        await person.press("Xã Sơn Phú")
+        await person.press("Xã Phú Đình")
         await person.press("Xóm Na Mao")
 
         # The story, typed and sent with the send button.
@@ -217,7 +217,7 @@ async def test_citizen_files_in_the_browser_and_the_officer_opens_it(
         await expect(share).to_have_count(0)
         assert len(prompts) == 1 and prompts[0].startswith("prompt:"), prompts
         await person.bot_says("Địa chỉ nơi ở")
-        await person.type_and_enter("Xóm Na Mao, xã Sơn Phú")
+        await person.type_and_enter("Xóm Na Mao, xã Phú Đình")
 
         # Check and send.
         review = await person.bot_says("kiểm tra lại đơn")
@@ -227,35 +227,35 @@ async def test_citizen_files_in_the_browser_and_the_officer_opens_it(
         await person.press("📨 Gửi đơn")
 
         receipt = await person.bot_says("Mã đơn:")
-        await expect(receipt).to_contain_text("Mã đơn: SP-2026-000001")
+        await expect(receipt).to_contain_text("Mã đơn: PD-2026-000001")
         await expect(receipt).to_contain_text("Loại đơn: Khiếu nại")
         # kn1.accept: 10 days from Mon 02/03/2026 → Thu 12/03/2026 (Điều 27 Luật Khiếu nại 2011).
         await expect(receipt).to_contain_text("12/03/2026")
         await screenshot(page, pictures, "nguoi-dan-bien-nhan.png", receipt)
 
-        # The routed officer: Lê Thị Mai, reception of xã Sơn Phú.
+        # The routed officer: Lê Thị Mai, reception of xã Phú Đình.
         officer_value = await identity.locator("option", has_text="Lê Thị Mai").get_attribute(
             "value"
         )
-        assert officer_value == "officer-sp.tiepdan"
+        assert officer_value == "officer-pd.tiepdan"
         await identity.select_option(officer_value)
-        await expect(identity).to_have_value("officer-sp.tiepdan")
-        notice = await person.bot_says("Đơn mới SP-2026-000001")
+        await expect(identity).to_have_value("officer-pd.tiepdan")
+        notice = await person.bot_says("Đơn mới PD-2026-000001")
         await expect(notice).to_contain_text("091****678")  # the notice masks the phone
         await expect(page.get_by_text("dữ liệu cá nhân")).to_have_count(0)  # not the citizen's
         await person.press("📂 Mở đơn")
-        opened = await person.bot_says("📄 Đơn SP-2026-000001")
+        opened = await person.bot_says("📄 Đơn PD-2026-000001")
         await expect(opened).to_contain_text("thu hồi 200m2 đất vườn")
         await expect(opened).to_contain_text(PHONE)
         await expect(opened).to_contain_text("Nguyễn Thị Dung")
         await screenshot(page, pictures, "can-bo-the-don.png", opened)
 
         # The commune's chairman: the unit's open petitions, from the officer's menu.
-        await person.switch_to("officer-sp.chutich")
+        await person.switch_to("officer-pd.chutich")
         await person.type_and_enter("/start")
         await person.press("🏢 Đơn của đơn vị")
-        unit_list = await person.bot_says("SP-2026-000001")
-        await expect(unit_list).to_contain_text("Sơn Phú")
+        unit_list = await person.bot_says("PD-2026-000001")
+        await expect(unit_list).to_contain_text("Phú Đình")
         await screenshot(page, pictures, "lanh-dao-don-cua-don-vi.png", unit_list)
 
         # The province's inspector: the first quarter's report, built by a job, with its charts.

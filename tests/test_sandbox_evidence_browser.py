@@ -55,7 +55,7 @@ async def test_the_officer_sees_the_map_link_the_photo_and_the_pdf_link(
         await page.goto(f"http://127.0.0.1:{sandbox_app.port}/sandbox")
         identity = page.get_by_test_id("identity")
         await expect(identity).to_have_value("citizen-1")
-        await identity.select_option("officer-sp.tiepdan")
+        await identity.select_option("officer-pd.tiepdan")
         messages = page.get_by_test_id("bot-message")
         notice = messages.filter(has_text=f"Đơn mới {CODE}").last
         await notice.get_by_role("button", name="📂 Mở đơn").click()

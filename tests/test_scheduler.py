@@ -47,7 +47,7 @@ async def test_the_assignee_is_reminded_once_at_each_point(
     sandbox_app: Application, http: aiohttp.ClientSession, clock: FakeClock
 ) -> None:
     await file_complaint(SandboxPerson(sandbox_app, http, "citizen-1"))
-    officer = SandboxPerson(sandbox_app, http, "officer-sp.tiepdan")
+    officer = SandboxPerson(sandbox_app, http, "officer-pd.tiepdan")
     await officer.new_lines()
     await deliver(sandbox_app)
     assert await officer.new_lines() == [], "nothing is due on the day of filing"
@@ -70,14 +70,14 @@ async def test_overdue_goes_to_the_unit_head_then_escalates_above(
     sandbox_app: Application, http: aiohttp.ClientSession, clock: FakeClock
 ) -> None:
     await file_complaint(SandboxPerson(sandbox_app, http, "citizen-1"))
-    office_head = SandboxPerson(sandbox_app, http, "officer-sp.chanhvp")
-    chairman = SandboxPerson(sandbox_app, http, "officer-sp.chutich")
+    office_head = SandboxPerson(sandbox_app, http, "officer-pd.chanhvp")
+    chairman = SandboxPerson(sandbox_app, http, "officer-pd.chutich")
     clock.now = FRI_13
     await deliver(sandbox_app)
     overdue = texts(await office_head.new_lines())
     assert "Quá hạn" in overdue and "đã quá 1 ngày" in overdue
     early = texts(await chairman.new_lines())
-    assert "SP-2026-000001" not in early, "the chairman hears of it only when escalated"
+    assert "PD-2026-000001" not in early, "the chairman hears of it only when escalated"
     clock.now = WED_18
     await deliver(sandbox_app)
     assert "Báo cáo đơn quá hạn" in texts(await chairman.new_lines())

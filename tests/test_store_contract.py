@@ -185,13 +185,13 @@ async def citizen_id(store: Store, chat: Recipient = TELEGRAM_CHAT, name: str | 
 
 
 def new_petition(code: str, **values: Any) -> NewPetition:
-    """A complaint to Sơn Phú, received at START, unless told otherwise."""
+    """A complaint to Phú Đình, received at START, unless told otherwise."""
     fields: dict[str, Any] = {
         "code": code,
         "kind": PetitionKind.COMPLAINT,
         "field": "dat_dai",
-        "unit": "SP",
-        "area": "SP-NM",
+        "unit": "PD",
+        "area": "PD-NM",
         "assignee_handle": None,
         "citizen_id": None,
         "content": "Đường vào xóm bị sạt lở.",
@@ -208,7 +208,7 @@ def new_petition(code: str, **values: Any) -> NewPetition:
     return NewPetition(**(fields | values))
 
 
-def new_dialogue(leader: OfficerView, starts_at: datetime, unit: str = "SP") -> NewDialogue:
+def new_dialogue(leader: OfficerView, starts_at: datetime, unit: str = "PD") -> NewDialogue:
     return NewDialogue(
         unit=unit,
         leader_id=leader.id,
@@ -227,7 +227,7 @@ def new_dialogue(leader: OfficerView, starts_at: datetime, unit: str = "SP") -> 
 
 def new_reception(recorder: OfficerView, at: datetime, **values: Any) -> NewReception:
     fields: dict[str, Any] = {
-        "unit": "SP",
+        "unit": "PD",
         "recorded_by": recorder.id,
         "received_at": at,
         "kind": ReceptionKind.REGULAR,
@@ -243,7 +243,7 @@ def new_reception(recorder: OfficerView, at: datetime, **values: Any) -> NewRece
     return NewReception(**(fields | values))
 
 
-def weekly(head: OfficerView, weekday: int, unit: str = "SP") -> NewReceptionSchedule:
+def weekly(head: OfficerView, weekday: int, unit: str = "PD") -> NewReceptionSchedule:
     """Mornings of one weekday, two people a half-hour slot."""
     return NewReceptionSchedule(unit, head.id, weekday, "08:00", "11:00", 30, 2, "Phòng", START)
 
@@ -280,20 +280,20 @@ class TestCitizenStore:
 class TestOfficerStore:
     async def test_an_invite_binds_a_chat_once(self, backend: Backend) -> None:
         store = backend.store
-        await backend.add_invite("sp.kinhte", "hash-1", START + DAY)
+        await backend.add_invite("pd.kinhte", "hash-1", START + DAY)
         assert await store.officer_by_chat("telegram", "7001") is None
         bound = await store.redeem_invite("hash-1", "telegram", "7001", START)
-        assert bound.handle == "sp.kinhte" and bound.unit == "SP-KT"
+        assert bound.handle == "pd.kinhte" and bound.unit == "PD-KT"
         assert bound.roles == frozenset({"reception", "handler"})
         assert await store.officer_by_chat("telegram", "7001") == bound
         assert await store.officer_chats(bound.id) == [Recipient("telegram", "7001")]
-        assert await store.reachable_officers("SP-KT") == {"sp.kinhte"}
+        assert await store.reachable_officers("PD-KT") == {"pd.kinhte"}
         with pytest.raises(InviteRefused) as used:
             await store.redeem_invite("hash-1", "telegram", "7002", START)
         assert used.value.reason == "invite.used"
 
     async def test_unknown_and_expired_invites_are_refused(self, backend: Backend) -> None:
-        await backend.add_invite("sp.kinhte", "hash-old", START)
+        await backend.add_invite("pd.kinhte", "hash-old", START)
         for code_hash, reason in (("hash-old", "invite.expired"), ("nope", "invite.unknown")):
             with pytest.raises(InviteRefused) as refused:
                 await backend.store.redeem_invite(code_hash, "telegram", "7001", START)
@@ -302,57 +302,57 @@ class TestOfficerStore:
 
     async def test_officers_of_a_unit_by_handle_and_its_heads(self, backend: Backend) -> None:
         store = backend.store
-        staff = await store.officers_of("SP-KT")
-        assert [o.handle for o in staff] == ["sp.diachinh", "sp.kinhte", "sp.truongkt"]
-        assert [o.handle for o in await store.heads_of("SP-KT")] == ["sp.truongkt"]
+        staff = await store.officers_of("PD-KT")
+        assert [o.handle for o in staff] == ["pd.diachinh", "pd.kinhte", "pd.truongkt"]
+        assert [o.handle for o in await store.heads_of("PD-KT")] == ["pd.truongkt"]
         assert await store.officers_of("nowhere") == []
         head = staff[2]
         assert await store.officer_by_id(head.id) == head
-        assert await store.officer_by_handle("sp.truongkt") == head
+        assert await store.officer_by_handle("pd.truongkt") == head
         assert await store.officer_by_handle("nobody") is None
         assert await store.officer_by_id(head.id + 1000) is None
 
     async def test_open_load_counts_open_petitions_per_officer(self, backend: Backend) -> None:
         store = backend.store
-        for number, handle in enumerate(("sp.kinhte", "sp.kinhte", "sp.diachinh")):
-            await store.add_petition(new_petition(f"SP-2026-{number}", assignee_handle=handle))
-        closed = await store.add_petition(new_petition("SP-2026-9", assignee_handle="sp.diachinh"))
+        for number, handle in enumerate(("pd.kinhte", "pd.kinhte", "pd.diachinh")):
+            await store.add_petition(new_petition(f"PD-2026-{number}", assignee_handle=handle))
+        closed = await store.add_petition(new_petition("PD-2026-9", assignee_handle="pd.diachinh"))
         await store.set_state(closed, PetitionState.CLOSED, START)
-        assert await store.open_load("SP-KT") == {"sp.kinhte": 2, "sp.diachinh": 1}
-        assert await store.open_load("SP-VP") == {}
+        assert await store.open_load("PD-KT") == {"pd.kinhte": 2, "pd.diachinh": 1}
+        assert await store.open_load("PD-VP") == {}
 
 
 class TestPetitionStore:
     async def test_numbers_count_per_prefix_and_year(self, backend: Backend) -> None:
         store = backend.store
-        numbers = [await store.next_petition_number("SP", 2026) for _ in range(3)]
+        numbers = [await store.next_petition_number("PD", 2026) for _ in range(3)]
         assert numbers == [1, 2, 3]
-        assert await store.next_petition_number("TX", 2026) == 1
-        assert await store.next_petition_number("SP", 2027) == 1
+        assert await store.next_petition_number("TS", 2026) == 1
+        assert await store.next_petition_number("PD", 2027) == 1
 
     async def test_a_stored_petition_is_found_by_code_and_listed_for_its_people(
         self, backend: Backend
     ) -> None:
         store = backend.store
         filer = await citizen_id(store)
-        kinhte = await officer(store, "sp.kinhte")
+        kinhte = await officer(store, "pd.kinhte")
         photo = FileRef("f1", "photo", 1200, "image/jpeg", "a.jpg")
         petition_id = await store.add_petition(
             new_petition(
-                "SP-2026-000001",
+                "PD-2026-000001",
                 citizen_id=filer,
-                assignee_handle="sp.kinhte",
+                assignee_handle="pd.kinhte",
                 attachments=(photo,),
                 deadlines=(("kn1.accept", START.date(), date(2026, 3, 12)),),
                 group_size=3,
             )
         )
-        assert await store.petition_id_by_code("SP-2026-000001") == petition_id
-        assert await store.petition_id_by_code("SP-2026-404") is None
+        assert await store.petition_id_by_code("PD-2026-000001") == petition_id
+        assert await store.petition_id_by_code("PD-2026-404") is None
         detail = await store.petition(petition_id)
         assert detail is not None
-        assert (detail.summary.code, detail.summary.state) == ("SP-2026-000001", "received")
-        assert (detail.unit, detail.area, detail.citizen_id) == ("SP", "SP-NM", filer)
+        assert (detail.summary.code, detail.summary.state) == ("PD-2026-000001", "received")
+        assert (detail.unit, detail.area, detail.citizen_id) == ("PD", "PD-NM", filer)
         assert (detail.assignee_id, detail.attachments) == (kinhte.id, 1)
         assert detail.case == Case(group_size=3)
         assert [d.rule_id for d in detail.summary.deadlines] == ["kn1.accept"]
@@ -365,7 +365,7 @@ class TestPetitionStore:
         filer = await citizen_id(store)
         ids = [
             await store.add_petition(
-                new_petition(f"SP-2026-{n}", citizen_id=filer, received_at=START + n * DAY)
+                new_petition(f"PD-2026-{n}", citizen_id=filer, received_at=START + n * DAY)
             )
             for n in range(3)
         ]
@@ -376,12 +376,12 @@ class TestPetitionStore:
         self, backend: Backend
     ) -> None:
         store = backend.store
-        kinhte = await officer(store, "sp.kinhte")
+        kinhte = await officer(store, "pd.kinhte")
 
         async def assigned(code: str, due: date | None) -> int:
             dates = (("kn1.accept", START.date(), due),) if due else ()
             return await store.add_petition(
-                new_petition(code, assignee_handle="sp.kinhte", deadlines=dates)
+                new_petition(code, assignee_handle="pd.kinhte", deadlines=dates)
             )
 
         late = await assigned("A", date(2026, 3, 20))
@@ -391,11 +391,11 @@ class TestPetitionStore:
         await store.set_state(closed, PetitionState.CLOSED, START)
         mine = await store.petitions_assigned(kinhte.id, 10)
         assert [p.id for p in mine] == [soon, late, undated]
-        units = await store.petitions_of_units(["SP", "TX"], 10)
+        units = await store.petitions_of_units(["PD", "TS"], 10)
         assert [p.id for p in units] == [soon, late, undated]
-        overdue = await store.petitions_of_units(["SP"], 10, due_before=date(2026, 3, 10))
+        overdue = await store.petitions_of_units(["PD"], 10, due_before=date(2026, 3, 10))
         assert [p.id for p in overdue] == [soon]
-        assert await store.petitions_of_units(["TX"], 10) == []
+        assert await store.petitions_of_units(["TS"], 10) == []
 
     async def test_files_are_kept_in_order_with_their_platform(self, backend: Backend) -> None:
         store = backend.store
@@ -416,11 +416,11 @@ class TestPetitionStore:
 
     async def test_a_petition_moves_on_and_is_reclassified(self, backend: Backend) -> None:
         store = backend.store
-        truongkt = await officer(store, "sp.truongkt")
-        tiepdan = await officer(store, "sp.tiepdan")
-        petition_id = await store.add_petition(new_petition("R", assignee_handle="sp.kinhte"))
+        truongkt = await officer(store, "pd.truongkt")
+        tiepdan = await officer(store, "pd.tiepdan")
+        petition_id = await store.add_petition(new_petition("R", assignee_handle="pd.kinhte"))
         await store.set_state(petition_id, PetitionState.ACCEPTED, START)
-        await store.reassign(petition_id, "SP-VP", "sp.tiepdan")
+        await store.reassign(petition_id, "PD-VP", "pd.tiepdan")
         case = Case(instance=2, remote_area=True, group_size=6, representatives=2)
         await store.classify(petition_id, PetitionKind.DENUNCIATION, "moi_truong", case)
         await store.record_outcome(petition_id, "correct")
@@ -430,14 +430,14 @@ class TestPetitionStore:
         assert detail is not None
         assert (detail.summary.state, detail.unit, detail.assignee_id) == (
             "accepted",
-            "SP-VP",
+            "PD-VP",
             tiepdan.id,
         )
         assert (detail.summary.kind, detail.summary.field) == ("to_cao", "moi_truong")
         assert detail.case == case
         assert detail.identity_viewers == frozenset({tiepdan.id})
         assert [p.id for p in await store.petitions_assigned(tiepdan.id, 10)] == [petition_id]
-        await store.reassign(petition_id, "SP", None)
+        await store.reassign(petition_id, "PD", None)
         detail = await store.petition(petition_id)
         assert detail is not None and detail.assignee_id is None
 
@@ -473,7 +473,7 @@ class TestHistoryStore:
         self, backend: Backend
     ) -> None:
         store = backend.store
-        petition_id = await store.add_petition(new_petition("H", event_payload={"unit": "SP"}))
+        petition_id = await store.add_petition(new_petition("H", event_payload={"unit": "PD"}))
         assert await store.last_event(petition_id, {"ask_citizen"}) is None
         asked = await store.add_event(
             petition_id, "telegram:9", "ask_citizen", "Thiếu ảnh", {"n": 1}, START + DAY
@@ -486,7 +486,7 @@ class TestHistoryStore:
         assert last is not None
         assert (last.id, last.actor, last.payload) == (again, "telegram:9", {"n": 2})
         received = await store.last_event(petition_id, {"received"})
-        assert received is not None and received.payload == {"unit": "SP"}
+        assert received is not None and received.payload == {"unit": "PD"}
         history = await store.petition_events(petition_id)
         assert [(e.action, e.reason) for e in history] == [
             ("received", None),
@@ -524,17 +524,17 @@ class TestJobStore:
 
 class TestAuditStore:
     async def test_accesses_are_logged_in_order(self, backend: Backend) -> None:
-        await backend.store.audit("telegram:9", "petition.view", "SP-1", {"why": "x"}, START)
-        await backend.store.audit("telegram:9", "export", "SP", {}, START)
+        await backend.store.audit("telegram:9", "petition.view", "PD-1", {"why": "x"}, START)
+        await backend.store.audit("telegram:9", "export", "PD", {}, START)
         assert await backend.audited() == [
-            ("telegram:9", "petition.view", "SP-1"),
-            ("telegram:9", "export", "SP"),
+            ("telegram:9", "petition.view", "PD-1"),
+            ("telegram:9", "export", "PD"),
         ]
 
 
 class TestReceptionStore:
     async def test_each_visit_gets_its_own_record(self, backend: Backend) -> None:
-        tiepdan = await officer(backend.store, "sp.tiepdan")
+        tiepdan = await officer(backend.store, "pd.tiepdan")
         first = await backend.store.add_reception(new_reception(tiepdan, START))
         second = await backend.store.add_reception(new_reception(tiepdan, START))
         assert second > first
@@ -544,36 +544,36 @@ class TestDialogueStore:
     async def test_a_follow_added_appears_once_and_can_be_dropped(self, backend: Backend) -> None:
         store = backend.store
         follower = await citizen_id(store)
-        assert await store.subscribe(follower, "SP", START)
-        assert await store.subscribe(follower, "SP-NM", START)
-        assert not await store.subscribe(follower, "SP", START)
-        assert await store.subscriptions(follower) == ["SP", "SP-NM"]
-        assert await store.unsubscribe(follower, "SP")
-        assert not await store.unsubscribe(follower, "SP")
-        assert await store.subscriptions(follower) == ["SP-NM"]
+        assert await store.subscribe(follower, "PD", START)
+        assert await store.subscribe(follower, "PD-NM", START)
+        assert not await store.subscribe(follower, "PD", START)
+        assert await store.subscriptions(follower) == ["PD", "PD-NM"]
+        assert await store.unsubscribe(follower, "PD")
+        assert not await store.unsubscribe(follower, "PD")
+        assert await store.subscriptions(follower) == ["PD-NM"]
 
     async def test_sessions_ahead_soonest_first_and_recent_ones_newest_first(
         self, backend: Backend
     ) -> None:
         store = backend.store
-        head = await officer(store, "sp.chutich")
+        head = await officer(store, "pd.chutich")
         later = await store.add_dialogue(new_dialogue(head, START + 9 * DAY))
         sooner = await store.add_dialogue(new_dialogue(head, START + 3 * DAY))
         past = await store.add_dialogue(new_dialogue(head, START - DAY))
-        elsewhere = await store.add_dialogue(new_dialogue(head, START + 2 * DAY, unit="TX"))
-        ahead = await store.upcoming_dialogues(START, ["SP"], 10)
+        elsewhere = await store.add_dialogue(new_dialogue(head, START + 2 * DAY, unit="TS"))
+        ahead = await store.upcoming_dialogues(START, ["PD"], 10)
         assert [d.id for d in ahead] == [sooner, later]
         everywhere = await store.upcoming_dialogues(START, None, 10)
         assert [d.id for d in everywhere] == [elsewhere, sooner, later]
         await store.set_dialogue_state(sooner, "cancelled", START)
-        assert [d.id for d in await store.upcoming_dialogues(START, ["SP"], 10)] == [later]
-        recent = await store.recent_dialogues(["SP"], 10)
+        assert [d.id for d in await store.upcoming_dialogues(START, ["PD"], 10)] == [later]
+        recent = await store.recent_dialogues(["PD"], 10)
         assert [d.id for d in recent] == [later, sooner, past]
         assert await store.dialogue(later + 1000) is None
 
     async def test_a_session_is_moved_held_and_minuted(self, backend: Backend) -> None:
         store = backend.store
-        head = await officer(store, "sp.chutich")
+        head = await officer(store, "pd.chutich")
         session = await store.add_dialogue(new_dialogue(head, START + 3 * DAY))
         moved = START + 5 * DAY
         await store.reschedule_dialogue(session, moved, None, "https://meet", moved - DAY)
@@ -584,11 +584,11 @@ class TestDialogueStore:
         assert (view.starts_at, view.place, view.link) == (moved, None, "https://meet")
         assert (view.registration_closes_at, view.state) == (moved - DAY, "held")
         assert (view.attendance, view.minutes, view.topic) == (41, "Biên bản", "Đường liên xóm")
-        assert (view.audience, view.capacity, view.leader_id) == (("SP",), 2, head.id)
+        assert (view.audience, view.capacity, view.leader_id) == (("PD",), 2, head.id)
 
     async def test_seats_and_the_waitlist_keep_their_order(self, backend: Backend) -> None:
         store = backend.store
-        head = await officer(store, "sp.chutich")
+        head = await officer(store, "pd.chutich")
         session = await store.add_dialogue(new_dialogue(head, START + 3 * DAY))
         a, b, c = [await citizen_id(store, Recipient("telegram", str(n))) for n in (1, 2, 3)]
         assert await store.seat_of(session, a) is None
@@ -609,19 +609,19 @@ class TestDialogueStore:
 
     async def test_questions_are_moderated_field_by_field(self, backend: Backend) -> None:
         store = backend.store
-        head = await officer(store, "sp.chutich")
+        head = await officer(store, "pd.chutich")
         session = await store.add_dialogue(new_dialogue(head, START + 3 * DAY))
         asker = await citizen_id(store)
         first = await store.add_question(session, asker, "Bao giờ làm đường?", START)
         second = await store.add_question(session, asker, "Đường làm khi nào?", START)
-        await store.update_question(first, "accepted", unit="SP-KT")
+        await store.update_question(first, "accepted", unit="PD-KT")
         await store.update_question(second, "merged", merged_into=first, reason="trùng")
         await store.update_question(first, "answered")
         answered = await store.question(first)
         assert answered is not None
         assert (answered.status, answered.unit, answered.text) == (
             "answered",
-            "SP-KT",
+            "PD-KT",
             "Bao giờ làm đường?",
         )
         merged = await store.questions(session, {"merged", "pending"})
@@ -636,40 +636,40 @@ class TestDialogueStore:
         self, backend: Backend
     ) -> None:
         store = backend.store
-        head = await officer(store, "sp.chutich")
+        head = await officer(store, "pd.chutich")
         session = await store.add_dialogue(new_dialogue(head, START + 3 * DAY))
         both = await citizen_id(store, Recipient("telegram", "1"))
         english = await citizen_id(store, Recipient("zalo", "2"))
         registered = await citizen_id(store, Recipient("telegram", "3"))
         await citizen_id(store, Recipient("telegram", "4"))  # follows nothing
-        await store.subscribe(both, "SP", START)
-        await store.subscribe(both, "SP-NM", START)
-        await store.subscribe(english, "SP-NM", START)
+        await store.subscribe(both, "PD", START)
+        await store.subscribe(both, "PD-NM", START)
+        await store.subscribe(english, "PD-NM", START)
         await store.save_seat(session, registered, "registered", START)
         await backend.set_locale(Recipient("zalo", "2"), "en")
         replies = {"vi": Reply("Tin mới"), "en": Reply("News")}
-        queued = await store.fan_out({"SP", "SP-NM"}, session, replies, "vi", START)
+        queued = await store.fan_out({"PD", "PD-NM"}, session, replies, "vi", START)
         assert queued == 3
         assert await backend.queued() == [
             (Recipient("telegram", "1"), "Tin mới"),
             (Recipient("telegram", "3"), "Tin mới"),
             (Recipient("zalo", "2"), "News"),
         ]
-        assert await store.fan_out({"TX"}, None, replies, "vi", START) == 0
+        assert await store.fan_out({"TS"}, None, replies, "vi", START) == 0
 
 
 class TestReceptionDayStore:
     async def test_active_schedules_of_units_in_weekly_order(self, backend: Backend) -> None:
         store = backend.store
-        head = await officer(store, "sp.chutich")
+        head = await officer(store, "pd.chutich")
 
         thursday = await store.add_reception_schedule(weekly(head, 3))
         tuesday = await store.add_reception_schedule(weekly(head, 1))
-        other = await store.add_reception_schedule(weekly(head, 0, unit="TX"))
-        assert [s.id for s in await store.reception_schedules(["SP"])] == [tuesday, thursday]
+        other = await store.add_reception_schedule(weekly(head, 0, unit="TS"))
+        assert [s.id for s in await store.reception_schedules(["PD"])] == [tuesday, thursday]
         assert [s.id for s in await store.reception_schedules(None)] == [other, tuesday, thursday]
         await store.deactivate_reception_schedule(thursday)
-        assert [s.id for s in await store.reception_schedules(["SP"])] == [tuesday]
+        assert [s.id for s in await store.reception_schedules(["PD"])] == [tuesday]
         stopped = await store.reception_schedule(thursday, lock=True)
         assert stopped is not None and not stopped.active
         assert (stopped.weekday, stopped.starts, stopped.slot_minutes) == (3, "08:00", 30)
@@ -677,7 +677,7 @@ class TestReceptionDayStore:
 
     async def test_bookings_hold_seats_until_cancelled(self, backend: Backend) -> None:
         store = backend.store
-        head = await officer(store, "sp.chutich")
+        head = await officer(store, "pd.chutich")
         schedule = await store.add_reception_schedule(weekly(head, 1))
         slot = START + 2 * DAY
         named = await citizen_id(store, Recipient("telegram", "1"), name="Hà Thị C")
@@ -710,7 +710,7 @@ class TestReceptionDayStore:
 
     async def test_a_booking_is_attended_with_its_reception_record(self, backend: Backend) -> None:
         store = backend.store
-        head = await officer(store, "sp.chutich")
+        head = await officer(store, "pd.chutich")
         schedule = await store.add_reception_schedule(weekly(head, 1))
         visitor = await citizen_id(store)
         booking = await store.add_booking(schedule, visitor, START, "Đất đai", START)
@@ -722,7 +722,7 @@ class TestReceptionDayStore:
 
     async def test_a_reception_day_is_called_off_once(self, backend: Backend) -> None:
         store = backend.store
-        head = await officer(store, "sp.chutich")
+        head = await officer(store, "pd.chutich")
         schedule = await store.add_reception_schedule(weekly(head, 1))
         day = date(2026, 3, 10)
         assert await store.close_reception_day(schedule, day, "Họp tỉnh", head.id, START)
@@ -736,15 +736,15 @@ class TestReceptionDayStore:
         store = backend.store
         person = await citizen_id(store)
         assert await store.citizen_places(person) == set()
-        await store.add_petition(new_petition("P", citizen_id=person, unit="SP-KT"))
-        await store.subscribe(person, "TX-DC", START)
-        assert await store.citizen_places(person) == {"SP-KT", "TX-DC"}
+        await store.add_petition(new_petition("P", citizen_id=person, unit="PD-KT"))
+        await store.subscribe(person, "TS-DC", START)
+        assert await store.citizen_places(person) == {"PD-KT", "TS-DC"}
 
     async def test_heads_activity_counts_sessions_held_and_days_received(
         self, backend: Backend
     ) -> None:
         store = backend.store
-        chutich = await officer(store, "sp.chutich")
+        chutich = await officer(store, "pd.chutich")
         session = await store.add_dialogue(new_dialogue(chutich, START + DAY))
         await store.set_dialogue_state(session, "held", START + DAY)
         evening = datetime(2026, 3, 2, 16, 0, tzinfo=UTC)  # 23:00 on the 2nd in Hà Nội
@@ -754,8 +754,8 @@ class TestReceptionDayStore:
                 new_reception(chutich, at, kind=ReceptionKind.SCHEDULED, head_in_person=True)
             )
         await store.add_reception(new_reception(chutich, START, kind=ReceptionKind.SCHEDULED))
-        activity = await store.head_activity(["SP"], START - DAY, START + 7 * DAY)
-        assert [a.head.handle for a in activity] == ["sp.chutich", "sp.phochutich"]
+        activity = await store.head_activity(["PD"], START - DAY, START + 7 * DAY)
+        assert [a.head.handle for a in activity] == ["pd.chutich", "pd.phochutich"]
         assert (activity[0].dialogues_held, activity[0].reception_days_held) == (1, 2)
         assert (activity[1].dialogues_held, activity[1].reception_days_held) == (0, 0)
 
@@ -796,7 +796,7 @@ async def a_month_in_son_phu(store: Store) -> None:
     await store.add_event(older, officer_actor, Action.ACCEPT, None, {}, START)
     await store.set_state(older, PetitionState.ACCEPTED, START)
     await store.record_rating(complaint, 5, START + 9 * DAY)
-    tiepdan, head = await officer(store, "sp.tiepdan"), await officer(store, "sp.chutich")
+    tiepdan, head = await officer(store, "pd.tiepdan"), await officer(store, "pd.chutich")
     await store.add_reception(new_reception(tiepdan, START, petition_id=complaint))
     await store.add_reception(new_reception(tiepdan, START + timedelta(hours=1)))
     await store.add_reception(
@@ -809,8 +809,8 @@ async def a_month_in_son_phu(store: Store) -> None:
 class TestReportStore:
     async def test_a_months_figures(self, backend: Backend) -> None:
         await a_month_in_son_phu(backend.store)
-        report = await backend.store.report_metrics(MARCH, ["SP", "TX"])
-        son_phu = report.units["SP"]
+        report = await backend.store.report_metrics(MARCH, ["PD", "TS"])
+        son_phu = report.units["PD"]
         letters = son_phu.petitions
         assert (letters.received, letters.several_signers, letters.group_petitions) == (2, 1, 1)
         assert (letters.group_people, letters.carried_over) == (6, 2)
@@ -836,7 +836,7 @@ class TestReportStore:
         assert son_phu.receptions.scheduled_in_person == Visits(1, 1, 5, 1, 1)
         assert son_phu.dialogues_held == 1
         assert son_phu.satisfaction == Satisfaction(ratings=1, satisfied=1, score_total=5)
-        assert report.units["TX"].petitions.received == 0
+        assert report.units["TS"].petitions.received == 0
         assert report.to_acceptance.count == 2
         assert report.to_acceptance.average_days == pytest.approx(10.5)
         assert report.to_acceptance.p90_days == pytest.approx(20.0)
@@ -845,8 +845,8 @@ class TestReportStore:
 
     async def test_a_months_volume_for_the_charts(self, backend: Backend) -> None:
         await a_month_in_son_phu(backend.store)
-        volume = await backend.store.report_volume(MARCH, ["SP"])
+        volume = await backend.store.report_volume(MARCH, ["PD"])
         assert volume.by_field_kind == {"dat_dai": {"khieu_nai": 1}, "moi_truong": {"kien_nghi": 1}}
         assert volume.by_month == {"2026-03": 2}
-        empty = await backend.store.report_volume(MARCH, ["TX"])
+        empty = await backend.store.report_volume(MARCH, ["TS"])
         assert (empty.by_field_kind, empty.by_month) == ({}, {})

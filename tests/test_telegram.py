@@ -40,7 +40,7 @@ async def up_to_the_communes(user: SimUser) -> None:
 
 async def file_up_to_content(user: SimUser) -> None:
     await up_to_the_communes(user)
-    await user.press("Xã Sơn Phú")
+    await user.press("Xã Phú Đình")
     assert "xóm nào" in (await user.next_reply()).text
     await user.press("Xóm Làng Bẩy")
     assert "kể lại sự việc" in (await user.next_reply()).text
@@ -62,7 +62,7 @@ async def finish_complaint(
     assert [key.text for key in share.keyboard[1]] == ["⬅️ Quay lại", "✖️ Hủy"]
     await user.share_contact("+84 912 000 111")
     assert "Địa chỉ" in (await user.next_reply()).text
-    await user.send_text("Xóm Làng Bẩy, xã Sơn Phú")
+    await user.send_text("Xóm Làng Bẩy, xã Phú Đình")
     review = await user.next_reply()
     assert "Đinh Văn Phúc" in review.text and "0912000111" in review.text
     await user.press("📨 Gửi đơn")
@@ -73,16 +73,16 @@ async def test_complaint_filed_end_to_end_over_telegram(
     app: Application, telegram: FakeTelegram
 ) -> None:
     officer = telegram.user(5001, "Mai")
-    await bind_officer(app, officer, "sp.tiepdan")
+    await bind_officer(app, officer, "pd.tiepdan")
     citizen = telegram.user(1001, "Phúc")
     await file_up_to_content(citizen)
     receipt = await finish_complaint(citizen)
-    assert "Mã đơn: SP-2026-000001" in receipt
+    assert "Mã đơn: PD-2026-000001" in receipt
     assert "Loại đơn: Khiếu nại" in receipt
     assert "12/03/2026" in receipt  # kn1.accept: 10 days after Mon 02/03/2026
 
     notice = await officer.next_reply()
-    assert "Đơn mới SP-2026-000001" in notice.text and "Tệp đính kèm: 1" in notice.text
+    assert "Đơn mới PD-2026-000001" in notice.text and "Tệp đính kèm: 1" in notice.text
     await officer.press("📂 Mở đơn")
     opened = await officer.next_reply()
     assert "lấn chiếm lối đi chung" in opened.text and "0912000111" in opened.text
@@ -106,7 +106,7 @@ async def test_a_document_with_an_overlong_name_is_kept_under_a_shorter_one(
     receipt = await finish_complaint(
         citizen, lambda: citizen.send_document(b"%PDF-1.4 so do", name, "application/pdf")
     )
-    assert "Mã đơn: SP-2026-000001" in receipt
+    assert "Mã đơn: PD-2026-000001" in receipt
     async with app.db.transaction() as session:
         attachment = await session.scalar(select(m.Attachment))
     assert attachment is not None and attachment.name is not None
@@ -153,7 +153,7 @@ async def test_invite_codes_work_once_and_expire(
 
     first, second = secrets.token_urlsafe(12), secrets.token_urlsafe(12)
     async with app.db.transaction() as session:
-        officer = await session.scalar(select(m.Officer).where(m.Officer.handle == "sp.kinhte"))
+        officer = await session.scalar(select(m.Officer).where(m.Officer.handle == "pd.kinhte"))
         assert officer is not None
         for code, hours in ((first, 72), (second, 1)):
             session.add(
@@ -190,7 +190,7 @@ async def test_restart_in_the_middle_of_filing_resumes_and_redelivery_files_once
     await second.start()
     try:
         receipt = await finish_complaint(citizen)
-        assert "SP-2026-000001" in receipt
+        assert "PD-2026-000001" in receipt
         confirm = next(u for u in reversed(telegram_updates(telegram)) if "callback_query" in u)
         telegram.resend_update(confirm)
         await citizen.expect_no_reply(within=0.5)
@@ -260,7 +260,7 @@ async def test_the_officer_hears_when_the_filer_cannot_be_told(
     """The citizen blocked the bot after filing: the acceptance notice the law wants them to
     have cannot go, and the officer is told to reach them another way."""
     officer = telegram.user(5001, "Mai")
-    await bind_officer(app, officer, "sp.tiepdan")
+    await bind_officer(app, officer, "pd.tiepdan")
     citizen = telegram.user(1003, "Hà")
     await file_up_to_content(citizen)
     await finish_complaint(citizen)
@@ -278,10 +278,10 @@ async def accepted_but_filer_unreachable(app: Application, officer: SimUser) -> 
     await officer.press("✅ Thụ lý")
     assert "Thụ lý đơn" in (await officer.next_reply()).text  # asked once
     await officer.press("✅ Xác nhận")
-    assert "SP-2026-000001" in (await officer.next_reply()).text
+    assert "PD-2026-000001" in (await officer.next_reply()).text
     await app.outbox.flush()
     await run_due_jobs(app)
     told = await officer.next_reply()
-    assert "Không gửi được thông báo về đơn SP-2026-000001" in told.text
+    assert "Không gửi được thông báo về đơn PD-2026-000001" in told.text
     assert "📂 Mở đơn" in told.button_texts
     return told.text

@@ -91,12 +91,12 @@ async def test_two_workers_behind_one_webhook_handle_and_send_everything_once_in
         await worker.start()
     try:
         officer = telegram.user(5001, "Mai")
-        await bind_officer(workers[0], officer, "sp.tiepdan")
+        await bind_officer(workers[0], officer, "pd.tiepdan")
         citizen = telegram.user(1001, "Phúc")
         await file_up_to_content(citizen)
         receipt = await finish_complaint(citizen)
-        assert "SP-2026-000001" in receipt
-        assert "Đơn mới SP-2026-000001" in (await officer.next_reply()).text
+        assert "PD-2026-000001" in receipt
+        assert "Đơn mới PD-2026-000001" in (await officer.next_reply()).text
         for worker in workers:
             await worker.dispatcher.wait_idle()
             await worker.outbox.flush()

@@ -317,7 +317,7 @@ async def file_complaint_over_zalo(citizen: FakeZaloUser, photo_url: str | None 
     assert "lĩnh vực" in fields.text
     communes = await choose(citizen, fields, "Đất đai")
     assert "xã nào" in communes.text
-    villages = await choose(citizen, communes, "Xã Sơn Phú")
+    villages = await choose(citizen, communes, "Xã Phú Đình")
     assert "xóm nào" in villages.text
     # The Zalo Bot Platform cannot send a location: it is not offered there as a dead end.
     can_locate = not isinstance(citizen, FakeZaloUser)  # an OA follower can
@@ -340,7 +340,7 @@ async def file_complaint_over_zalo(citizen: FakeZaloUser, photo_url: str | None 
     assert VI("filing.phone.invalid") in (await citizen.next_reply()).text
     await citizen.send_text("0912 345 678")
     assert "Địa chỉ" in (await citizen.next_reply()).text
-    await citizen.send_text("Xóm Làng Bẩy, xã Sơn Phú")
+    await citizen.send_text("Xóm Làng Bẩy, xã Phú Đình")
     review = await citizen.next_reply()
     assert "Đinh Văn Phúc" in review.text and "0912345678" in review.text
     receipt = await choose(citizen, review, VI("filing.review.send"))
@@ -354,7 +354,7 @@ async def test_a_complaint_filed_on_zalo_by_typing_numbers(
     await app.start()
     try:
         receipt = await file_complaint_over_zalo(zalo.user("citizen-5"))
-        assert "Mã đơn: SP-2026-000001" in receipt
+        assert "Mã đơn: PD-2026-000001" in receipt
         assert "Loại đơn: Khiếu nại" in receipt
         assert "12/03/2026" in receipt
         async with app.db.transaction() as session:
@@ -380,7 +380,7 @@ async def test_a_zalo_complaint_is_accepted_by_an_officer_on_telegram(
         await officer.press("✅ Xác nhận")
         assert "01/04/2026" in (await officer.next_reply()).text
         accepted = await citizen.next_reply()
-        assert "SP-2026-000001" in accepted.text and "01/04/2026" in accepted.text
+        assert "PD-2026-000001" in accepted.text and "01/04/2026" in accepted.text
     finally:
         await app.stop()
 
@@ -405,7 +405,7 @@ async def test_a_withheld_message_on_zalo_is_told_how_to_reach_a_person(
         kinds = await choose(citizen, menu, VI("menu.file"))
         fields = await choose(citizen, kinds, "Khiếu nại")
         communes = await choose(citizen, fields, "Đất đai")
-        villages = await choose(citizen, communes, "Xã Sơn Phú")
+        villages = await choose(citizen, communes, "Xã Phú Đình")
         await choose(citizen, villages, "Xóm Làng Bẩy")
         await citizen.send_unsupported()
         assert VI("input.unsupported.zalo") in (await citizen.next_reply()).text
@@ -420,10 +420,10 @@ async def complaint_opened_on_telegram(
 ) -> SimUser:
     """A citizen (on Zalo or the OA) files; an officer on Telegram opens the petition."""
     officer = telegram.user(5001, "Mai")
-    await bind_officer(app, officer, "sp.tiepdan")
-    assert "SP-2026-000001" in await file_complaint_over_zalo(citizen)
+    await bind_officer(app, officer, "pd.tiepdan")
+    assert "PD-2026-000001" in await file_complaint_over_zalo(citizen)
     notice = await officer.next_reply()
-    assert "Đơn mới SP-2026-000001" in notice.text
+    assert "Đơn mới PD-2026-000001" in notice.text
     await officer.press("📂 Mở đơn")
     opened = await officer.next_reply()
     assert "lấn chiếm lối đi chung" in opened.text and "0912345678" in opened.text

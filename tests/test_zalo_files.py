@@ -80,9 +80,9 @@ async def test_an_answer_document_from_telegram_reaches_a_zalo_citizen_as_a_link
     both: Application, zalo: FakeZalo, telegram: FakeTelegram
 ) -> None:
     officer = telegram.user(5001, "Mai")
-    await bind_officer(both, officer, "sp.tiepdan")
+    await bind_officer(both, officer, "pd.tiepdan")
     chairman = telegram.user(5003, "Hải")  # who signs the decision (LEGAL §9)
-    await bind_officer(both, chairman, "sp.chutich")
+    await bind_officer(both, chairman, "pd.chutich")
     citizen = zalo.user("citizen-1")
     await file_complaint_over_zalo(citizen)
     await officer.next_reply()
@@ -125,7 +125,7 @@ async def test_a_zalo_citizens_photo_reaches_a_telegram_officer(
     both: Application, zalo: FakeZalo, telegram: FakeTelegram, zalo_cdn: str
 ) -> None:
     officer = telegram.user(5001, "Mai")
-    await bind_officer(both, officer, "sp.tiepdan")
+    await bind_officer(both, officer, "pd.tiepdan")
     # The CDN's URLs carry a signature: longer than the 255 characters a file id used to get.
     signed = f"{zalo_cdn}/ranh-gioi.jpg?exp=1795000000&sig={hashlib.sha256(b'x').hexdigest() * 5}"
     await file_complaint_over_zalo(zalo.user("citizen-2"), photo_url=signed)
@@ -136,7 +136,7 @@ async def test_a_zalo_citizens_photo_reaches_a_telegram_officer(
 
     await officer.press("📎 Xem tệp đính kèm (1)")
     shown = await officer.next_reply()
-    assert shown.text is not None and "Đơn SP-2026-000001, tệp 1" in shown.text
+    assert shown.text is not None and "Đơn PD-2026-000001, tệp 1" in shown.text
     assert shown.photo is not None and shown.photo.data == tiny_png(4, 3)
     async with both.db.transaction() as session:
         audited = await session.scalar(
@@ -149,12 +149,12 @@ async def test_another_communes_officer_cannot_see_the_files(
     both: Application, zalo: FakeZalo, telegram: FakeTelegram, zalo_cdn: str
 ) -> None:
     stranger = telegram.user(5009, "Khác")
-    await bind_officer(both, stranger, "tx.tiepdan")
+    await bind_officer(both, stranger, "ts.tiepdan")
     await file_complaint_over_zalo(zalo.user("citizen-3"), photo_url=f"{zalo_cdn}/ranh-gioi.jpg")
     before = len(telegram.sent_messages(5009))
     await stranger.press_data("pf:1")
     refused = await stranger.next_reply()
-    assert refused.photo is None and refused.text is not None and "SP-2026" not in refused.text
+    assert refused.photo is None and refused.text is not None and "PD-2026" not in refused.text
     assert all(message.photo is None for message in telegram.sent_messages(5009)[before:])
 
 

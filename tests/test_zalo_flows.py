@@ -30,7 +30,7 @@ from tests.test_zalo import (
     zalo_settings,
 )
 
-CODE = "SP-2026-000001"
+CODE = "PD-2026-000001"
 STORY = "Hàng xóm lấn chiếm lối đi chung, xã đã hòa giải nhưng không xong."
 
 
@@ -100,7 +100,7 @@ async def feedback_filed(citizen: FakeZaloUser, text: str) -> Sent:
     kinds = await choose(citizen, menu, VI("menu.file"))
     fields = await choose(citizen, kinds, "Kiến nghị")
     communes = await choose(citizen, fields, "Thủ tục hành chính")
-    villages = await choose(citizen, communes, "Xã Sơn Phú")
+    villages = await choose(citizen, communes, "Xã Phú Đình")
     story = await choose(citizen, villages, "Xóm Na Mao")
     assert "kể lại sự việc" in story.text
     noted = await said(citizen, text)
@@ -130,7 +130,7 @@ async def answered_on_zalo(officer: FakeZaloUser, card: Sent, text: str) -> Sent
 async def test_my_petitions_on_zalo_show_the_code_state_and_dates(
     app: Application, zalo: FakeZalo
 ) -> None:
-    officer = await officer_on_zalo(app, zalo, "officer-1", "sp.tiepdan")
+    officer = await officer_on_zalo(app, zalo, "officer-1", "pd.tiepdan")
     citizen, receipt = await complaint_filed(zalo, "citizen-1")
 
     listing = await choose(citizen, receipt, VI("menu.mine"))
@@ -152,7 +152,7 @@ async def test_my_petitions_on_zalo_show_the_code_state_and_dates(
 async def test_a_petitions_timeline_opens_on_zalo_by_typing_its_number(
     app: Application, zalo: FakeZalo
 ) -> None:
-    officer = await officer_on_zalo(app, zalo, "officer-1", "sp.tiepdan")
+    officer = await officer_on_zalo(app, zalo, "officer-1", "pd.tiepdan")
     citizen, _ = await complaint_filed(zalo, "citizen-1")
     await accepted_on_zalo(officer, citizen)
 
@@ -172,7 +172,7 @@ async def test_a_petitions_timeline_opens_on_zalo_by_typing_its_number(
 async def test_an_officer_on_zalo_accepts_asks_and_answers_and_the_citizen_rates_on_zalo(
     app: Application, zalo: FakeZalo
 ) -> None:
-    officer = await officer_on_zalo(app, zalo, "officer-1", "sp.tiepdan")
+    officer = await officer_on_zalo(app, zalo, "officer-1", "pd.tiepdan")
     citizen, _ = await complaint_filed(zalo, "citizen-1")
 
     notice = await officer.next_reply()
@@ -222,7 +222,7 @@ async def test_an_officer_on_zalo_accepts_asks_and_answers_and_the_citizen_rates
     decision = "Quyết định số 12/QĐ-UBND ngày 02/03/2026: công nhận một phần khiếu nại."
     noted = await said(officer, decision)
     assert await the_rest(app, citizen) == [], "nothing reaches the citizen before Send"
-    chairman = await officer_on_zalo(app, zalo, "officer-2", "sp.chutich")
+    chairman = await officer_on_zalo(app, zalo, "officer-2", "pd.chutich")
     done = await choose(officer, noted, VI("officer.answer.send"))
     assert f"Đã trình lãnh đạo duyệt trả lời đơn {CODE}" in done.text
     assert await the_rest(app, citizen) == [], "nor before the chairman signs it (LEGAL §9)"
@@ -231,7 +231,7 @@ async def test_an_officer_on_zalo_accepts_asks_and_answers_and_the_citizen_rates
 
     answer = await citizen.next_reply()
     assert f"Trả lời về đơn {CODE}:\n{decision}" in answer.text
-    assert "Người duyệt: Chủ tịch UBND xã Sơn Phú Nguyễn Văn Hải, ngày 02/03/2026." in answer.text
+    assert "Người duyệt: Chủ tịch UBND xã Phú Đình Nguyễn Văn Hải, ngày 02/03/2026." in answer.text
     # kn2.file_window: 30 days after the decision of Mon 02/03/2026 (Điều 33 Luật Khiếu nại).
     assert "khiếu nại lần hai" in answer.text and "01/04/2026" in answer.text
     assert VI("citizen.answer.rate") in answer.text
@@ -258,7 +258,7 @@ async def test_an_officer_on_zalo_accepts_asks_and_answers_and_the_citizen_rates
 async def test_a_kien_nghi_answered_on_zalo_is_reopened_by_typing_not_resolved(
     app: Application, zalo: FakeZalo, clock: FakeClock
 ) -> None:
-    officer = await officer_on_zalo(app, zalo, "officer-1", "sp.tiepdan")
+    officer = await officer_on_zalo(app, zalo, "officer-1", "pd.tiepdan")
     citizen = zalo.user("citizen-1")
     receipt = await feedback_filed(
         citizen, "Đề nghị bộ phận một cửa của xã làm việc cả sáng thứ Bảy."
@@ -300,10 +300,10 @@ async def test_following_a_commune_registering_asking_ahead_and_reminders_on_zal
     assert VI("dialogue.home") in home.text
     places = await choose(citizen, home, VI("dialogue.home.follow"))
     assert VI("follow.title") in places.text
-    followed = await choose(citizen, places, "Cả xã Sơn Phú")
-    assert "Đã nhận tin về xã Sơn Phú" in followed.text
+    followed = await choose(citizen, places, "Cả xã Phú Đình")
+    assert "Đã nhận tin về xã Phú Đình" in followed.text
     [places] = await the_rest(app, citizen)
-    assert number_of(places, "✅ Cả xã Sơn Phú"), "the list marks what is followed"
+    assert number_of(places, "✅ Cả xã Phú Đình"), "the list marks what is followed"
 
     dialogue_id = await announce(app)
     announcement = await citizen.next_reply()
@@ -330,7 +330,9 @@ async def test_following_a_commune_registering_asking_ahead_and_reminders_on_zal
     await at(app, clock, STARTS - timedelta(hours=23))
     day_before = await citizen.next_reply()
     assert "Nhắc lịch buổi đối thoại ông/bà đã đăng ký" in day_before.text
-    assert "08:00 14/03/2026" in day_before.text and "Hội trường UBND xã Sơn Phú" in day_before.text
+    assert (
+        "08:00 14/03/2026" in day_before.text and "Hội trường UBND xã Phú Đình" in day_before.text
+    )
     await at(app, clock, STARTS - timedelta(hours=1, minutes=30))
     hours_before = await citizen.next_reply()
     assert "Nhắc lịch buổi đối thoại" in hours_before.text
@@ -338,13 +340,13 @@ async def test_following_a_commune_registering_asking_ahead_and_reminders_on_zal
 
 
 async def follows_son_phu_on_zalo(app: Application, zalo: FakeZalo, user_id: str) -> FakeZaloUser:
-    """A citizen on Zalo who agreed to the notice and follows the whole of Sơn Phú."""
+    """A citizen on Zalo who agreed to the notice and follows the whole of Phú Đình."""
     citizen = zalo.user(user_id)
     await citizen.send_text("/start")
     menu = await choose(citizen, await citizen.next_reply(), VI("privacy.agree"))
     home = await choose(citizen, menu, VI("menu.meet"))
     places = await choose(citizen, home, VI("dialogue.home.follow"))
-    assert "Đã nhận tin" in (await choose(citizen, places, "Cả xã Sơn Phú")).text
+    assert "Đã nhận tin" in (await choose(citizen, places, "Cả xã Phú Đình")).text
     await the_rest(app, citizen)
     return citizen
 
@@ -380,7 +382,7 @@ async def test_on_zalo_with_two_sessions_open_dang_ky_lists_them_to_choose(
 ) -> None:
     citizen = await follows_son_phu_on_zalo(app, zalo, "citizen-1")
     water = await announce(app, topic="Nước sạch cho xóm Na Mao")
-    road = await announce(app, topic="Đường liên xã Sơn Phú - Định Hóa")
+    road = await announce(app, topic="Đường liên xã Phú Đình - Định Hóa")
     assert len(await the_rest(app, citizen)) == 2, "two announcements"
 
     listed = await said(citizen, "đăng ký")
@@ -401,7 +403,7 @@ async def test_on_zalo_with_two_sessions_open_dang_ky_lists_them_to_choose(
 async def test_a_complaints_dialogue_invitation_and_reminders_reach_zalo(
     app: Application, zalo: FakeZalo, clock: FakeClock
 ) -> None:
-    officer = await officer_on_zalo(app, zalo, "officer-1", "sp.tiepdan")
+    officer = await officer_on_zalo(app, zalo, "officer-1", "pd.tiepdan")
     citizen, _ = await complaint_filed(zalo, "citizen-1")
     await accepted_on_zalo(officer, citizen)
 
@@ -410,7 +412,7 @@ async def test_a_complaints_dialogue_invitation_and_reminders_reach_zalo(
     assert "ngày/tháng/năm giờ:phút" in when.text
     where = await said(officer, "10/03/2026 14:00")
     assert VI("officer.dialogue.ask_place") in where.text
-    place = "Phòng tiếp công dân UBND xã Sơn Phú"
+    place = "Phòng tiếp công dân UBND xã Phú Đình"
     scheduled = await said(officer, place)
     assert f"Đã hẹn đối thoại đơn {CODE} lúc 14:00 10/03/2026" in scheduled.text
     invitation = await citizen.next_reply()
@@ -436,7 +438,7 @@ async def test_a_complaints_dialogue_invitation_and_reminders_reach_zalo(
 async def test_the_acceptance_of_a_kien_nghi_tells_the_citizen_on_zalo_its_answer_date(
     app: Application, zalo: FakeZalo
 ) -> None:
-    officer = await officer_on_zalo(app, zalo, "officer-1", "sp.tiepdan")
+    officer = await officer_on_zalo(app, zalo, "officer-1", "pd.tiepdan")
     citizen = zalo.user("citizen-1")
     receipt = await feedback_filed(citizen, "Đề nghị xã lắp đèn đường ở ngã ba xóm Na Mao.")
     # pakn.answer: 15 working days after Mon 02/03/2026.
@@ -450,7 +452,7 @@ async def test_the_acceptance_of_a_kien_nghi_tells_the_citizen_on_zalo_its_answe
 async def test_after_a_reopen_the_officer_on_zalo_is_reminded_of_the_new_date(
     app: Application, zalo: FakeZalo, clock: FakeClock
 ) -> None:
-    officer = await officer_on_zalo(app, zalo, "officer-1", "sp.tiepdan")
+    officer = await officer_on_zalo(app, zalo, "officer-1", "pd.tiepdan")
     citizen = zalo.user("citizen-1")
     await feedback_filed(citizen, "Đề nghị bộ phận một cửa của xã làm việc cả sáng thứ Bảy.")
     await accepted_on_zalo(officer, citizen)
@@ -473,7 +475,7 @@ async def test_after_a_reopen_the_officer_on_zalo_is_reminded_of_the_new_date(
 async def test_a_notice_arriving_mid_answer_does_not_take_over_the_answers_numbers(
     app: Application, zalo: FakeZalo
 ) -> None:
-    officer = await officer_on_zalo(app, zalo, "officer-1", "sp.tiepdan")
+    officer = await officer_on_zalo(app, zalo, "officer-1", "pd.tiepdan")
     first, _ = await complaint_filed(zalo, "citizen-1")
     await accepted_on_zalo(officer, first)
     card = await said(officer, f"/tim {CODE}")
@@ -483,11 +485,11 @@ async def test_a_notice_arriving_mid_answer_does_not_take_over_the_answers_numbe
     noted = await said(officer, "Quyết định số 12/QĐ-UBND: công nhận một phần khiếu nại.")
 
     # Meanwhile another citizen files a complaint: its notice reaches the officer.
-    assert "SP-2026-000002" in await file_complaint_over_zalo(zalo.user("citizen-2"))
+    assert "PD-2026-000002" in await file_complaint_over_zalo(zalo.user("citizen-2"))
     notice = await officer.next_reply()
-    assert "Đơn mới SP-2026-000002" in notice.text
+    assert "Đơn mới PD-2026-000002" in notice.text
 
-    chairman = await officer_on_zalo(app, zalo, "officer-2", "sp.chutich")
+    chairman = await officer_on_zalo(app, zalo, "officer-2", "pd.chutich")
     done = await said(officer, number_of(noted, VI("officer.answer.send")))
     assert f"Đã trình lãnh đạo duyệt trả lời đơn {CODE}" in done.text
     await choose(chairman, await chairman.next_reply(), VI("officer.answer.approve"))
@@ -508,7 +510,7 @@ async def test_a_complaint_filed_on_zalo_by_typing_words_and_numbers(
     assert "lĩnh vực" in (await citizen.next_reply()).text
     await citizen.send_text("dat dai")
     assert "xã nào" in (await citizen.next_reply()).text
-    await citizen.send_text("xã Sơn Phú")
+    await citizen.send_text("xã Phú Đình")
     assert "xóm nào" in (await citizen.next_reply()).text
     await citizen.send_text("làng bẩy")
     assert "kể lại sự việc" in (await citizen.next_reply()).text
@@ -539,7 +541,7 @@ async def test_on_zalo_a_refusal_or_a_sticker_leaves_the_numbers_of_the_question
     communes = await choose(citizen, fields, "Đất đai")
     refusal = await said(citizen, "hà nội")
     assert "hà nội" in refusal.text and len(refusal.text) < 200
-    villages = await said(citizen, number_of(communes, "Xã Tú Xuyên"))
+    villages = await said(citizen, number_of(communes, "Xã Thần Sa"))
     assert "xóm nào" in villages.text
     story = await said(citizen, "không rõ")
     assert "kể lại sự việc" in story.text

@@ -120,7 +120,7 @@ async def test_a_complaint_filed_on_the_oa_by_typing_numbers(
     photo = tiny_png(4, 3)
     citizen = oa.user("citizen-1")
     receipt = await file_complaint_over_zalo(citizen, oa.host_photo("ranh-gioi.png", photo))
-    assert "Mã đơn: SP-2026-000001" in receipt and "12/03/2026" in receipt
+    assert "Mã đơn: PD-2026-000001" in receipt and "12/03/2026" in receipt
     assert set(oa.webhook_statuses) == {200}
     assert oa.refresh_calls == [FIRST_REFRESH_TOKEN], "one refresh, at start"
     assert oa.token_refusals == 0
@@ -412,7 +412,7 @@ async def test_an_oa_complaint_is_accepted_by_an_officer_on_telegram(
         await officer.press("✅ Xác nhận")
         assert "01/04/2026" in (await officer.next_reply()).text
         accepted = await citizen.next_reply()
-        assert "SP-2026-000001" in accepted.text and "01/04/2026" in accepted.text
+        assert "PD-2026-000001" in accepted.text and "01/04/2026" in accepted.text
 
 
 async def test_a_citizen_silent_past_the_window_is_not_told_but_the_officer_hears_of_it(

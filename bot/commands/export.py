@@ -68,7 +68,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--unit",
         required=True,
         metavar="CODE",
-        help="a unit code, e.g. SP; the units under it are included",
+        help="a unit code, e.g. PD; the units under it are included",
     )
     parser.add_argument("--out", type=Path, required=True, metavar="FILE", help="FILE.csv|.xlsx")
 

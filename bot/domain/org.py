@@ -26,7 +26,7 @@ VILLAGE_TYPES = ("tổ dân phố", "khu dân cư", "khu phố", "thôn", "xóm"
 # narrows or widens this.
 SIGN_OFF = frozenset({PetitionKind.COMPLAINT.value, PetitionKind.DENUNCIATION.value})
 KINDS = frozenset(kind.value for kind in PetitionKind)
-# What a People's Committee's name puts before its place: «UBND xã Sơn Phú» governs «xã Sơn Phú».
+# What a People's Committee's name puts before its place: «UBND xã Phú Đình» governs «xã Phú Đình».
 COMMITTEE_WORDS = ("ủy ban nhân dân ", "uỷ ban nhân dân ", "ubnd ")
 
 
@@ -49,11 +49,21 @@ class Unit:
     sign_off: frozenset[str] = SIGN_OFF
     report_due_day: int | None = None  # the day of the month its periodic reports are due
     centre: Point | None = None  # where it is (latitude, longitude), to tell it from a location
+    # Where and when it receives citizens (Luật Tiếp công dân 2013 has the reception place and
+    # schedule made public; docs/LEGAL.md §5), as the bot tells people how to reach it.
+    address: str = ""
+    phone: str = ""
+    hours: str = ""
+
+    @property
+    def receives(self) -> bool:
+        """Whether the file says where or when this unit receives citizens."""
+        return bool(self.address or self.phone or self.hours)
 
     @property
     def place(self) -> str:
-        """The place a commune's committee governs, as a sentence names it: «xã Sơn Phú» for
-        «UBND xã Sơn Phú»; a name without the committee's words is kept as it is."""
+        """The place a commune's committee governs, as a sentence names it: «xã Phú Đình» for
+        «UBND xã Phú Đình»; a name without the committee's words is kept as it is."""
         lowered = self.name.casefold()
         for words in COMMITTEE_WORDS:
             if lowered.startswith(words):
@@ -166,6 +176,14 @@ class Organisation:
             unit = self.units.get(unit.parent) if unit.parent else None
         return unit
 
+    def reception_of(self, unit_code: str) -> Unit | None:
+        """Where a person reaches a unit: the unit itself when the file says where or when it
+        receives citizens, else the nearest unit above it that does (an office's commune)."""
+        for code in self.lineage(unit_code):
+            if self.units[code].receives:
+                return self.units[code]
+        return None
+
     def prefix_of(self, unit_code: str) -> str:
         """The letters that open a petition code: the commune's prefix, else the unit code."""
         commune = self.commune_of(unit_code)
@@ -209,6 +227,9 @@ def _unit(item: Mapping[str, Any]) -> Unit:
         _sign_off(item),
         item.get("report_due_day"),
         _centre(item),
+        str(item.get("address", "")),
+        str(item.get("phone", "")),
+        str(item.get("hours", "")),
     )
 
 
@@ -329,6 +350,8 @@ def _commune_gaps(org: Organisation, commune: Unit) -> list[str]:
         missing.append(f"{where}: nobody receives its petitions (role reception or handler)")
     if not _officers_with(org, commune.code, HEAD, below=False):
         missing.append(f"{where}: no head (role head) to take denunciations and sign decisions")
+    if not commune.receives:
+        missing.append(f"{where}: no address, phone or hours where citizens are received")
     return missing
 
 

@@ -125,7 +125,7 @@ MAX_ADDRESS_CHARS = 300
 
 
 def format_code(prefix: str, year: int, number: int) -> str:
-    """The code printed on the receipt, e.g. SP-2026-000123."""
+    """The code printed on the receipt, e.g. PD-2026-000123."""
     return f"{prefix}-{year}-{number:06d}"
 
 

@@ -1,7 +1,7 @@
 """How people type a choice: without diacritics, in any case, with or without «xã» or «UBND».
 
-An elderly citizen on a cheap phone types «coc dan» for «Xã Cốc Đán», «son phu» for «UBND xã
-Sơn Phú», «số 2» for the second choice. Both sides are folded the same way (`fold`) and then
+An elderly citizen on a cheap phone types «coc dan» for «Xã Cốc Đán», «phu dinh» for «UBND xã
+Phú Đình», «số 2» for the second choice. Both sides are folded the same way (`fold`) and then
 compared: the same words, or the typed words at the start of a word of the option («coc» finds
 «Cốc Đán», «dan» too). Nothing here knows a messenger: options are plain (token, label) pairs.
 """

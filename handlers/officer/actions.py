@@ -30,7 +30,7 @@ from bot.services.access import may_act
 from bot.services.casework import ClassificationRefused
 from bot.services.workflow import NotAllowed
 from handlers.callbacks import on
-from handlers.common import show_menu
+from handlers.common import reception_line, show_menu
 from handlers.officer.base import Answers, router, take_pending
 from handlers.staff import current_officer, refuse
 
@@ -140,6 +140,13 @@ def telling(message_id: str) -> Callable[[Translator, Finished[Any]], Reply]:
 def open_button(t: Translator, petition_id: int) -> Button:
     """The button under an officer's notice that opens the petition's card."""
     return Button(t("officer.open"), OpenPetition(petition_id).pack())
+
+
+def with_reception(t: Translator, finished: Finished[Any], text: str) -> str:
+    """A notice that ends the petition here, and where the citizen can ask in person: the
+    reception of the unit that had it."""
+    line = reception_line(t, finished.ctx.env.org, finished.done.petition.unit)
+    return f"{text}\n{line}" if line else text
 
 
 def opening(t: Translator, text: str, petition_id: int) -> Reply:

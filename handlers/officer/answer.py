@@ -81,7 +81,7 @@ def answered(finished: Finished[Sent]) -> str:
 
 
 def named(title: str, name: str) -> str:
-    """«Chủ tịch UBND xã Sơn Phú Nguyễn Văn Hải», or the name alone where no title is set."""
+    """«Chủ tịch UBND xã Phú Đình Nguyễn Văn Hải», or the name alone where no title is set."""
     return " ".join(part for part in (title.strip(), name.strip()) if part)
 
 

@@ -26,6 +26,7 @@ from handlers.officer.actions import (
     Service,
     finish,
     saying,
+    with_reception,
 )
 from handlers.officer.base import (
     MIN_TEXT_CHARS,
@@ -181,7 +182,8 @@ def ending_with_note(
         return await end_with_note(ctx.store, ctx.env, petition_id, officer, step, note, ctx.now)
 
     def citizen(t: Translator, finished: Finished[Closed]) -> Reply:
-        return Reply(t(told, code=finished.code, note=finished.answers.get("text", "")))
+        text = t(told, code=finished.code, note=finished.answers.get("text", ""))
+        return Reply(with_reception(t, finished, text))
 
     return OfficerAction(
         step,

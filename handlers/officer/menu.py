@@ -141,7 +141,7 @@ async def officer_list(ctx: Context, data: OfficerList) -> None:
 
 @router.command("tim")
 async def find_by_code(ctx: Context) -> None:
-    """/tim SP-2026-000123: open a petition by its code (for those allowed to see it)."""
+    """/tim PD-2026-000123: open a petition by its code (for those allowed to see it)."""
     officer = await current_officer(ctx)
     if officer is None:
         return

@@ -11,7 +11,7 @@ from bot.domain.workflow import Action
 from bot.i18n import N_, Translator
 from bot.ports import OfficerView
 from bot.services.workflow import Refused, refuse_petition
-from handlers.officer.actions import ACTIONS, Finished, OfficerAction, saying
+from handlers.officer.actions import ACTIONS, Finished, OfficerAction, saying, with_reception
 from handlers.officer.base import Answers, the_petition
 from handlers.officer.kinds import choice_question, words_question
 
@@ -55,15 +55,14 @@ async def refuse(ctx: Context, officer: OfficerView, answers: Answers) -> Refuse
 def citizen_refused(t: Translator, finished: Finished[Refused]) -> Reply:
     """Tells the citizen the petition is not accepted, the legal reason, and where to go."""
     reason = finished.done.reason
-    return Reply(
-        t(
-            "citizen.refused",
-            code=finished.code,
-            reason=t(REFUSAL_LABELS[reason.code]),
-            basis=reason.basis,
-            note=finished.answers.get("text", ""),
-        )
+    text = t(
+        "citizen.refused",
+        code=finished.code,
+        reason=t(REFUSAL_LABELS[reason.code]),
+        basis=reason.basis,
+        note=finished.answers.get("text", ""),
     )
+    return Reply(with_reception(t, finished, text))
 
 
 REFUSE = ACTIONS.declare(
