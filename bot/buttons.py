@@ -198,7 +198,7 @@ class ModerateQuestion(CallbackData, prefix="dq"):
 
 # --- the menus -----------------------------------------------------------------------------------
 
-MENU_SCREENS = frozenset({"file", "mine", "help", "lang", "home"})
+MENU_SCREENS = frozenset({"file", "mine", "consult", "help", "lang", "home"})
 MEET_SCREENS = frozenset({"home", "list", "mine"})
 RECEPTION_DAY_SCREENS = frozenset({"list", "mine"})
 RECEPTION_STAFF_SCREENS = frozenset({"home", "new", "today"})
@@ -399,3 +399,54 @@ class RecordVisit(CallbackData, prefix="bo"):
     """Record the outcome of a booked visit."""
 
     booking: int
+
+
+# --- public consultations -------------------------------------------------------------------------
+
+CONSULTATION_STAFF_SCREENS = frozenset({"home", "new"})
+CITIZEN_CONSULTATION_ACTIONS = frozenset({"view", "ans", "doc"})
+CONSULTATION_CARD_ACTIONS = frozenset({"open", "results", "opinions", "export", "summary"})
+OPINION_MARKS = frozenset({"in", "ans"})
+
+
+@dataclass(frozen=True)
+class ConsultationAction(CallbackData, prefix="ct"):
+    """A citizen's button about a consultation: its details, answer it, its draft document."""
+
+    consultation: int
+    action: str
+
+    def valid(self) -> bool:
+        return self.action in CITIZEN_CONSULTATION_ACTIONS
+
+
+@dataclass(frozen=True)
+class ConsultationStaff(CallbackData, prefix="cs"):
+    """«Lấy ý kiến» in the officer's menu, and «Tạo đợt lấy ý kiến» under it."""
+
+    screen: str
+
+    def valid(self) -> bool:
+        return self.screen in CONSULTATION_STAFF_SCREENS
+
+
+@dataclass(frozen=True)
+class ConsultationCard(CallbackData, prefix="cc"):
+    """A consultation's card for its organisers, and what its buttons do."""
+
+    consultation: int
+    action: str
+
+    def valid(self) -> bool:
+        return self.action in CONSULTATION_CARD_ACTIONS
+
+
+@dataclass(frozen=True)
+class OpinionButton(CallbackData, prefix="co"):
+    """Mark an opinion taken in («in», tiếp thu) or answered («ans», giải trình)."""
+
+    opinion: int
+    mark: str
+
+    def valid(self) -> bool:
+        return self.mark in OPINION_MARKS

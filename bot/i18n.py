@@ -31,6 +31,7 @@ def N_(message_id: str) -> str:
 TYPED = ".typed"
 TYPED_VARIANTS = (
     N_("answer.from_menu.typed"),
+    N_("consult.hint.many.typed"),
     N_("filing.ask_content.typed"),
     N_("filing.ask_phone.typed"),
     N_("filing.ask_place.location_hint.typed"),

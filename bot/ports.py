@@ -18,6 +18,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from bot.core import FileRef, Recipient, Reply
+from bot.domain.consultations import Question
 from bot.domain.petition import Case
 from bot.reporting.exports import PetitionRecord
 from bot.reporting.metrics import ReportMetrics, Volume
@@ -371,6 +372,143 @@ class DialogueStore(Protocol):
         """Queue one message to each citizen following any of these places (and registered for
         the session `registrants_of`), in their language (`replies` by locale); return how many
         were queued."""
+        ...
+
+
+@dataclass(frozen=True)
+class NewConsultation:
+    """A consultation as its organiser set it in chat."""
+
+    unit: str
+    created_by: int
+    title: str
+    summary: str
+    document: FileRef | None
+    audience: tuple[str, ...]
+    questions: tuple[Question, ...]
+    anonymous: bool
+    opens_at: datetime
+    closes_at: datetime
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ConsultationView:
+    """A consultation as stored, with how many started and finished answering."""
+
+    id: int
+    unit: str
+    title: str
+    summary: str
+    document: FileRef | None
+    audience: tuple[str, ...]
+    questions: tuple[Question, ...]
+    anonymous: bool
+    opens_at: datetime
+    closes_at: datetime
+    state: str
+    result: str | None
+    started: int
+    finished: int
+
+
+@dataclass(frozen=True)
+class OpinionView:
+    """A free-text answer, with the village only when the consultation is named."""
+
+    id: int
+    consultation_id: int
+    question: int
+    text: str
+    village: str | None
+    mark: str | None
+    reply: str | None
+
+
+Answers = dict[int, list[str]]  # question index → tokens (or the words of a text answer)
+
+
+class ConsultationStore(Protocol):
+    """Consultations, who took part, and their answers (kept apart when anonymous)."""
+
+    async def add_consultation(self, consultation: NewConsultation) -> int:
+        """Store a published consultation; its id."""
+        ...
+
+    async def consultation(self, consultation_id: int) -> ConsultationView | None:
+        """One consultation."""
+        ...
+
+    async def consultations_of(self, units: list[str], limit: int) -> list[ConsultationView]:
+        """The units' consultations, the latest closing first."""
+        ...
+
+    async def open_consultations(self, now: datetime, limit: int) -> list[ConsultationView]:
+        """Consultations taking answers now, closing soonest first."""
+        ...
+
+    async def join_consultation(
+        self, consultation_id: int, citizen_id: int, village: str | None, now: datetime
+    ) -> None:
+        """Note that a citizen started answering (once; a later village replaces the first)."""
+        ...
+
+    async def participation(self, consultation_id: int, citizen_id: int) -> str | None:
+        """«started», «finished», or None for one who never started."""
+        ...
+
+    async def submit_answers(
+        self,
+        consultation_id: int,
+        citizen_id: int,
+        village: str | None,
+        answers: Answers,
+        named: bool,
+        now: datetime,
+    ) -> bool:
+        """Keep an answer set. Named: with the citizen and village, replacing their earlier
+        one. Anonymous: with neither, and only if this citizen had not finished (False then)."""
+        ...
+
+    async def answers_of(self, consultation_id: int, citizen_id: int) -> Answers | None:
+        """A citizen's answers to a named consultation (None: none, or it is anonymous)."""
+        ...
+
+    async def answer_sets(self, consultation_id: int) -> list[Answers]:
+        """Every answer set submitted."""
+        ...
+
+    async def participation_by_village(self, consultation_id: int) -> dict[str, int]:
+        """How many finished, by the village they answered for ("" when none)."""
+        ...
+
+    async def unfinished_participants(self, consultation_id: int) -> list[int]:
+        """The citizens who started and did not finish."""
+        ...
+
+    async def opinions(self, consultation_id: int) -> list[OpinionView]:
+        """The free-text answers, in the order given."""
+        ...
+
+    async def opinion(self, opinion_id: int) -> OpinionView | None:
+        """One free-text answer."""
+        ...
+
+    async def mark_opinion(self, opinion_id: int, mark: str, reply: str) -> None:
+        """The commune took the opinion in, or answered it, with these words."""
+        ...
+
+    async def summarise_consultation(
+        self, consultation_id: int, result: str, now: datetime
+    ) -> None:
+        """Keep the summary (tổng hợp ý kiến) published after closing."""
+        ...
+
+    async def tell_participants(
+        self, consultation_id: int, replies: dict[str, Reply], default_locale: str, now: datetime
+    ) -> int:
+        """Queue one message to each citizen who finished answering, in their language, the
+        same way as `fan_out`; how many were queued."""
         ...
 
 
@@ -777,6 +915,7 @@ class Store(
     AuditStore,
     ReceptionStore,
     DialogueStore,
+    ConsultationStore,
     ReceptionDayStore,
     ReportStore,
     ExportStore,

@@ -10,6 +10,8 @@ from bot.conversation import Context, Fallbacks, Router, route
 from handlers import (
     answers,
     common,
+    consultation_staff,
+    consultations,
     dialogue_staff,
     dialogues,
     filing,
@@ -30,6 +32,8 @@ ROOT = Router().include(
     dialogues.router,
     reports.router,
     dialogue_staff.router,
+    consultations.router,
+    consultation_staff.router,
     reception_days.router,
 )
 

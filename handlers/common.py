@@ -33,6 +33,7 @@ def menu_buttons(ctx: Context) -> list[list[Button]]:
         [Button(t("menu.file"), Menu("file").pack())],
         [Button(t("menu.mine"), Menu("mine").pack())],
         [Button(t("menu.meet"), Meet("home").pack())],
+        [Button(t("menu.consult"), Menu("consult").pack())],
         [
             Button(t("menu.help"), Menu("help").pack()),
             Button(t("menu.language"), Menu("lang").pack()),
@@ -244,6 +245,10 @@ async def menu_button(ctx: Context, data: Menu) -> None:
         from handlers.mine import show_my_petitions
 
         await show_my_petitions(ctx)
+    elif data.screen == "consult":
+        from handlers.consultations import show_open
+
+        await show_open(ctx)
     else:  # «home»
         await show_menu(ctx)
 

@@ -261,37 +261,49 @@ class DialogueRecords:
         followers = (
             subscribed.union(registered) if registrants_of is not None else subscribed.distinct()
         ).subquery()
-        locale = func.coalesce(m.Conversation.locale, default_locale)
-        queued = 0
-        for language, reply in replies.items():
-            rows = (
-                select(
-                    m.Citizen.channel,
-                    m.Citizen.chat_id,
-                    literal(notice(reply).to_json(), OUTBOX.c.payload.type),
-                    literal(now, OUTBOX.c.created_at.type),
-                    literal(now, OUTBOX.c.not_before.type),
-                    literal(0),
-                )
-                .join(followers, followers.c.citizen_id == m.Citizen.id)
-                .outerjoin(
-                    m.Conversation,
-                    and_(
-                        m.Conversation.channel == m.Citizen.channel,
-                        m.Conversation.chat_id == m.Citizen.chat_id,
-                    ),
-                )
-                .where(locale == language)
-                .order_by(m.Citizen.id)
+        return await queue_for(self.session, followers, replies, default_locale, now)
+
+
+async def queue_for(
+    session: AsyncSession,
+    followers: Any,
+    replies: dict[str, Reply],
+    default_locale: str,
+    now: datetime,
+) -> int:
+    """Queue each citizen of `followers` (a subquery of `citizen_id`, each once) their reply in
+    their language: one INSERT ... SELECT per language, in the caller's transaction."""
+    locale = func.coalesce(m.Conversation.locale, default_locale)
+    queued = 0
+    for language, reply in replies.items():
+        rows = (
+            select(
+                m.Citizen.channel,
+                m.Citizen.chat_id,
+                literal(notice(reply).to_json(), OUTBOX.c.payload.type),
+                literal(now, OUTBOX.c.created_at.type),
+                literal(now, OUTBOX.c.not_before.type),
+                literal(0),
             )
-            result = await self.session.execute(
-                insert(OUTBOX).from_select(
-                    ["channel", "chat_id", "payload", "created_at", "not_before", "attempts"],
-                    rows,
-                )
+            .join(followers, followers.c.citizen_id == m.Citizen.id)
+            .outerjoin(
+                m.Conversation,
+                and_(
+                    m.Conversation.channel == m.Citizen.channel,
+                    m.Conversation.chat_id == m.Citizen.chat_id,
+                ),
             )
-            queued += int(getattr(result, "rowcount", 0) or 0)
-        return queued
+            .where(locale == language)
+            .order_by(m.Citizen.id)
+        )
+        result = await session.execute(
+            insert(OUTBOX).from_select(
+                ["channel", "chat_id", "payload", "created_at", "not_before", "attempts"],
+                rows,
+            )
+        )
+        queued += int(getattr(result, "rowcount", 0) or 0)
+    return queued
 
 
 def _view(row: m.Dialogue, registered: int | None, waitlisted: int | None) -> DialogueView:

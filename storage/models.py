@@ -546,3 +546,71 @@ class ReceptionDayClosure(Base):
     reason: Mapped[str] = mapped_column(Text)
     closed_by: Mapped[int] = mapped_column(ForeignKey("officers.id"))
     closed_at: Mapped[datetime]
+
+
+class Consultation(Base):
+    """A public consultation (lấy ý kiến): a draft put to the people of some places, with a
+    question set, open between two dates."""
+
+    __tablename__ = "consultations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"), index=True)
+    created_by: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text)
+    document: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)  # a FileRef
+    audience: Mapped[list[str]] = mapped_column(JSON, default=list)  # unit and area codes
+    questions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    opens_at: Mapped[datetime]
+    closes_at: Mapped[datetime] = mapped_column(index=True)
+    state: Mapped[str] = mapped_column(String(16), default="published")  # published|summarised
+    result: Mapped[str | None] = mapped_column(Text, default=None)  # tổng hợp ý kiến
+    summarised_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime]
+
+
+class ConsultationParticipant(Base):
+    """Who took part (started, and whether they finished), and from which village. Never a link
+    to their answers: an anonymous consultation's answers are kept apart."""
+
+    __tablename__ = "consultation_participants"
+    __table_args__ = (UniqueConstraint("consultation_id", "citizen_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id"), index=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"))
+    village: Mapped[str | None] = mapped_column(String(32), default=None)
+    started_at: Mapped[datetime]
+    finished: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ConsultationAnswerSet(Base):
+    """One person's answers. Named: with the citizen and village, one per citizen. Anonymous:
+    neither, nor a time, and a random id (no order to match with the participants')."""
+
+    __tablename__ = "consultation_answer_sets"
+    __table_args__ = (UniqueConstraint("consultation_id", "citizen_id"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id"), index=True)
+    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"), default=None)
+    village: Mapped[str | None] = mapped_column(String(32), default=None)
+    submitted_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class ConsultationAnswer(Base):
+    """One answer: a chosen option's token (one row each), a scale's number, or words; an
+    opinion (words) may be marked taken in or answered, with the commune's reply."""
+
+    __tablename__ = "consultation_answers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    answer_set_id: Mapped[str] = mapped_column(
+        ForeignKey("consultation_answer_sets.id", ondelete="CASCADE"), index=True
+    )
+    question: Mapped[int] = mapped_column(Integer)
+    value: Mapped[str] = mapped_column(Text)
+    mark: Mapped[str | None] = mapped_column(String(16), default=None)  # taken_in | answered
+    reply: Mapped[str | None] = mapped_column(Text, default=None)

@@ -14,6 +14,7 @@ from bot.ports import OfficerView
 from storage import models as m
 from storage.audit import AuditRecords
 from storage.citizens import CitizenRecords
+from storage.consultations import ConsultationRecords
 from storage.dialogues import DialogueRecords
 from storage.export_records import ExportRecords
 from storage.jobs import JobRecords
@@ -35,6 +36,7 @@ class SqlStore(
     AuditRecords,
     ReceptionRecords,
     DialogueRecords,
+    ConsultationRecords,
     ReceptionDayRecords,
     ReportRecords,
     ExportRecords,

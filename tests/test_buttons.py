@@ -11,12 +11,16 @@ from sqlalchemy import func, select
 
 from bot.app import Application
 from bot.buttons import (
+    CITIZEN_CONSULTATION_ACTIONS,
     CITIZEN_SESSION_ACTIONS,
+    CONSULTATION_CARD_ACTIONS,
+    CONSULTATION_STAFF_SCREENS,
     DIALOGUE_STAFF_SCREENS,
     KINDS,
     MEET_SCREENS,
     MENU_SCREENS,
     OFFICER_LISTS,
+    OPINION_MARKS,
     RECEPTION_DAY_SCREENS,
     RECEPTION_STAFF_SCREENS,
     SCHEDULE_ACTIONS,
@@ -27,6 +31,9 @@ from bot.buttons import (
     CallbackData,
     CancelBooking,
     Consent,
+    ConsultationAction,
+    ConsultationCard,
+    ConsultationStaff,
     DialogueStaff,
     ExtensionDecision,
     Follow,
@@ -41,6 +48,7 @@ from bot.buttons import (
     NewReception,
     OfficerList,
     OpenPetition,
+    OpinionButton,
     PetitionAction,
     PetitionFiles,
     Rate,
@@ -54,7 +62,7 @@ from bot.buttons import (
     SessionCard,
 )
 from bot.conversation import _GLOBAL_DATA
-from handlers import dialogue_staff, dialogues, reception_days
+from handlers import consultation_staff, consultations, dialogue_staff, dialogues, reception_days
 from storage import models as m
 from tests.sandbox_client import SandboxPerson, texts
 from tests.test_dialogues import announce
@@ -96,6 +104,10 @@ EXAMPLES: dict[type[CallbackData], list[CallbackData]] = {
     ReceptionStaff: [ReceptionStaff(screen) for screen in RECEPTION_STAFF_SCREENS],
     ScheduleAction: [ScheduleAction(BIG, action) for action in SCHEDULE_ACTIONS],
     RecordVisit: [RecordVisit(BIG)],
+    ConsultationAction: [ConsultationAction(BIG, a) for a in sorted(CITIZEN_CONSULTATION_ACTIONS)],
+    ConsultationStaff: [ConsultationStaff(s) for s in sorted(CONSULTATION_STAFF_SCREENS)],
+    ConsultationCard: [ConsultationCard(BIG, a) for a in sorted(CONSULTATION_CARD_ACTIONS)],
+    OpinionButton: [OpinionButton(BIG, "in"), OpinionButton(BIG, "ans")],
 }
 
 # Data no version of the bot makes under the prefixes of the menus, dialogues and reception days,
@@ -134,6 +146,10 @@ FORGED = [
     "sa:1.day",
     "sa:x.stop",
     "bo:x",
+    "ct:1.vote",
+    "cs:old",
+    "cc:x.open",
+    "co:1.yes",
     "rc:open",
     "ki:hide",
     "sb:home",
@@ -163,6 +179,9 @@ def test_each_word_a_kind_accepts_has_its_handler() -> None:
     assert set(dialogues.PAGES) == MEET_SCREENS
     assert set(dialogue_staff.SESSION_ACTIONS) == SESSION_CARD_ACTIONS
     assert set(reception_days.STAFF_SCREENS) == RECEPTION_STAFF_SCREENS
+    assert set(consultations.ACTIONS) == CITIZEN_CONSULTATION_ACTIONS
+    assert set(consultation_staff.CARD_ACTIONS) == CONSULTATION_CARD_ACTIONS
+    assert set(consultation_staff.OPINION_MARKS) == OPINION_MARKS
 
 
 @pytest.mark.parametrize("data", FORGED)

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import DEMO_ORG_FILE, load_organisation
 from bot.core import FileRef, Recipient, Reply
+from bot.domain.consultations import Question, QuestionKind
 from bot.domain.org import Organisation
 from bot.domain.petition import Case, PetitionKind, PetitionState
 from bot.domain.reception import ReceptionKind
@@ -28,6 +29,7 @@ from bot.domain.reception_days import BookingStatus
 from bot.domain.workflow import Action
 from bot.ports import (
     InviteRefused,
+    NewConsultation,
     NewDialogue,
     NewPetition,
     NewReception,
@@ -656,6 +658,130 @@ class TestDialogueStore:
             (Recipient("zalo", "2"), "News"),
         ]
         assert await store.fan_out({"TS"}, None, replies, "vi", START) == 0
+
+
+def new_consultation(org_unit: str = "PD", **values: Any) -> NewConsultation:
+    """A named consultation of Phú Đình for Na Mao: a choice, a scale and words."""
+    fields: dict[str, Any] = {
+        "unit": org_unit,
+        "created_by": 1,
+        "title": "Quy ước xóm Na Mao",
+        "summary": "Dự thảo quy ước mới.",
+        "document": FileRef(
+            "doc-1", "document", 1000, "application/pdf", "du-thao.pdf", "telegram"
+        ),
+        "audience": ("PD-NM",),
+        "questions": (
+            Question("Đồng ý không?", QuestionKind.ONE, ("Có", "Không")),
+            Question("Mức độ hài lòng?", QuestionKind.SCALE),
+            Question("Ý kiến khác?", QuestionKind.TEXT, (), 200),
+        ),
+        "anonymous": False,
+        "opens_at": START,
+        "closes_at": START + 7 * DAY,
+        "created_at": START,
+    }
+    fields.update(values)
+    return NewConsultation(**fields)
+
+
+class TestConsultationStore:
+    async def test_a_consultation_is_found_again_and_listed_while_open(
+        self, backend: Backend
+    ) -> None:
+        store = backend.store
+        first = await store.add_consultation(new_consultation())
+        later = await store.add_consultation(
+            new_consultation(opens_at=START + 2 * DAY, closes_at=START + 9 * DAY)
+        )
+        found = await store.consultation(first)
+        assert found is not None
+        assert found.questions == new_consultation().questions
+        assert found.document == new_consultation().document
+        assert (found.state, found.started, found.finished, found.result) == (
+            "published",
+            0,
+            0,
+            None,
+        )
+        assert [c.id for c in await store.open_consultations(START, 10)] == [first]
+        assert [c.id for c in await store.open_consultations(START + 3 * DAY, 10)] == [
+            first,
+            later,
+        ]
+        assert [c.id for c in await store.consultations_of(["PD"], 10)] == [later, first]
+        assert await store.consultations_of(["TS"], 10) == []
+        assert await store.consultation(later + 1000) is None
+
+    async def test_named_answers_replace_the_earlier_set_and_count_once(
+        self, backend: Backend
+    ) -> None:
+        store = backend.store
+        consultation = await store.add_consultation(new_consultation())
+        one = await citizen_id(store, Recipient("telegram", "1"))
+        two = await citizen_id(store, Recipient("telegram", "2"))
+        await store.join_consultation(consultation, one, "PD-NM", START)
+        await store.join_consultation(consultation, two, None, START)
+        assert await store.participation(consultation, one) == "started"
+        assert await store.unfinished_participants(consultation) == [one, two]
+        answers = {0: ["0"], 1: ["4"], 2: ["Cần đèn đường"]}
+        assert await store.submit_answers(consultation, one, "PD-NM", answers, True, START)
+        changed = {0: ["1"], 1: ["5"]}
+        assert await store.submit_answers(consultation, one, "PD-NM", changed, True, START)
+        assert await store.answers_of(consultation, one) == changed
+        assert await store.answer_sets(consultation) == [changed]
+        assert await store.participation(consultation, one) == "finished"
+        assert await store.unfinished_participants(consultation) == [two]
+        assert await store.participation_by_village(consultation) == {"PD-NM": 1}
+        found = await store.consultation(consultation)
+        assert found is not None and (found.started, found.finished) == (2, 1)
+        assert await store.opinions(consultation) == []
+
+    async def test_anonymous_answers_once_and_opinions_are_marked(self, backend: Backend) -> None:
+        store = backend.store
+        consultation = await store.add_consultation(new_consultation(anonymous=True))
+        one = await citizen_id(store, Recipient("telegram", "1"))
+        answers = {0: ["0"], 1: ["3"], 2: ["Cần đèn đường"]}
+        assert await store.submit_answers(consultation, one, "PD-NM", answers, False, START)
+        assert not await store.submit_answers(consultation, one, "PD-NM", answers, False, START)
+        assert await store.answer_sets(consultation) == [answers]
+        assert await store.answers_of(consultation, one) is None
+        (opinion,) = await store.opinions(consultation)
+        assert (opinion.question, opinion.text, opinion.village, opinion.mark) == (
+            2,
+            "Cần đèn đường",
+            None,
+            None,
+        )
+        await store.mark_opinion(opinion.id, "taken_in", "Sẽ lắp trong quý 2.")
+        marked = await store.opinion(opinion.id)
+        assert marked is not None and (marked.mark, marked.reply) == (
+            "taken_in",
+            "Sẽ lắp trong quý 2.",
+        )
+        assert await store.opinion(opinion.id + 1000) is None
+
+    async def test_the_summary_goes_to_those_who_finished_in_their_language(
+        self, backend: Backend
+    ) -> None:
+        store = backend.store
+        consultation = await store.add_consultation(new_consultation())
+        done = await citizen_id(store, Recipient("telegram", "1"))
+        english = await citizen_id(store, Recipient("zalo", "2"))
+        halfway = await citizen_id(store, Recipient("telegram", "3"))
+        for person in (done, english):
+            await store.submit_answers(consultation, person, "PD-NM", {0: ["0"]}, True, START)
+        await store.join_consultation(consultation, halfway, "PD-NM", START)
+        await backend.set_locale(Recipient("zalo", "2"), "en")
+        await store.summarise_consultation(consultation, "Đa số đồng ý.", START)
+        found = await store.consultation(consultation)
+        assert found is not None and (found.state, found.result) == ("summarised", "Đa số đồng ý.")
+        replies = {"vi": Reply("Kết quả"), "en": Reply("Results")}
+        assert await store.tell_participants(consultation, replies, "vi", START) == 2
+        assert await backend.queued() == [
+            (Recipient("telegram", "1"), "Kết quả"),
+            (Recipient("zalo", "2"), "Results"),
+        ]
 
 
 class TestReceptionDayStore:

@@ -90,3 +90,20 @@ def _png(figure: Figure) -> bytes:
     figure.tight_layout()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+def option_counts(counts: Sequence[tuple[str, int]], title: str) -> bytes:
+    """One question's answers: a bar per option (or per point of a scale), with its count."""
+    return _png(option_counts_figure(counts, title))
+
+
+def option_counts_figure(counts: Sequence[tuple[str, int]], title: str) -> Figure:
+    """The answers chart, before it is drawn as an image."""
+    figure, axes = _figure(title)
+    labels = [label for label, _ in counts]
+    values = [value for _, value in counts]
+    bars = axes.barh(labels, values, color=COLOURS[0])
+    axes.bar_label(bars, padding=3, fontsize=8)
+    axes.invert_yaxis()
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    return figure

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Sequence
 
 from bot.buttons import (
+    ConsultationStaff,
     DialogueStaff,
     Indicators,
     Menu,
@@ -23,7 +24,9 @@ from bot.i18n import LOCAL_TZ, N_
 from bot.labels import kind_label
 from bot.ports import OfficerView
 from bot.services.access import units_under
+from bot.services.consultations import organiser_unit
 from bot.services.reception import may_record
+from bot.services.workflow import NotAllowed
 from handlers.callbacks import on
 from handlers.officer.base import router
 from handlers.officer.card import open_petition
@@ -78,6 +81,11 @@ async def officer_menu(
             else []
         ),
         *(
+            [[Button(t("officer.menu.consultations"), ConsultationStaff("home").pack())]]
+            if may_consult(ctx, officer)
+            else []
+        ),
+        *(
             [
                 [
                     Button(t("officer.menu.indicators"), Indicators().pack()),
@@ -93,6 +101,15 @@ async def officer_menu(
         ],
         remove_keyboard=True,
     )
+
+
+def may_consult(ctx: Context, officer: OfficerView) -> bool:
+    """Heads and admins of a People's Committee hold consultations."""
+    try:
+        organiser_unit(ctx.env, officer)
+    except NotAllowed:
+        return False
+    return True
 
 
 # Each list's title and what it says when empty: the officer's own, the unit's, the overdue.

@@ -14,6 +14,7 @@ from bot.core import Recipient
 from bot.domain.org import Organisation
 from bot.ports import Store
 from tests.fakes.citizens import FakeCitizens
+from tests.fakes.consultations import FakeConsultations
 from tests.fakes.dialogues import FakeDialogues
 from tests.fakes.exports import FakeExports
 from tests.fakes.jobs import FakeAudit, FakeJobs
@@ -36,6 +37,7 @@ class FakeStore(
     FakeAudit,
     FakeReceptions,
     FakeDialogues,
+    FakeConsultations,
     FakeReceptionDays,
     FakeReports,
     FakeExports,

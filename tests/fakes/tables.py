@@ -203,6 +203,7 @@ class Tables:
         self.schedules: dict[int, ReceptionScheduleView] = {}
         self.closures: set[tuple[int, date]] = set()  # (schedule, day) called off
         self.bookings: dict[int, BookingRow] = {}
+        self.extra: dict[str, Any] = {}  # a port's own records (consultations)
         self._ids: defaultdict[str, Iterator[int]] = defaultdict(lambda: itertools.count(1))
 
     def new_id(self, kind: str) -> int:
