@@ -36,7 +36,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -164,9 +164,10 @@ async def start_bot(
         )
 
 
-def announcements(server: FakeTelegram) -> list[SentMessage]:
-    """The announcements the server accepted, in order (the bot sends subscribers nothing else)."""
-    return [sent for sent in server.sent_messages() if TOPIC in (sent.text or "")]
+def announcements(server: FakeTelegram, marker: str = TOPIC) -> list[SentMessage]:
+    """The announcements the server accepted, in order (the bot sends subscribers nothing else):
+    the messages that carry `marker` (the session's topic, a consultation's title)."""
+    return [sent for sent in server.sent_messages() if marker in (sent.text or "")]
 
 
 def outbox_state(path: Path) -> tuple[set[str], int, int]:
@@ -243,8 +244,14 @@ class Figures:
     other_errors: Counter[str]
 
 
-async def run(subscribers: int, folder: Path) -> Figures:
-    """Set up, run the two phases, and count."""
+Prepare = Callable[[Settings, Path, int], Awaitable[None]]
+
+
+async def run(
+    subscribers: int, folder: Path, setup: Prepare | None = None, marker: str = TOPIC
+) -> Figures:
+    """Set up (`setup`: subscribers and what is announced to them; by default a dialogue
+    session), run the two phases, and count the messages carrying `marker`."""
     database = folder / "announce.sqlite3"
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
@@ -252,9 +259,9 @@ async def run(subscribers: int, folder: Path) -> Figures:
         data_dir=folder,
     )
     started = time.perf_counter()
-    await prepare(settings, database, subscribers)
+    await (setup or prepare)(settings, database, subscribers)
     print(
-        f"  database ready: {subscribers:,} subscribers, session created "
+        f"  database ready: {subscribers:,} subscribers, announcement due "
         f"({time.perf_counter() - started:.1f} s)"
     )
     half = subscribers // 2
@@ -278,7 +285,7 @@ async def run(subscribers: int, folder: Path) -> Figures:
                 await bot.wait()
         # Requests the bot wrote before dying are still answered: let the server read them.
         await asyncio.sleep(1.0)
-        phase1 = announcements(server)
+        phase1 = announcements(server, marker)
         unsent, marked_sent, _ = await asyncio.to_thread(outbox_state, database)
         in_flight = len({str(sent.chat_id) for sent in phase1} & unsent)
         print(f"  phase 1: {len(phase1):,} accepted, bot killed (SIGKILL)")
@@ -294,7 +301,7 @@ async def run(subscribers: int, folder: Path) -> Figures:
                 except TimeoutError:
                     bot.kill()
                     await bot.wait()
-        everything = announcements(server)
+        everything = announcements(server, marker)
         print(
             f"  phase 2: {len(everything) - len(phase1):,} accepted, outbox empty, "
             "bot stopped (SIGTERM)"

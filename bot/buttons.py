@@ -450,3 +450,30 @@ class OpinionButton(CallbackData, prefix="co"):
 
     def valid(self) -> bool:
         return self.mark in OPINION_MARKS
+
+
+# --- satisfaction surveys -------------------------------------------------------------------------
+
+SURVEY_STAFF_SCREENS = frozenset({"home", "new"})
+SURVEY_CARD_ACTIONS = frozenset({"chart"})
+
+
+@dataclass(frozen=True)
+class SurveyStaff(CallbackData, prefix="sv"):
+    """«Khảo sát hài lòng» under the indicators, and «Gửi khảo sát» under it."""
+
+    screen: str
+
+    def valid(self) -> bool:
+        return self.screen in SURVEY_STAFF_SCREENS
+
+
+@dataclass(frozen=True)
+class SurveyCard(CallbackData, prefix="sk"):
+    """A survey's button for heads and inspectors: its chart."""
+
+    survey: int
+    action: str
+
+    def valid(self) -> bool:
+        return self.action in SURVEY_CARD_ACTIONS

@@ -22,6 +22,7 @@ from bot.domain.consultations import Question
 from bot.domain.petition import Case
 from bot.reporting.exports import PetitionRecord
 from bot.reporting.metrics import ReportMetrics, Volume
+from bot.reporting.metrics import Survey as SurveyFigures
 from bot.reporting.periods import Period
 
 
@@ -410,6 +411,8 @@ class ConsultationView:
     result: str | None
     started: int
     finished: int
+    reached: int | None = None  # followers the announcement was queued to
+    survey: int | None = None  # a satisfaction survey's questionnaire (never listed)
 
 
 @dataclass(frozen=True)
@@ -509,6 +512,91 @@ class ConsultationStore(Protocol):
     ) -> int:
         """Queue one message to each citizen who finished answering, in their language, the
         same way as `fan_out`; how many were queued."""
+        ...
+
+    async def record_reach(self, consultation_id: int, reached: int) -> None:
+        """How many followers its announcement was queued to."""
+        ...
+
+    async def consultations_closed(
+        self, units: list[str], since: datetime, until: datetime
+    ) -> list[ConsultationView]:
+        """The units' consultations (not surveys) that closed in [since, until)."""
+        ...
+
+
+@dataclass(frozen=True)
+class NewSurvey:
+    """A satisfaction survey as a head or an inspector started it."""
+
+    template: str
+    period: str  # the period's name
+    period_start: datetime
+    period_end: datetime
+    scope_unit: str
+    sample: int | None  # None: everyone
+    started_by: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class SurveyView:
+    """A survey as stored, with how many were sent it and how many answered."""
+
+    id: int
+    template: str
+    period: str
+    period_start: datetime
+    period_end: datetime
+    scope_unit: str
+    sample: int | None
+    created_at: datetime
+    invited: int
+    responses: int
+
+
+class SurveyStore(Protocol):
+    """Satisfaction surveys: who is sent one (once a period), and the figures of the answers."""
+
+    async def answered_citizens(
+        self, start: datetime, end: datetime, units: list[str]
+    ) -> list[tuple[int, str]]:
+        """Each citizen with a petition of these units answered in [start, end), once, with the
+        unit that holds their earliest such petition; in the order of their ids."""
+        ...
+
+    async def add_survey(
+        self, survey: NewSurvey, questionnaire: NewConsultation, invite: list[tuple[int, str]]
+    ) -> tuple[int, dict[int, int]]:
+        """Store the survey, a copy of `questionnaire` for each unit of `invite` (its `unit`
+        replaced), and an invitation for each (citizen, unit) not yet invited in the period;
+        the survey's id and, by questionnaire, how many were invited."""
+        ...
+
+    async def invited(self, consultation_id: int, citizen_id: int) -> bool:
+        """Whether the citizen was sent this survey questionnaire."""
+        ...
+
+    async def invite_to_survey(
+        self, consultation_id: int, replies: dict[str, Reply], default_locale: str, now: datetime
+    ) -> int:
+        """Queue one message to each citizen invited to the questionnaire, in their language;
+        how many were queued."""
+        ...
+
+    async def survey(self, survey_id: int) -> SurveyView | None:
+        """One survey."""
+        ...
+
+    async def surveys_of(self, units: list[str], limit: int) -> list[SurveyView]:
+        """The surveys started for these scope units, newest first."""
+        ...
+
+    async def survey_figures(
+        self, units: list[str], start: datetime, end: datetime
+    ) -> dict[str, SurveyFigures]:
+        """By unit, the surveys whose period lies within [start, end): invited, answered, and
+        per aspect the 1-5 answers and their points (units with none are left out)."""
         ...
 
 
@@ -916,6 +1004,7 @@ class Store(
     ReceptionStore,
     DialogueStore,
     ConsultationStore,
+    SurveyStore,
     ReceptionDayStore,
     ReportStore,
     ExportStore,

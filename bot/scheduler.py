@@ -24,7 +24,7 @@ from bot.environment import Environment
 from bot.jobs import PREPARE_FAILED, DueJob, JobKinds, Prepare
 from bot.loops import Stopping
 from bot.outbox import QueuedMessage
-from bot.services import consultations, dialogues, exports, reminders
+from bot.services import consultations, dialogues, exports, reminders, surveys
 from storage import queues
 from storage.db import Database
 from storage.repository import SqlStore
@@ -36,7 +36,7 @@ LEASE_SECONDS = 300.0
 CLAIM_LIMIT = 200
 PREPARE_TRIES = 3  # a try per lease (5 minutes)
 JOB_KINDS = JobKinds[Environment]().include(
-    reminders.jobs, dialogues.jobs, consultations.jobs, exports.jobs
+    reminders.jobs, dialogues.jobs, consultations.jobs, exports.jobs, surveys.jobs
 )
 
 

@@ -20,6 +20,7 @@ from handlers import (
     reception,
     reception_days,
     reports,
+    surveys,
 )
 
 ROOT = Router().include(
@@ -35,6 +36,7 @@ ROOT = Router().include(
     consultations.router,
     consultation_staff.router,
     reception_days.router,
+    surveys.router,
 )
 
 FALLBACKS = Fallbacks(

@@ -76,6 +76,7 @@ class Answering:
     answers: dict[str, list[str]] = dataclass_field(default_factory=dict)  # "0" → tokens
     changing: bool = False  # a named set sent before, being changed
     questions: list[dict[str, object]] = dataclass_field(default_factory=list)  # as stored
+    survey: bool = False  # a satisfaction survey's questionnaire: no village
 
 
 def step_of(index: int, kind: str) -> str:
@@ -195,7 +196,11 @@ async def begin(ctx: Context, citizen: CitizenView, consultation_id: int) -> Non
         answers=answers,
         changing=bool(earlier),
         questions=[question.as_data() for question in found.questions],
+        survey=found.survey is not None,
     )
+    if work.survey:  # a satisfaction survey asks for no village: its first question
+        await ANSWERING.start(ctx, work, step_of(0, found.questions[0].kind))
+        return
     await ANSWERING.start(ctx, work, "c.village")
 
 
@@ -368,7 +373,10 @@ for _index in range(MAX_QUESTIONS):
 def review_text(ctx: Context) -> str:
     """Every answer, as given, before it is sent."""
     work = draft(ctx)
-    lines = [ctx.t("consult.review", village=place_label(ctx.t, ctx.env.org, work.village))]
+    if work.survey:
+        lines = [ctx.t("survey.answers.review")]
+    else:
+        lines = [ctx.t("consult.review", village=place_label(ctx.t, ctx.env.org, work.village))]
     for index, question in enumerate(questions_of(ctx)):
         given = work.answers.get(str(index)) or []
         shown = "; ".join(answer_words(question, given)) or ctx.t("consult.skipped")
@@ -403,7 +411,9 @@ async def answer_review(ctx: Context) -> None:
         await ANSWERING.end(ctx, ctx.t(refused.reason))
         return
     closes = ctx.t.date(closing_day(found))
-    if found.anonymous:
+    if found.survey is not None:
+        thanks = ctx.t("survey.thanks")
+    elif found.anonymous:
         thanks = ctx.t("consult.thanks.anonymous", title=found.title)
     else:
         thanks = ctx.t("consult.thanks.named", title=found.title, closes=closes)

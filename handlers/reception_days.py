@@ -81,6 +81,7 @@ from bot.services.reception_days import (
     stop_schedule,
     upcoming_dates,
 )
+from bot.services.surveys import standings
 from bot.services.workflow import NotAllowed
 from handlers.callbacks import on
 from handlers.common import require_consent, show_menu
@@ -90,6 +91,7 @@ from handlers.picker import Option, page_rows, picked, typed_text, with_page_hin
 from handlers.reception import OUTCOME_LABELS
 from handlers.staff import current_officer, receiving_officer, refuse
 from handlers.steps import Keep, choose, labelled, listed, pressed, within, write
+from handlers.surveys import standings_text, survey_button
 
 log = logging.getLogger(__name__)
 
@@ -1228,10 +1230,12 @@ async def indicators_button(ctx: Context, data: Indicators) -> None:
         return
     try:
         found = await indicators(ctx.store, ctx.env, officer, ctx.now)
+        units = await standings(ctx.store, ctx.env, officer, ctx.now)
     except NotAllowed:
         refuse(ctx, officer, "indicators", N_("indicators.not_allowed"))
         return
     ctx.reply(indicators_text(ctx.t, found, local_day(ctx.now)))
+    ctx.reply(standings_text(ctx.t, ctx.env.org, units), [survey_button(ctx.t)])
 
 
 def indicators_text(t: Translator, found: list[HeadIndicator], today: date) -> str:

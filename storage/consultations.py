@@ -59,7 +59,7 @@ class ConsultationRecords:
     async def consultations_of(self, units: list[str], limit: int) -> list[ConsultationView]:
         return await self._consultation_views(
             select(m.Consultation)
-            .where(m.Consultation.unit_code.in_(units))
+            .where(m.Consultation.unit_code.in_(units), m.Consultation.survey_id.is_(None))
             .order_by(m.Consultation.closes_at.desc(), m.Consultation.id.desc())
             .limit(limit)
         )
@@ -67,7 +67,11 @@ class ConsultationRecords:
     async def open_consultations(self, now: datetime, limit: int) -> list[ConsultationView]:
         return await self._consultation_views(
             select(m.Consultation)
-            .where(m.Consultation.opens_at <= now, m.Consultation.closes_at > now)
+            .where(
+                m.Consultation.opens_at <= now,
+                m.Consultation.closes_at > now,
+                m.Consultation.survey_id.is_(None),
+            )
             .order_by(m.Consultation.closes_at, m.Consultation.id)
             .limit(limit)
         )
@@ -273,6 +277,24 @@ class ConsultationRecords:
         )
         return await queue_for(self.session, participants, replies, default_locale, now)
 
+    async def record_reach(self, consultation_id: int, reached: int) -> None:
+        row = await self.session.get_one(m.Consultation, consultation_id)
+        row.reached = reached
+
+    async def consultations_closed(
+        self, units: list[str], since: datetime, until: datetime
+    ) -> list[ConsultationView]:
+        return await self._consultation_views(
+            select(m.Consultation)
+            .where(
+                m.Consultation.unit_code.in_(units),
+                m.Consultation.survey_id.is_(None),
+                m.Consultation.closes_at >= since,
+                m.Consultation.closes_at < until,
+            )
+            .order_by(m.Consultation.closes_at, m.Consultation.id)
+        )
+
 
 def _view(row: m.Consultation, started: int, finished: int) -> ConsultationView:
     return ConsultationView(
@@ -290,4 +312,6 @@ def _view(row: m.Consultation, started: int, finished: int) -> ConsultationView:
         result=row.result,
         started=started,
         finished=finished,
+        reached=row.reached,
+        survey=row.survey_id,
     )

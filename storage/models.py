@@ -301,6 +301,16 @@ class OutboxMessage(Base):
             sqlite_where=text("sent_at IS NULL AND failed_at IS NULL"),
             postgresql_where=text("sent_at IS NULL AND failed_at IS NULL"),
         ),
+        # A chat's unsent messages: the fair sweep looks each candidate's chat up in them (a
+        # claim held elsewhere). Without it a backlog of 10 000 took a minute a sweep.
+        Index(
+            "ix_outbox_unsent_chat",
+            "channel",
+            "chat_id",
+            "id",
+            sqlite_where=text("sent_at IS NULL AND failed_at IS NULL"),
+            postgresql_where=text("sent_at IS NULL AND failed_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -569,6 +579,10 @@ class Consultation(Base):
     result: Mapped[str | None] = mapped_column(Text, default=None)  # tổng hợp ý kiến
     summarised_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime]
+    # How many followers the announcement was queued to (the participation rate's denominator).
+    reached: Mapped[int | None] = mapped_column(Integer, default=None)
+    # A satisfaction survey's questionnaire for one unit: sent to those invited, never listed.
+    survey_id: Mapped[int | None] = mapped_column(ForeignKey("surveys.id"), default=None)
 
 
 class ConsultationParticipant(Base):
@@ -614,3 +628,34 @@ class ConsultationAnswer(Base):
     value: Mapped[str] = mapped_column(Text)
     mark: Mapped[str | None] = mapped_column(String(16), default=None)  # taken_in | answered
     reply: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class Survey(Base):
+    """A satisfaction survey (bot/data/surveys/) of the petitions a scope answered in a period:
+    one anonymous questionnaire (a `Consultation`) per unit that answered them."""
+
+    __tablename__ = "surveys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    template: Mapped[str] = mapped_column(String(32))
+    period: Mapped[str] = mapped_column(String(32))  # the report period's name: "2026-Q1"
+    period_start: Mapped[datetime]
+    period_end: Mapped[datetime]  # the instant after it
+    scope_unit: Mapped[str] = mapped_column(ForeignKey("units.code"), index=True)
+    sample: Mapped[int | None] = mapped_column(Integer, default=None)  # None: all of them
+    started_by: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    created_at: Mapped[datetime]
+
+
+class SurveyInvitation(Base):
+    """A citizen sent a survey. At most one per person per period, whoever sends it."""
+
+    __tablename__ = "survey_invitations"
+    __table_args__ = (UniqueConstraint("period", "citizen_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"), index=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id"), index=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"))
+    period: Mapped[str] = mapped_column(String(32))
+    invited_at: Mapped[datetime]

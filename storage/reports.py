@@ -13,6 +13,7 @@ PERCENTILE_CONT, which SQLite lacks.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import datetime
@@ -83,9 +84,16 @@ class ReportRecords:
         tally.dialogues(await self._rows(sql.dialogues()))
         tally.ratings(await self._rows(sql.ratings()))
         durations = {row.action: row for row in await self._rows(sql.durations())}
+        survey_figures = self.survey_figures  # type: ignore[attr-defined]
+        surveys = await survey_figures(units, period.starts_at, period.ends_before)
         return ReportMetrics(
             period,
-            {unit: tally.figures(unit) for unit in units},
+            {
+                unit: dataclasses.replace(tally.figures(unit), survey=surveys[unit])
+                if unit in surveys
+                else tally.figures(unit)
+                for unit in units
+            },
             _durations(durations.get(Action.ACCEPT)),
             _durations(durations.get(Action.ANSWER)),
         )

@@ -23,6 +23,7 @@ from storage.petitions import DeadlineRecords, HistoryRecords, PetitionRecords, 
 from storage.reception_days import ReceptionDayRecords
 from storage.receptions import ReceptionRecords
 from storage.reports import ReportRecords
+from storage.surveys import SurveyRecords
 
 
 class SqlStore(
@@ -37,6 +38,7 @@ class SqlStore(
     ReceptionRecords,
     DialogueRecords,
     ConsultationRecords,
+    SurveyRecords,
     ReceptionDayRecords,
     ReportRecords,
     ExportRecords,

@@ -25,6 +25,8 @@ from bot.buttons import (
     RECEPTION_STAFF_SCREENS,
     SCHEDULE_ACTIONS,
     SESSION_CARD_ACTIONS,
+    SURVEY_CARD_ACTIONS,
+    SURVEY_STAFF_SCREENS,
     AnswerDecision,
     AnswerQuestion,
     Appeal,
@@ -60,6 +62,8 @@ from bot.buttons import (
     ScheduleAction,
     SessionAction,
     SessionCard,
+    SurveyCard,
+    SurveyStaff,
 )
 from bot.conversation import _GLOBAL_DATA
 from handlers import consultation_staff, consultations, dialogue_staff, dialogues, reception_days
@@ -108,6 +112,8 @@ EXAMPLES: dict[type[CallbackData], list[CallbackData]] = {
     ConsultationStaff: [ConsultationStaff(s) for s in sorted(CONSULTATION_STAFF_SCREENS)],
     ConsultationCard: [ConsultationCard(BIG, a) for a in sorted(CONSULTATION_CARD_ACTIONS)],
     OpinionButton: [OpinionButton(BIG, "in"), OpinionButton(BIG, "ans")],
+    SurveyStaff: [SurveyStaff(s) for s in sorted(SURVEY_STAFF_SCREENS)],
+    SurveyCard: [SurveyCard(BIG, a) for a in sorted(SURVEY_CARD_ACTIONS)],
 }
 
 # Data no version of the bot makes under the prefixes of the menus, dialogues and reception days,
@@ -150,6 +156,9 @@ FORGED = [
     "cs:old",
     "cc:x.open",
     "co:1.yes",
+    "sv:old",
+    "sk:1.burn",
+    "sk:x.chart",
     "rc:open",
     "ki:hide",
     "sb:home",

@@ -15,7 +15,7 @@ from bot.core import UNDELIVERED_NOTICE_JOB, Outgoing
 from bot.domain.reminders import plan_reminders
 from bot.jobs import DueJob, JobKinds
 from bot.scheduler import JOB_KINDS
-from bot.services import consultations
+from bot.services import consultations, surveys
 from bot.services.dialogues import ANNOUNCE, REMIND
 from bot.services.exports import EXPORT_BUILD_JOB
 from bot.services.reception_days import RECEPTION_DAY_REMINDER
@@ -62,6 +62,7 @@ def test_every_kind_the_bot_schedules_is_declared_and_nothing_else() -> None:
         UNDELIVERED_NOTICE_JOB,
         consultations.ANNOUNCE,
         consultations.REMIND,
+        surveys.SURVEY_JOB,
     }
     prepared = {name for name, kind in JOB_KINDS.kinds.items() if kind.prepare is not None}
     long_reading = {REPORT_BUILD_JOB, REPORT_DUE_JOB, EXPORT_BUILD_JOB}

@@ -730,6 +730,7 @@ def test_the_workbook_has_a_sheet_per_form_and_a_summary(workbook: openpyxl.Work
         "03-Khiếu nại",
         "04-Tố cáo",
         "Chỉ số đơn vị",
+        "Chỉ số hài lòng",
     ]
 
 
@@ -844,7 +845,15 @@ def template(tmp_path: Path, body: str, texts: str = TEXTS) -> Path:
 
 def test_the_bundled_templates_load() -> None:
     forms = load_forms()
-    assert [form.code for form in forms] == ["TH", "01/TCD", "02/XLD", "03/KQGQ", "04/KQGQ", "CS"]
+    assert [form.code for form in forms] == [
+        "TH",
+        "01/TCD",
+        "02/XLD",
+        "03/KQGQ",
+        "04/KQGQ",
+        "CS",
+        "HL",
+    ]
     assert all("not new code" in path.read_text("utf-8") for path in FORMS_DIR.glob("*.toml"))
 
 

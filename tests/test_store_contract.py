@@ -34,11 +34,12 @@ from bot.ports import (
     NewPetition,
     NewReception,
     NewReceptionSchedule,
+    NewSurvey,
     OfficerView,
     RatingView,
     Store,
 )
-from bot.reporting.metrics import Resolutions, Satisfaction, Visits
+from bot.reporting.metrics import Resolutions, Satisfaction, Survey, Visits
 from bot.reporting.periods import Period
 from storage import models as m
 from storage.db import Database, migrate
@@ -976,3 +977,111 @@ class TestReportStore:
         assert volume.by_month == {"2026-03": 2}
         empty = await backend.store.report_volume(MARCH, ["TS"])
         assert (empty.by_field_kind, empty.by_month) == ({}, {})
+
+
+def new_survey(period: str = "2026-Q1", **values: Any) -> NewSurvey:
+    """Phú Đình's survey of March's answers, started by its chairman (officer 1 is enough)."""
+    fields: dict[str, Any] = {
+        "template": "sipas",
+        "period": period,
+        "period_start": START,
+        "period_end": START + 30 * DAY,
+        "scope_unit": "PD",
+        "sample": None,
+        "started_by": 1,
+        "created_at": START + 31 * DAY,
+    }
+    return NewSurvey(**(fields | values))
+
+
+def questionnaire() -> NewConsultation:
+    """A survey's questions: two scales of two aspects and a choice."""
+    return new_consultation(
+        document=None,
+        anonymous=True,
+        audience=(),
+        questions=(
+            Question("Tiếp cận?", QuestionKind.SCALE, aspect="access"),
+            Question("Chung?", QuestionKind.SCALE, aspect="overall"),
+            Question("Gửi qua đâu?", QuestionKind.ONE, ("Trực tiếp", "Tin nhắn"), aspect="access"),
+        ),
+        opens_at=START + 31 * DAY,
+        closes_at=START + 61 * DAY,
+    )
+
+
+class TestSurveyStore:
+    async def test_the_people_answered_in_a_period_are_invited_once_and_counted(
+        self, backend: Backend
+    ) -> None:
+        store = backend.store
+        people = [await citizen_id(store, Recipient("telegram", str(n))) for n in (11, 12, 13)]
+        held = {people[0]: "PD-VP", people[1]: "PD-KT", people[2]: "PD-VP"}
+        for number, (person, unit) in enumerate(held.items()):
+            petition = await store.add_petition(
+                new_petition(f"S{number}", citizen_id=person, unit=unit)
+            )
+            await store.add_event(petition, "o", Action.ANSWER, None, {}, START + DAY)
+        later = await store.add_petition(new_petition("S9", citizen_id=people[0], unit="PD-KT"))
+        await store.add_event(later, "o", Action.ANSWER, None, {}, START + 40 * DAY)
+        found = await store.answered_citizens(START, START + 30 * DAY, ["PD-VP", "PD-KT"])
+        assert found == sorted(held.items())
+        assert await store.answered_citizens(START, START + 30 * DAY, ["TS"]) == []
+
+        survey_id, invited = await store.add_survey(new_survey(), questionnaire(), found)
+        assert sorted(invited.values()) == [1, 2]
+        forms = {
+            (await store.consultation(c)).unit: c  # type: ignore[union-attr]
+            for c in invited
+        }
+        assert set(forms) == {"PD-VP", "PD-KT"}
+        assert await store.invited(forms["PD-VP"], people[0])
+        assert not await store.invited(forms["PD-KT"], people[0])
+        form = await store.consultation(forms["PD-VP"])
+        assert form is not None and form.survey == survey_id and form.anonymous
+        assert await store.consultations_of(["PD-VP", "PD-KT"], 10) == []
+        assert await store.open_consultations(START + 35 * DAY, 10) == []
+        # The same period again invites nobody; another period does.
+        again, none = await store.add_survey(new_survey(), questionnaire(), found)
+        assert none == {} and again != survey_id
+        _, other = await store.add_survey(
+            new_survey("2026-Q2", period_start=START + 30 * DAY, period_end=START + 60 * DAY),
+            questionnaire(),
+            found[:1],
+        )
+        assert list(other.values()) == [1]
+
+        reply = Reply("Mời ông/bà")
+        assert await store.invite_to_survey(forms["PD-VP"], {"vi": reply}, "vi", START) == 2
+        assert len(await backend.queued()) == 2
+
+        await store.submit_answers(
+            forms["PD-VP"], people[0], None, {0: ["5"], 1: ["3"]}, False, START
+        )
+        await store.submit_answers(
+            forms["PD-VP"], people[2], None, {0: ["2"], 2: ["1"]}, False, START
+        )
+        figures = await store.survey_figures(["PD-VP", "PD-KT"], START, START + 30 * DAY)
+        assert figures["PD-VP"] == Survey(
+            2, 2, {"access": 2, "overall": 1}, {"access": 7, "overall": 3}
+        )
+        assert figures["PD-KT"] == Survey(1, 0, {}, {})
+        assert await store.survey_figures(["PD-VP"], START + DAY, START + 30 * DAY) == {}
+        view = await store.survey(survey_id)
+        assert view is not None and (view.invited, view.responses, view.period) == (3, 2, "2026-Q1")
+        listed = await store.surveys_of(["PD"], 10)
+        assert [s.id for s in listed][-1] == survey_id and len(listed) == 3
+        assert await store.surveys_of(["TS"], 10) == []
+
+    async def test_a_consultation_keeps_whom_it_reached_and_is_held_once_closed(
+        self, backend: Backend
+    ) -> None:
+        store = backend.store
+        first = await store.add_consultation(new_consultation())
+        await store.record_reach(first, 40)
+        found = await store.consultation(first)
+        assert found is not None and found.reached == 40
+        closed = await store.consultations_closed(["PD"], START, START + 8 * DAY)
+        assert [c.id for c in closed] == [first]
+        assert await store.consultations_closed(["PD"], START, START + 7 * DAY) == []
+        assert await store.consultations_closed(["TS"], START, START + 8 * DAY) == []

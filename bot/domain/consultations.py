@@ -58,6 +58,7 @@ class Question:
     kind: QuestionKind
     options: tuple[str, ...] = ()
     limit: int = 0
+    aspect: str = ""  # a satisfaction survey's aspect (bot.domain.surveys); "" elsewhere
 
     def tokens(self) -> tuple[str, ...]:
         """The answers a choice or a scale question takes, as stored."""
@@ -67,12 +68,15 @@ class Question:
 
     def as_data(self) -> dict[str, object]:
         """The question as stored (JSON)."""
-        return {
+        data: dict[str, object] = {
             "text": self.text,
             "kind": str(self.kind),
             "options": list(self.options),
             "limit": self.limit,
         }
+        if self.aspect:
+            data["aspect"] = self.aspect
+        return data
 
     @classmethod
     def from_data(cls, data: Mapping[str, object]) -> Question:
@@ -81,7 +85,10 @@ class Question:
         assert isinstance(options, list)
         limit = data.get("limit") or 0
         assert isinstance(limit, int)
-        return cls(str(data["text"]), QuestionKind(str(data["kind"])), tuple(options), limit)
+        aspect = str(data.get("aspect") or "")
+        return cls(
+            str(data["text"]), QuestionKind(str(data["kind"])), tuple(options), limit, aspect
+        )
 
 
 def question_problem(question: Question) -> str | None:

@@ -107,3 +107,20 @@ def option_counts_figure(counts: Sequence[tuple[str, int]], title: str) -> Figur
     axes.invert_yaxis()
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     return figure
+
+
+def satisfaction_by_aspect(indices: Sequence[tuple[str, float]], title: str) -> bytes:
+    """A survey's index per aspect (0-1), in the order given, with the percentage."""
+    return _png(satisfaction_figure(indices, title))
+
+
+def satisfaction_figure(indices: Sequence[tuple[str, float]], title: str) -> Figure:
+    """The satisfaction chart, before it is drawn as an image."""
+    figure, axes = _figure(title)
+    labels = [label for label, _ in indices]
+    percents = [index * 100 for _, index in indices]
+    bars = axes.barh(labels, percents, color=[_traffic_light(p) for p in percents])
+    axes.bar_label(bars, labels=[f"{p:.0f}%" for p in percents], padding=3, fontsize=8)
+    axes.invert_yaxis()
+    axes.set_xlim(0, 110)
+    return figure

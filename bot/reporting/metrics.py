@@ -19,7 +19,9 @@ What is counted, for a period [start, end) and the unit that holds a petition no
 - complaints and denunciations: accepted (thụ lý) in the period by instance, answered in the
   period by outcome, on time or late;
 - receptions: visits recorded in the period; dialogues: sessions held in the period; ratings:
-  given in the period, to petitions of the unit.
+  given in the period, to petitions of the unit;
+- survey: the satisfaction surveys of petitions answered in the period (a survey whose period
+  lies within the report's), by the unit that answered them, whenever their answers came.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from typing import Any, TypeVar
 
 from bot.domain.org import Organisation
 from bot.domain.petition import PetitionKind, PetitionState
+from bot.domain.surveys import ASPECTS, indices, overall_index
 from bot.reporting.periods import Period
 
 # The deadlines an answer meets: resolving a complaint (first and second instance), concluding
@@ -50,6 +53,7 @@ T = TypeVar("T")
 # A breakdown (counts by some value) lists in its metadata the values a form may name.
 KINDS = {"keys": frozenset(PetitionKind)}
 STATES = {"keys": frozenset(PetitionState)}
+ASPECT_KEYS = {"keys": frozenset(ASPECTS)}
 # A figure only a whole scope has: adding units does not give it.
 PER_SCOPE = {"per_scope": True}
 
@@ -172,6 +176,32 @@ class Satisfaction:
 
 
 @dataclass(frozen=True)
+class Survey:
+    """Satisfaction surveys of the petitions answered in the period (bot.domain.surveys): who
+    was sent one, who answered, and per aspect the 1-5 answers and their points."""
+
+    invited: int = 0
+    responses: int = 0
+    answers: dict[str, int] = field(default_factory=dict, metadata=ASPECT_KEYS)
+    points: dict[str, int] = field(default_factory=dict, metadata=ASPECT_KEYS)
+
+    @property
+    def response_share(self) -> float | None:
+        """Answered, of those sent a survey (None when nobody was)."""
+        return self.responses / self.invited if self.invited else None
+
+    @property
+    def index(self) -> dict[str, float | None]:
+        """Each aspect's index, 0 to 1 (None where nobody answered it)."""
+        return indices(self.answers, self.points)
+
+    @property
+    def overall(self) -> float | None:
+        """The unit's index: the mean of its aspects' indices."""
+        return overall_index(self.answers, self.points)
+
+
+@dataclass(frozen=True)
 class Durations:
     """Days from receipt to a step, over a whole scope: how many, their mean and 90th percentile
     (nearest rank: the smallest duration that at least 90 % of them do not exceed)."""
@@ -191,6 +221,7 @@ class Figures:
     receptions: Receptions = field(default_factory=Receptions)
     dialogues_held: int = 0
     satisfaction: Satisfaction = field(default_factory=Satisfaction)
+    survey: Survey = field(default_factory=Survey)
     to_acceptance: Durations | None = field(default=None, metadata=PER_SCOPE)
     to_answer: Durations | None = field(default=None, metadata=PER_SCOPE)
 

@@ -171,6 +171,8 @@ async def begin_answering(
 ) -> tuple[ConsultationView, Answers]:
     """The consultation and the citizen's answers so far (a named one's, to change them)."""
     found = await answering(store, consultation_id, now)
+    if found.survey is not None and not await store.invited(consultation_id, citizen_id):
+        raise ConsultationRefused(N_("survey.refused.not_invited"))
     state = await store.participation(consultation_id, citizen_id)
     if found.anonymous and state == "finished":
         raise ConsultationRefused(N_("consult.refused.anonymous_done"))
@@ -202,15 +204,20 @@ async def submit(
     answers: Answers,
     now: datetime,
 ) -> ConsultationView:
-    """Keep a whole answer set: named, replacing the citizen's earlier one; anonymous, once."""
+    """Keep a whole answer set: named, replacing the citizen's earlier one; anonymous, once.
+    A survey's questionnaire takes no village, and only the answers of those it was sent to."""
     found = await answering(store, consultation_id, now)
-    if village not in answering_places(env.org, found.audience):
+    if found.survey is not None:
+        if not await store.invited(consultation_id, citizen_id):
+            raise ConsultationRefused(N_("survey.refused.not_invited"))
+    elif village not in answering_places(env.org, found.audience):
         raise ConsultationRefused(N_("consult.refused.village"))
     if not complete(found.questions, answers) or set(answers) - set(range(len(found.questions))):
         raise ConsultationRefused(N_("consult.refused.answers"))
     kept = {index: list(values) for index, values in answers.items() if values}
     named = not found.anonymous
-    if not await store.submit_answers(consultation_id, citizen_id, village, kept, named, now):
+    place = None if found.survey is not None else village
+    if not await store.submit_answers(consultation_id, citizen_id, place, kept, named, now):
         raise ConsultationRefused(N_("consult.refused.anonymous_done"))
     return found
 
@@ -391,7 +398,8 @@ async def fan_out(job: DueJob[Environment]) -> list[Outgoing]:
         locale: announcement(job.env.catalogues.get(locale), org, found) for locale in LOCALES
     }
     places = places_that_hear(org, found.audience)
-    await job.store.fan_out(places, None, replies, DEFAULT_LOCALE, job.now)
+    reached = await job.store.fan_out(places, None, replies, DEFAULT_LOCALE, job.now)
+    await job.store.record_reach(found.id, reached)  # the participation rate's denominator
     return []
 
 

@@ -19,6 +19,8 @@ class ConsultationRow:
     plan: NewConsultation
     state: str = "published"
     result: str | None = None
+    reached: int | None = None
+    survey: int | None = None
 
 
 @dataclass
@@ -87,15 +89,21 @@ class FakeConsultations:
             result=row.result,
             started=len(people),
             finished=sum(p.finished for p in people),
+            reached=row.reached,
+            survey=row.survey,
         )
 
     async def consultations_of(self, units: list[str], limit: int) -> list[ConsultationView]:
-        rows = [r for r in self._c()["rows"].values() if r.plan.unit in units]
+        rows = [r for r in self._c()["rows"].values() if r.plan.unit in units and r.survey is None]
         rows.sort(key=lambda r: (r.plan.closes_at, r.id), reverse=True)
         return [self._consultation_view(r) for r in rows[:limit]]
 
     async def open_consultations(self, now: datetime, limit: int) -> list[ConsultationView]:
-        rows = [r for r in self._c()["rows"].values() if r.plan.opens_at <= now < r.plan.closes_at]
+        rows = [
+            r
+            for r in self._c()["rows"].values()
+            if r.plan.opens_at <= now < r.plan.closes_at and r.survey is None
+        ]
         rows.sort(key=lambda r: (r.plan.closes_at, r.id))
         return [self._consultation_view(r) for r in rows[:limit]]
 
@@ -223,3 +231,17 @@ class FakeConsultations:
             self.tables.outbox += [(chat, notice(reply)) for chat in readers]
             queued += len(readers)
         return queued
+
+    async def record_reach(self, consultation_id: int, reached: int) -> None:
+        self._c()["rows"][consultation_id].reached = reached
+
+    async def consultations_closed(
+        self, units: list[str], since: datetime, until: datetime
+    ) -> list[ConsultationView]:
+        rows = [
+            r
+            for r in self._c()["rows"].values()
+            if r.plan.unit in units and r.survey is None and since <= r.plan.closes_at < until
+        ]
+        rows.sort(key=lambda r: (r.plan.closes_at, r.id))
+        return [self._consultation_view(r) for r in rows]

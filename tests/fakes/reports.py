@@ -6,6 +6,7 @@ Python over the records, so that the contract test checks one against the other.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -42,9 +43,16 @@ class FakeReports:
 
     async def report_metrics(self, period: Period, units: list[str]) -> ReportMetrics:
         count = Count(self.tables, period)
+        survey_figures = self.survey_figures  # type: ignore[attr-defined]
+        surveys = await survey_figures(units, period.starts_at, period.ends_before)
         return ReportMetrics(
             period,
-            {unit: count.figures(unit) for unit in units},
+            {
+                unit: dataclasses.replace(count.figures(unit), survey=surveys[unit])
+                if unit in surveys
+                else count.figures(unit)
+                for unit in units
+            },
             count.durations(units, Action.ACCEPT),
             count.durations(units, Action.ANSWER),
         )

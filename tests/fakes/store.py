@@ -23,6 +23,7 @@ from tests.fakes.petitions import FakeDeadlines, FakeHistory, FakePetitions, Fak
 from tests.fakes.reception_days import FakeReceptionDays
 from tests.fakes.receptions import FakeReceptions
 from tests.fakes.reports import FakeReports
+from tests.fakes.surveys import FakeSurveys
 from tests.fakes.tables import InviteRow, OfficerRow, Tables
 
 
@@ -38,6 +39,7 @@ class FakeStore(
     FakeReceptions,
     FakeDialogues,
     FakeConsultations,
+    FakeSurveys,
     FakeReceptionDays,
     FakeReports,
     FakeExports,
