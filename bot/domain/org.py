@@ -50,7 +50,7 @@ class Unit:
     report_due_day: int | None = None  # the day of the month its periodic reports are due
     centre: Point | None = None  # where it is (latitude, longitude), to tell it from a location
     # Where and when it receives citizens (Luật Tiếp công dân 2013 has the reception place and
-    # schedule made public; docs/LEGAL.md §5), as the bot tells people how to reach it.
+    # schedule made public; docs/legal.md §5), as the bot tells people how to reach it.
     address: str = ""
     phone: str = ""
     hours: str = ""
