@@ -25,6 +25,7 @@ from bot.i18n import LOCAL_TZ, N_
 from bot.ports import OfficerView, PetitionDetail, Store
 from bot.services.access import unit_chain
 from bot.services.filing import Draft, Filed, file_petition
+from bot.services.refusal import Refused
 from bot.services.workflow import (
     AnswerSent,
     NotAllowed,
@@ -177,12 +178,8 @@ async def decide_answer(
     return AnswerDecided(petition, author, sent, Approval(head.name, head.title, now))
 
 
-class SecondComplaintRefused(ValueError):
+class SecondComplaintRefused(Refused):
     """The second complaint cannot be filed here; `reason` names the message to show."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 async def second_complaint_window(store: Store, petition: PetitionDetail) -> date | None:

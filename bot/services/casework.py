@@ -19,6 +19,7 @@ from bot.i18n import LOCAL_TZ, N_
 from bot.ports import DeadlineView, OfficerView, PetitionDetail, Store
 from bot.services.access import may_act, units_under
 from bot.services.filing import schedule_reminders
+from bot.services.refusal import Refused
 from bot.services.reminders import DIALOGUE_REMINDER
 from bot.services.workflow import (
     ACCEPTANCE_RULES,
@@ -29,12 +30,8 @@ from bot.services.workflow import (
 )
 
 
-class ClassificationRefused(ValueError):
+class ClassificationRefused(Refused):
     """The change is not lawful for this petition; `reason` names the message to show."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)

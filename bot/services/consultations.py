@@ -39,6 +39,7 @@ from bot.i18n import DEFAULT_LOCALE, LOCALES, N_, Translator
 from bot.jobs import DueJob, JobKinds
 from bot.ports import Answers, ConsultationView, NewConsultation, OfficerView, OpinionView, Store
 from bot.services.reception import peoples_committee
+from bot.services.refusal import Refused
 from bot.services.workflow import NotAllowed
 
 ANNOUNCE, REMIND = "consultation.announce", "consultation.remind"
@@ -51,12 +52,8 @@ MAX_OPEN_LISTED = 20
 MAX_DAYS = 90  # a consultation longer than this is a typing mistake
 
 
-class ConsultationRefused(ValueError):
+class ConsultationRefused(Refused):
     """Not possible for this consultation now; `reason` names the message to show."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)

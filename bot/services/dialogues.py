@@ -33,6 +33,7 @@ from bot.jobs import DueJob, JobKinds
 from bot.ports import DialogueView, NewDialogue, OfficerView, QuestionView, Store
 from bot.services.filing import Draft, Filed, file_petition
 from bot.services.reception import may_record, peoples_committee
+from bot.services.refusal import Refused
 from bot.services.workflow import NotAllowed
 
 ANNOUNCE, REMIND = "session.announce", "session.remind"
@@ -43,12 +44,8 @@ MAX_ANNOUNCED_LOOKED_AT = 50  # sessions ahead looked through for those open to 
 FOLLOW_UP_FIELD = "khac"  # the field of petitions a session leaves, when the org file has it
 
 
-class DialogueRefused(ValueError):
+class DialogueRefused(Refused):
     """Not possible for this session now; `reason` names the message to show."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from bot.reporting.metrics import Survey as SurveyFigures
 from bot.reporting.metrics import sum_of
 from bot.reporting.periods import Period, parse_period, preset_period
 from bot.services.access import units_under
+from bot.services.refusal import Refused
 from bot.services.workflow import NotAllowed
 
 SURVEY_JOB = "survey.start"
@@ -42,12 +43,8 @@ ASPECT_LABELS = {
 }
 
 
-class SurveyRefused(ValueError):
+class SurveyRefused(Refused):
     """Not possible; `reason` names the message to show."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def survey_scope(env: Environment, officer: OfficerView) -> str:
